@@ -1,0 +1,137 @@
+//! Builds the vendored Lua 5.4 (`lua-src/`, unmodified) for the target, and on
+//! wasm32-unknown-unknown our minimal libc (`wasm/include`, `wasm/libc`).
+//! With the `buildtime-bindgen` feature it also regenerates the FFI bindings.
+
+use std::env;
+use std::path::Path;
+use std::process::Command;
+
+/// Lua's library sources: everything in lua-src/ except the stand-alone
+/// interpreter and compiler, which lua-src does not ship anyway.
+const LUA_SOURCES: &[&str] = &[
+    "lapi.c", "lcode.c", "lctype.c", "ldebug.c", "ldo.c", "ldump.c", "lfunc.c", "lgc.c",
+    "llex.c", "lmem.c", "lobject.c", "lopcodes.c", "lparser.c", "lstate.c", "lstring.c",
+    "ltable.c", "ltm.c", "lundump.c", "lvm.c", "lzio.c", "lauxlib.c", "lbaselib.c",
+    "lcorolib.c", "ldblib.c", "liolib.c", "lmathlib.c", "loadlib.c", "loslib.c", "lstrlib.c",
+    "ltablib.c", "lutf8lib.c", "linit.c",
+];
+
+/// Our libc for wasm32 (the Rust half is src/wasm/runtime.rs).
+const WASM_LIBC_SOURCES: &[&str] = &[
+    "wasm/libc/stdio.c", "wasm/libc/stdlib.c", "wasm/libc/string.c", "wasm/libc/math.c",
+    "wasm/libc/time.c",
+    "wasm/libc/exit.c", "wasm/libc/setjmp.c", "wasm/libc/tag.S",
+];
+
+fn main() {
+    let target = env::var("TARGET").expect("cargo sets TARGET");
+    println!("cargo:rerun-if-changed=lua-src");
+    println!("cargo:rerun-if-changed=wasm/include");
+    println!("cargo:rerun-if-changed=wasm/libc");
+
+    let mut lua = cc::Build::new();
+    lua.include("lua-src").warnings(false).opt_level(2);
+    lua.files(LUA_SOURCES.iter().map(|f| Path::new("lua-src").join(f)));
+
+    match target.as_str() {
+        "wasm32-unknown-unknown" => configure_wasm(&mut lua),
+        t if t.contains("-linux-") => {
+            lua.define("LUA_USE_LINUX", None);
+        }
+        t if t.ends_with("-apple-darwin") => {
+            lua.define("LUA_USE_MACOSX", None);
+        }
+        other => panic!(
+            "lua-persist supports Linux, macOS and wasm32-unknown-unknown; target `{other}` is not \
+             supported (see README, section Targets)"
+        ),
+    }
+    lua.compile("lua54");
+
+    #[cfg(feature = "buildtime-bindgen")]
+    generate_bindings();
+}
+
+/// wasm32-unknown-unknown has no libc: compile Lua with clang against our headers,
+/// with setjmp/longjmp lowered to wasm exception handling, and add our C runtime.
+fn configure_wasm(build: &mut cc::Build) {
+    println!("cargo:rerun-if-env-changed=CC_wasm32_unknown_unknown");
+    println!("cargo:rerun-if-env-changed=AR_wasm32_unknown_unknown");
+    let compiler = env::var("CC_wasm32_unknown_unknown").unwrap_or_else(|_| "clang-19".into());
+    let archiver = env::var("AR_wasm32_unknown_unknown")
+        .unwrap_or_else(|_| llvm_tool_beside(&compiler, "llvm-ar"));
+    require_tool(&compiler, "the C compiler for wasm32 (clang 19 or newer)");
+    require_tool(&archiver, "the archiver for wasm32 objects (llvm-ar)");
+
+    build
+        .compiler(&compiler)
+        .archiver(&archiver)
+        .include("wasm/include")
+        .flag("-nostdlibinc")
+        .flag("-mllvm")
+        .flag("-wasm-enable-sjlj")
+        .flag("-mexception-handling")
+        // Forced include: settings Lua reads from luaconf.h's hooks (see the header).
+        .flag("-include")
+        .flag("wasm/include/lua_persist_wasm.h")
+        .files(WASM_LIBC_SOURCES);
+}
+
+/// `clang-19` pairs with `llvm-ar-19`; a plain `clang` with `llvm-ar`.
+fn llvm_tool_beside(compiler: &str, tool: &str) -> String {
+    let path = Path::new(compiler);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(compiler);
+    let versioned = match name.strip_prefix("clang") {
+        Some(suffix) if suffix.starts_with('-') => format!("{tool}{suffix}"),
+        _ => tool.to_string(),
+    };
+    path.with_file_name(versioned).to_string_lossy().into_owned()
+}
+
+fn require_tool(program: &str, what: &str) {
+    let runs = Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !runs {
+        panic!(
+            "cannot run `{program}`, {what}. On Debian/Ubuntu: `apt-get install -y clang-19 \
+             llvm-19` (or run the README's setup command), or set CC_wasm32_unknown_unknown / \
+             AR_wasm32_unknown_unknown to your own clang and llvm-ar."
+        );
+    }
+}
+
+/// Regenerates the bindings into OUT_DIR; tests/bindings_fresh.rs compares them with the
+/// checked-in src/ffi/bindings.rs. Every type is spelled with core::ffi names, so the same
+/// text serves all targets.
+#[cfg(feature = "buildtime-bindgen")]
+fn generate_bindings() {
+    let out = std::path::PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("bindings.rs");
+    let bindings = bindgen::Builder::default()
+        .header("src/ffi/wrapper.h")
+        // One fixed target and our own headers make the text the same on every host. (bindgen
+        // emits no functions for a wasm32 target, so a 64-bit Linux one stands in.)
+        .clang_args(["--target=x86_64-unknown-linux-gnu", "-nostdlibinc", "-Iwasm/include", "-Ilua-src"])
+        .allowlist_function("(lua|luaL|luaopen)_.*")
+        .allowlist_type("(lua|luaL)_.*")
+        .allowlist_var("(LUA|LUAL|LUAI)_.*")
+        // va_list differs per target, and Rust cannot build one: leave the v* functions out.
+        .blocklist_function("lua_pushvfstring")
+        // They never return: declared by hand in ffi/mod.rs with `-> !`.
+        .blocklist_function("lua_error|luaL_error")
+        .default_macro_constant_type(bindgen::MacroTypeVariation::Signed)
+        // Its size depends on the pointer width (LUAL_BUFFERSIZE): written by hand in ffi/mod.rs.
+        .blocklist_type("luaL_Buffer.*")
+        // C's FILE is opaque to Rust and named differently per libc: declared in ffi/mod.rs.
+        .blocklist_type("FILE|__lp_file")
+        .raw_line("// Generated by bindgen from lua-src/{lua,lauxlib,lualib}.h: do not edit.")
+        .raw_line("// Regenerate: see tests/bindings_fresh.rs.")
+        .use_core()
+        .ctypes_prefix("core::ffi")
+        .layout_tests(false)
+        .generate_comments(false)
+        .merge_extern_blocks(true)
+        // Every Lua API function may raise a Lua error, which is a longjmp (a wasm throw).
+        .override_abi(bindgen::Abi::CUnwind, ".*")
+        .generate()
+        .expect("bindgen failed on src/ffi/wrapper.h");
+    bindings.write_to_file(&out).expect("cannot write bindings to OUT_DIR");
+}

@@ -1,0 +1,337 @@
+//! Thin helpers over the Lua C API (cu: `lua.zig`), with the same short names, plus state
+//! creation over Rust's allocator with a host-set memory limit.
+//!
+//! These are as unsafe as the C API: each may raise a Lua error (a longjmp) where the
+//! function it wraps may, so call them from frames that own nothing with a destructor.
+
+#![allow(non_snake_case)] // `L` is the Lua state, as in the C API and its manual.
+
+use core::ffi::{c_char, c_int, c_void};
+use core::ptr;
+use std::alloc::{alloc, dealloc, realloc, Layout};
+
+use crate::ffi::*;
+
+pub use crate::ffi::lua_State as State;
+
+/// Lua's blocks are aligned as C's max_align_t (16 on every supported target).
+const BLOCK_ALIGN: usize = 16;
+
+/// The allocator's bookkeeping, owned by the state (freed by [`close`]).
+struct MemoryAccount {
+    used: usize,
+    limit: usize,
+}
+
+/// The `lua_Alloc` of every state made by [`new_state`]: Rust's global allocator, with a
+/// limit above which Lua sees a failed allocation and raises "not enough memory".
+unsafe extern "C-unwind" fn allocate(ud: *mut c_void, block: *mut c_void, osize: usize, nsize: usize) -> *mut c_void {
+    // SAFETY: ud is the MemoryAccount that new_state registered with this function.
+    let account = unsafe { &mut *(ud as *mut MemoryAccount) };
+    // For a fresh block Lua passes the object's type in osize, not a size.
+    let old = if block.is_null() { 0 } else { osize };
+    if nsize == 0 {
+        if !block.is_null() {
+            // SAFETY: block was allocated here with size osize and BLOCK_ALIGN.
+            unsafe { dealloc(block as *mut u8, Layout::from_size_align_unchecked(old, BLOCK_ALIGN)) };
+            account.used -= old;
+        }
+        return ptr::null_mut();
+    }
+    let grows_past_limit = nsize > old && account.used - old + nsize > account.limit;
+    let Ok(layout) = Layout::from_size_align(nsize, BLOCK_ALIGN) else { return ptr::null_mut() };
+    if grows_past_limit {
+        return ptr::null_mut();
+    }
+    // SAFETY: nsize > 0; block (if any) was allocated here with size `old`.
+    let result = unsafe {
+        if block.is_null() {
+            alloc(layout)
+        } else {
+            realloc(block as *mut u8, Layout::from_size_align_unchecked(old, BLOCK_ALIGN), nsize)
+        }
+    };
+    if !result.is_null() {
+        account.used = account.used - old + nsize;
+    }
+    result as *mut c_void
+}
+
+/// Creates a state whose memory comes from Rust's global allocator, limited to `limit`
+/// bytes (`usize::MAX` for none). Returns null if even the state cannot be allocated.
+/// The standard libraries are not opened. Close it with [`close`].
+pub fn new_state(limit: usize) -> *mut State {
+    let account = Box::into_raw(Box::new(MemoryAccount { used: 0, limit }));
+    // SAFETY: allocate is a valid lua_Alloc and account lives until close().
+    let state = unsafe { lua_newstate(Some(allocate), account as *mut c_void) };
+    if state.is_null() {
+        // SAFETY: the box was not handed to any state.
+        drop(unsafe { Box::from_raw(account) });
+    }
+    state
+}
+
+/// # Safety
+/// `L` must come from [`new_state`].
+unsafe fn account(L: *mut State) -> *mut MemoryAccount {
+    let mut ud = ptr::null_mut();
+    // SAFETY: valid state; new_state registered a MemoryAccount as ud.
+    unsafe { lua_getallocf(L, &mut ud) };
+    ud as *mut MemoryAccount
+}
+
+/// Bytes Lua currently holds.
+///
+/// # Safety
+/// `L` must come from [`new_state`] and not be closed.
+pub unsafe fn memory_used(L: *mut State) -> usize {
+    // SAFETY: forwarded caller contract.
+    unsafe { (*account(L)).used }
+}
+
+/// Sets the memory limit in bytes; allocations past it fail, so Lua raises
+/// "not enough memory". A limit below the current use only stops growth.
+///
+/// # Safety
+/// `L` must come from [`new_state`] and not be closed.
+pub unsafe fn set_memory_limit(L: *mut State, limit: usize) {
+    // SAFETY: forwarded caller contract.
+    unsafe { (*account(L)).limit = limit };
+}
+
+/// Closes a state from [`new_state`] and frees its bookkeeping.
+///
+/// # Safety
+/// `L` must come from [`new_state`], be the main thread, and not be used afterwards.
+pub unsafe fn close(L: *mut State) {
+    // SAFETY: forwarded caller contract; the account outlives lua_close's frees.
+    unsafe {
+        let account = account(L);
+        lua_close(L);
+        drop(Box::from_raw(account));
+    }
+}
+
+// ------------------------------------------------------------------- cu's helpers
+
+/// # Safety
+/// `L` valid, with `n` values on the stack.
+pub unsafe fn pop(L: *mut State, n: c_int) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_pop(L, n) }
+}
+
+/// # Safety
+/// `L` valid.
+pub unsafe fn gettop(L: *mut State) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_gettop(L) }
+}
+
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn settop(L: *mut State, idx: c_int) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_settop(L, idx) }
+}
+
+/// # Safety
+/// `L` valid, with stack room.
+pub unsafe fn pushnil(L: *mut State) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_pushnil(L) }
+}
+
+/// # Safety
+/// `L` valid, with stack room.
+pub unsafe fn pushboolean(L: *mut State, b: bool) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_pushboolean(L, b as c_int) }
+}
+
+/// # Safety
+/// `L` valid, with stack room.
+pub unsafe fn pushinteger(L: *mut State, n: i64) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_pushinteger(L, n) }
+}
+
+/// # Safety
+/// `L` valid, with stack room.
+pub unsafe fn pushnumber(L: *mut State, n: f64) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_pushnumber(L, n) }
+}
+
+/// Pushes any bytes as a Lua string (NULs included).
+///
+/// # Safety
+/// `L` valid, with stack room. Raises on out of memory.
+pub unsafe fn pushstring(L: *mut State, s: &[u8]) {
+    // SAFETY: pointer and length describe `s`.
+    unsafe { lua_pushlstring(L, s.as_ptr() as *const c_char, s.len()) };
+}
+
+/// # Safety
+/// `L` valid, with stack room.
+pub unsafe fn pushvalue(L: *mut State, idx: c_int) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_pushvalue(L, idx) }
+}
+
+/// The bytes of a string (or number, converted in place), or None.
+///
+/// # Safety
+/// `L` valid; `idx` acceptable. The slice lives as long as the value stays on the stack.
+pub unsafe fn tostring<'a>(L: *mut State, idx: c_int) -> Option<&'a [u8]> {
+    let mut len = 0usize;
+    // SAFETY: forwarded caller contract; Lua keeps the string alive while it is on the stack.
+    unsafe {
+        let p = lua_tolstring(L, idx, &mut len);
+        (!p.is_null()).then(|| core::slice::from_raw_parts(p as *const u8, len))
+    }
+}
+
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn tonumber(L: *mut State, idx: c_int) -> Option<f64> {
+    let mut ok = 0;
+    // SAFETY: forwarded caller contract.
+    let n = unsafe { lua_tonumberx(L, idx, &mut ok) };
+    (ok != 0).then_some(n)
+}
+
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn tointeger(L: *mut State, idx: c_int) -> Option<i64> {
+    let mut ok = 0;
+    // SAFETY: forwarded caller contract.
+    let n = unsafe { lua_tointegerx(L, idx, &mut ok) };
+    (ok != 0).then_some(n)
+}
+
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn toboolean(L: *mut State, idx: c_int) -> bool {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_toboolean(L, idx) != 0 }
+}
+
+/// `lua_type` (`LUA_TNIL`, `LUA_TNUMBER`, ...).
+///
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn type_of(L: *mut State, idx: c_int) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_type(L, idx) }
+}
+
+/// The name of a type tag, e.g. "table".
+///
+/// # Safety
+/// `L` valid.
+pub unsafe fn typename<'a>(L: *mut State, tag: c_int) -> &'a [u8] {
+    // SAFETY: lua_typename returns a static C string.
+    unsafe { core::ffi::CStr::from_ptr(lua_typename(L, tag)).to_bytes() }
+}
+
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn isfunction(L: *mut State, idx: c_int) -> bool {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_isfunction(L, idx) != 0 }
+}
+
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn istable(L: *mut State, idx: c_int) -> bool {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_istable(L, idx) != 0 }
+}
+
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn isnil(L: *mut State, idx: c_int) -> bool {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_isnil(L, idx) != 0 }
+}
+
+/// True for strings and numbers (both convert), as `lua_isstring`.
+///
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn isstring(L: *mut State, idx: c_int) -> bool {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_isstring(L, idx) != 0 }
+}
+
+/// # Safety
+/// `L` valid; `idx` acceptable.
+pub unsafe fn isinteger(L: *mut State, idx: c_int) -> bool {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_isinteger(L, idx) != 0 }
+}
+
+/// # Safety
+/// `L` valid, with stack room. Raises on out of memory.
+pub unsafe fn newtable(L: *mut State) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_newtable(L) }
+}
+
+/// Pushes `t[k]` for the table at `idx` (metamethods run).
+///
+/// # Safety
+/// `L` valid; `idx` acceptable; `k` NUL-terminated.
+pub unsafe fn getfield(L: *mut State, idx: c_int, k: &core::ffi::CStr) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_getfield(L, idx, k.as_ptr()) }
+}
+
+/// Pops a value into `t[k]` for the table at `idx` (metamethods run).
+///
+/// # Safety
+/// `L` valid with a value on top; `idx` acceptable.
+pub unsafe fn setfield(L: *mut State, idx: c_int, k: &core::ffi::CStr) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_setfield(L, idx, k.as_ptr()) }
+}
+
+/// # Safety
+/// `L` valid, with stack room.
+pub unsafe fn getglobal(L: *mut State, name: &core::ffi::CStr) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_getglobal(L, name.as_ptr()) }
+}
+
+/// # Safety
+/// `L` valid with a value on top.
+pub unsafe fn setglobal(L: *mut State, name: &core::ffi::CStr) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_setglobal(L, name.as_ptr()) }
+}
+
+/// Loads a chunk (mode "bt" like `luaL_loadbuffer`, or as given) without running it.
+/// The chunk name must be NUL-terminated, e.g. `c"=stdin"`.
+///
+/// # Safety
+/// `L` valid, with stack room. Pushes the function or the error message.
+pub unsafe fn loadbuffer(L: *mut State, chunk: &[u8], name: &core::ffi::CStr, mode: Option<&core::ffi::CStr>) -> c_int {
+    // SAFETY: pointer and length describe `chunk`.
+    unsafe {
+        luaL_loadbufferx(
+            L,
+            chunk.as_ptr() as *const c_char,
+            chunk.len(),
+            name.as_ptr(),
+            mode.map_or(ptr::null(), |m| m.as_ptr()),
+        )
+    }
+}
+
+/// # Safety
+/// As `lua_pcall`.
+pub unsafe fn pcall(L: *mut State, nargs: c_int, nresults: c_int, msgh: c_int) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_pcall(L, nargs, nresults, msgh) }
+}

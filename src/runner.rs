@@ -1,0 +1,288 @@
+//! The command-line runner shared by the native binary (`src/bin/lua-persist.rs`) and the
+//! wasm module (`lp_main`, used by `wasm/run.mjs`): `[-e CODE]... [SCRIPT [ARGS...]]`,
+//! behaving as the standard `lua` program does for those options.
+
+#![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
+
+use core::ffi::{c_int, c_void, CStr};
+use std::cell::Cell;
+use std::ffi::CString;
+
+use crate::ffi::*;
+use crate::lua;
+
+/// The program name in messages, the same on every target so outputs compare equal.
+pub const PROGNAME: &str = "lua-persist";
+
+/// One command line, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// `-e` chunks, in order.
+    pub chunks: Vec<Vec<u8>>,
+    /// The script (`-` for standard input) and its arguments.
+    pub script: Option<Vec<u8>>,
+    pub script_args: Vec<Vec<u8>>,
+    /// `-v`: print the version first.
+    pub show_version: bool,
+    /// The whole command line, for the `arg` table's negative indices.
+    pub argv: Vec<Vec<u8>>,
+    /// Index in `argv` of the script (or of the first unused argument).
+    pub script_index: usize,
+}
+
+/// Why a command line is not accepted (printed with the usage text).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsageError {
+    #[error("'-e' needs argument")]
+    MissingChunk,
+    #[error("unrecognized option '{0}'")]
+    UnknownOption(String),
+}
+
+/// The usage text printed after a [`UsageError`].
+pub fn usage() -> String {
+    format!(
+        "usage: {PROGNAME} [options] [script [args]]\n\
+         Available options are:\n  \
+         -e stat   execute string 'stat'\n  \
+         -v        show version information\n  \
+         --        stop handling options\n  \
+         -         stop handling options and execute stdin\n"
+    )
+}
+
+/// Parses `argv` (argv[0] is the program) like `lua` does.
+pub fn parse_args(argv: &[Vec<u8>]) -> Result<Invocation, UsageError> {
+    let mut inv = Invocation {
+        chunks: Vec::new(),
+        script: None,
+        script_args: Vec::new(),
+        show_version: false,
+        argv: argv.to_vec(),
+        script_index: argv.len(),
+    };
+    let mut i = 1;
+    while i < argv.len() {
+        let a = argv[i].as_slice();
+        match a {
+            b"--" => {
+                i += 1;
+                break;
+            }
+            b"-" => break,
+            b"-v" => inv.show_version = true,
+            b"-e" => {
+                i += 1;
+                let chunk = argv.get(i).ok_or(UsageError::MissingChunk)?;
+                inv.chunks.push(chunk.clone());
+            }
+            _ if a.starts_with(b"-e") => inv.chunks.push(a[2..].to_vec()),
+            _ if a.starts_with(b"-") => {
+                return Err(UsageError::UnknownOption(String::from_utf8_lossy(a).into_owned()))
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    if i < argv.len() {
+        inv.script = Some(argv[i].clone());
+        inv.script_args = argv[i + 1..].to_vec();
+        inv.script_index = i;
+    }
+    Ok(inv)
+}
+
+/// Where the runner's messages go and where it reads scripts from; differs per target.
+pub trait Host {
+    /// Reads the script named on the command line (`-` is standard input), or says why not
+    /// (e.g. "No such file or directory").
+    fn read_script(&self, name: &[u8]) -> Result<Vec<u8>, String>;
+    /// Writes to standard output, in order with Lua's `print`.
+    fn write_output(&self, text: &[u8]);
+    /// Writes to standard error.
+    fn write_error(&self, text: &[u8]);
+}
+
+/// What `pmain` needs; it holds no value with a destructor, because Lua errors may jump
+/// over pmain's frame. Everything owned lives in [`run`]'s frame.
+struct MainContext<'a> {
+    inv: &'a Invocation,
+    script_source: Option<&'a [u8]>,
+    script_chunkname: &'a CStr,
+    host: &'a dyn Host,
+    exit_code: Cell<c_int>,
+}
+
+/// Runs a command line in a new Lua state; returns the process exit code (0 or 1).
+/// Errors are reported as `lua-persist: message` plus a traceback on standard error.
+pub fn run(inv: &Invocation, host: &dyn Host, memory_limit: usize) -> c_int {
+    if inv.show_version {
+        // SAFETY: LUA_COPYRIGHT is a NUL-terminated constant.
+        let copyright = unsafe { CStr::from_bytes_with_nul_unchecked(LUA_COPYRIGHT) };
+        host.write_output(&[copyright.to_bytes(), b"\n"].concat());
+    }
+    let (script_source, chunkname) = match &inv.script {
+        None => (None, CString::default()),
+        Some(name) => match host.read_script(name) {
+            Ok(source) => {
+                let chunkname = if name == b"-" {
+                    b"=stdin".to_vec()
+                } else {
+                    [b"@".as_slice(), name].concat()
+                };
+                (Some(skip_shebang(source)), CString::new(chunkname).unwrap_or_default())
+            }
+            Err(why) => {
+                let name = String::from_utf8_lossy(name);
+                host.write_error(format!("{PROGNAME}: cannot open {name}: {why}\n").as_bytes());
+                return 1;
+            }
+        },
+    };
+    let ctx = MainContext {
+        inv,
+        script_source: script_source.as_deref(),
+        script_chunkname: &chunkname,
+        host,
+        exit_code: Cell::new(0),
+    };
+    let L = lua::new_state(memory_limit);
+    if L.is_null() {
+        host.write_error(format!("{PROGNAME}: cannot create state: not enough memory\n").as_bytes());
+        return 1;
+    }
+    // SAFETY: L is a fresh state; pmain only borrows ctx, which outlives the call.
+    unsafe {
+        lua_pushcfunction(L, Some(pmain));
+        lua_pushlightuserdata(L, &ctx as *const MainContext as *mut c_void);
+        let status = lua_pcall(L, 1, 0, 0);
+        if status != LUA_OK {
+            report(L, host); // an error outside any chunk, e.g. out of memory in openlibs
+            ctx.exit_code.set(1);
+        }
+        lua::close(L);
+    }
+    ctx.exit_code.get()
+}
+
+/// Like the standard `lua`, ignore a first line starting with '#', keeping line numbers.
+fn skip_shebang(mut source: Vec<u8>) -> Vec<u8> {
+    if source.first() == Some(&b'#') {
+        let end = source.iter().position(|&b| b == b'\n').unwrap_or(source.len());
+        source.drain(..end);
+    }
+    source
+}
+
+/// The protected body of [`run`]: opens the libraries, builds `arg`, runs the chunks.
+unsafe extern "C-unwind" fn pmain(L: *mut lua_State) -> c_int {
+    // SAFETY: run() pushed a pointer to a MainContext that outlives this call.
+    let ctx = unsafe { &*(lua_touserdata(L, 1) as *const MainContext) };
+    // SAFETY: L is a valid state inside a protected call; errors raised here are caught
+    // by run()'s lua_pcall.
+    unsafe {
+        luaL_openlibs(L);
+        create_arg_table(L, ctx.inv);
+        for chunk in &ctx.inv.chunks {
+            if run_chunk(L, ctx.host, chunk, c"=(command line)", &[]) != LUA_OK {
+                ctx.exit_code.set(1);
+                return 0;
+            }
+        }
+        if let Some(source) = ctx.script_source {
+            if run_chunk(L, ctx.host, source, ctx.script_chunkname, &ctx.inv.script_args) != LUA_OK {
+                ctx.exit_code.set(1);
+            }
+        }
+    }
+    0
+}
+
+/// `arg` as the standard `lua` builds it: the script at 0, its arguments at 1.., and the
+/// interpreter and options at negative indices.
+///
+/// # Safety
+/// Inside a protected call on a valid state.
+unsafe fn create_arg_table(L: *mut lua_State, inv: &Invocation) {
+    // As lua.c: with no script, the program name takes index 0.
+    let base = if inv.script.is_some() { inv.script_index as i64 } else { 0 };
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        lua_createtable(L, inv.script_args.len() as c_int, (base + 1) as c_int);
+        for (i, a) in inv.argv.iter().enumerate() {
+            lua::pushstring(L, a);
+            lua_rawseti(L, -2, i as i64 - base);
+        }
+        lua_setglobal(L, c"arg".as_ptr());
+    }
+}
+
+/// Loads and runs one chunk in `L` with a traceback handler, from outside any protected
+/// call; an error is reported through `host`. Returns the Lua status (`LUA_OK` or the
+/// error's). The stack is left as it was.
+///
+/// # Safety
+/// `L` must be a valid state with room for 3 values.
+pub unsafe fn exec_chunk(L: *mut lua_State, host: &dyn Host, chunk: &[u8], name: &CStr) -> c_int {
+    // SAFETY: forwarded caller contract; no arguments means nothing here can raise.
+    unsafe { run_chunk(L, host, chunk, name, &[]) }
+}
+
+/// Loads and calls one chunk with a traceback handler; reports an error. Returns the status.
+///
+/// # Safety
+/// `L` valid; with `args`, inside a protected call (pushing them may raise).
+unsafe fn run_chunk(L: *mut lua_State, host: &dyn Host, chunk: &[u8], name: &CStr, args: &[Vec<u8>]) -> c_int {
+    // SAFETY: forwarded caller contract; the stack is balanced on both paths.
+    unsafe {
+        let base = lua_gettop(L);
+        let mut status = lua::loadbuffer(L, chunk, name, None);
+        if status == LUA_OK {
+            if !args.is_empty() {
+                luaL_checkstack(L, args.len() as c_int + 3, c"too many script args".as_ptr());
+            }
+            for a in args {
+                lua::pushstring(L, a);
+            }
+            lua_pushcfunction(L, Some(message_handler));
+            lua_insert(L, base + 1);
+            status = lua_pcall(L, args.len() as c_int, 0, base + 1);
+            lua_remove(L, base + 1);
+        }
+        if status != LUA_OK {
+            report(L, host);
+        }
+        lua_settop(L, base);
+        status
+    }
+}
+
+/// lua.c's `msghandler`: turn the error into a string and append a traceback.
+unsafe extern "C-unwind" fn message_handler(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua with the error object at index 1.
+    unsafe {
+        let mut msg = lua_tostring(L, 1);
+        if msg.is_null() {
+            if luaL_callmeta(L, 1, c"__tostring".as_ptr()) != 0 && lua_type(L, -1) == LUA_TSTRING {
+                return 1; // a __tostring result is the message, without traceback
+            }
+            msg = lua_pushfstring(L, c"(error object is a %s value)".as_ptr(), luaL_typename(L, 1));
+        }
+        luaL_traceback(L, L, msg, 1);
+        1
+    }
+}
+
+/// Prints the message on top of the stack as `lua-persist: message`.
+///
+/// # Safety
+/// `L` valid with the error message on top.
+unsafe fn report(L: *mut lua_State, host: &dyn Host) {
+    // SAFETY: forwarded caller contract.
+    let text = unsafe { lua::tostring(L, -1) }.map(<[u8]>::to_vec);
+    let text = text.unwrap_or_else(|| b"(error object is not a string)".to_vec());
+    let mut line = format!("{PROGNAME}: ").into_bytes();
+    line.extend_from_slice(&text);
+    line.push(b'\n');
+    host.write_error(&line);
+}

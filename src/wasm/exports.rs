@@ -1,0 +1,251 @@
+//! The wasm module's exports (cu: `main.zig`). This module imports nothing: the host
+//! passes bytes in through memory it allocates with `lp_alloc`, and drains output with
+//! `lp_output_ptr`/`lp_output_len`. The list is checked in as `wasm/exports.txt`.
+//!
+//! Two ways to run Lua:
+//! - `lp_main`: a whole command line, as `lua-persist [-e CODE] [SCRIPT [ARGS...]]` does
+//!   natively (used by `wasm/run.mjs`); scripts come from files the host put with `lp_file_put`.
+//! - `lp_state_new` / `lp_exec` / `lp_state_close`: a long-lived state that runs chunk after
+//!   chunk; a chunk's error is reported as its status and the state stays usable.
+
+#![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
+
+use core::ffi::{c_int, c_void};
+use std::alloc::{alloc, dealloc, Layout};
+
+use crate::ffi::wasm_libc::*;
+use crate::ffi::*;
+use crate::lua;
+use crate::runner::{self, Host};
+
+/// A static the single-threaded module mutates.
+struct WasmCell<T>(core::cell::UnsafeCell<T>);
+// SAFETY: wasm32-unknown-unknown without the atomics feature has exactly one thread.
+unsafe impl<T> Sync for WasmCell<T> {}
+
+/// Command-line arguments pushed by the host for the next `lp_main`.
+static ARGS: WasmCell<Vec<Vec<u8>>> = WasmCell(core::cell::UnsafeCell::new(Vec::new()));
+
+/// # Safety
+/// No other reference to the arguments may be alive (the module is single-threaded).
+unsafe fn pending_args() -> &'static mut Vec<Vec<u8>> {
+    // SAFETY: forwarded caller contract.
+    unsafe { &mut *ARGS.0.get() }
+}
+
+/// # Safety
+/// `ptr` must point at `len` readable bytes (or len is 0).
+unsafe fn host_bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 {
+        return &[];
+    }
+    // SAFETY: forwarded caller contract.
+    unsafe { core::slice::from_raw_parts(ptr, len) }
+}
+
+/// Allocates `len` bytes (alignment 8) for the host to write into; 0 on failure.
+#[no_mangle]
+pub extern "C" fn lp_alloc(len: usize) -> *mut u8 {
+    match Layout::from_size_align(len.max(1), 8) {
+        // SAFETY: the layout has a non-zero size.
+        Ok(layout) => unsafe { alloc(layout) },
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// Frees a block from `lp_alloc` (`len` as allocated). Null is ignored.
+///
+/// # Safety
+/// `ptr` must come from `lp_alloc(len)` and not be freed before.
+#[no_mangle]
+pub unsafe extern "C" fn lp_free(ptr: *mut u8, len: usize) {
+    if !ptr.is_null() {
+        // SAFETY: forwarded caller contract; the same layout as lp_alloc.
+        unsafe { dealloc(ptr, Layout::from_size_align_unchecked(len.max(1), 8)) };
+    }
+}
+
+/// Sets the wall clock (seconds since the Unix epoch) that `os.time`, `os.date` and
+/// `os.clock` see. The module has no clock of its own.
+#[no_mangle]
+pub extern "C" fn lp_set_clock(unix_seconds: f64) {
+    // SAFETY: a plain store into the C runtime's clock.
+    unsafe { __lp_set_clock(unix_seconds) };
+}
+
+/// Where stdout's (1) or stderr's (2) captured output starts; null when empty.
+#[no_mangle]
+pub extern "C" fn lp_output_ptr(stream: c_int) -> *const u8 {
+    let mut len = 0;
+    match stream {
+        // SAFETY: a read of the C runtime's buffer bookkeeping.
+        1 | 2 => unsafe { __lp_output_data(stream, &mut len) },
+        _ => core::ptr::null(),
+    }
+}
+
+/// The number of captured bytes of stdout (1) or stderr (2).
+#[no_mangle]
+pub extern "C" fn lp_output_len(stream: c_int) -> usize {
+    let mut len = 0;
+    if let 1 | 2 = stream {
+        // SAFETY: as lp_output_ptr.
+        unsafe { __lp_output_data(stream, &mut len) };
+    }
+    len
+}
+
+/// Empties a stream's buffer after the host has read it, releasing its memory.
+#[no_mangle]
+pub extern "C" fn lp_output_clear(stream: c_int) {
+    if let 1 | 2 = stream {
+        // SAFETY: frees the C runtime's buffer; the host no longer reads it.
+        unsafe { __lp_output_clear(stream) };
+    }
+}
+
+/// Makes `data` readable as the file `name` (for `lp_main`'s script, `dofile`, `io.open`),
+/// or, with the name `-`, as standard input. Returns 0, or -1 when memory is exhausted.
+///
+/// # Safety
+/// Both ranges must be readable.
+#[no_mangle]
+pub unsafe extern "C" fn lp_file_put(name: *const u8, name_len: usize, data: *const u8, data_len: usize) -> c_int {
+    // SAFETY: forwarded caller contract; the C side copies both ranges.
+    unsafe { __lp_file_put(name as *const core::ffi::c_char, name_len, data, data_len) }
+}
+
+/// Appends one command-line argument for the next `lp_main` (the first is the program name).
+///
+/// # Safety
+/// The range must be readable.
+#[no_mangle]
+pub unsafe extern "C" fn lp_arg_push(ptr: *const u8, len: usize) {
+    // SAFETY: forwarded caller contract; no other reference to the arguments is alive.
+    unsafe { pending_args().push(host_bytes(ptr, len).to_vec()) };
+}
+
+/// The wasm side of the runner: scripts from `lp_file_put`, output to the buffers.
+struct ModuleHost;
+
+impl Host for ModuleHost {
+    fn read_script(&self, name: &[u8]) -> Result<Vec<u8>, String> {
+        read_host_file(name).ok_or_else(|| "No such file or directory".to_string())
+    }
+    fn write_output(&self, text: &[u8]) {
+        crate::ffi::c_stdout_write(text);
+    }
+    fn write_error(&self, text: &[u8]) {
+        crate::ffi::c_stderr_write(text);
+    }
+}
+
+/// Reads a file the host put, through C's stdio like Lua's own `io.open`.
+fn read_host_file(name: &[u8]) -> Option<Vec<u8>> {
+    let path = std::ffi::CString::new(name).ok()?;
+    crate::ffi::c_read_file(&path)
+}
+
+/// What `lp_main` runs inside `__lp_catch_exit`.
+struct MainCall {
+    args: Vec<Vec<u8>>,
+    exit_code: c_int,
+}
+
+unsafe extern "C" fn main_body(ud: *mut c_void) {
+    // SAFETY: lp_main passes a live MainCall.
+    let call = unsafe { &mut *(ud as *mut MainCall) };
+    call.exit_code = match runner::parse_args(&call.args) {
+        Ok(invocation) => runner::run(&invocation, &ModuleHost, usize::MAX),
+        Err(e) => {
+            ModuleHost.write_error(format!("{}: {e}\n{}", runner::PROGNAME, runner::usage()).as_bytes());
+            1
+        }
+    };
+}
+
+/// Runs the command line pushed with `lp_arg_push` (then forgets it) and returns the exit
+/// code: 0, 1 on an error, or the status given to `os.exit`. After an `os.exit` the Lua
+/// state it ran in is abandoned, not closed: discard the instance, as a process would end.
+#[no_mangle]
+pub extern "C" fn lp_main() -> c_int {
+    // SAFETY: no other reference to the arguments is alive.
+    let args = core::mem::take(unsafe { pending_args() });
+    let call = Box::into_raw(Box::new(MainCall { args, exit_code: 1 }));
+    let mut status = 0;
+    // SAFETY: call stays valid until freed below; main_body is a valid body.
+    let exited = unsafe { __lp_catch_exit(main_body, call as *mut c_void, &mut status) };
+    // SAFETY: call came from Box::into_raw and is no longer used by main_body.
+    let call = unsafe { Box::from_raw(call) };
+    if exited != 0 { status } else { call.exit_code }
+}
+
+/// Creates a long-lived state with the standard libraries; 0 if memory is exhausted.
+#[no_mangle]
+pub extern "C" fn lp_state_new() -> *mut lua_State {
+    let L = lua::new_state(usize::MAX);
+    if L.is_null() {
+        return L;
+    }
+    // SAFETY: a fresh state; openlibs runs protected, so an allocation failure is a status.
+    unsafe {
+        lua_pushcfunction(L, Some(open_libraries));
+        if lua_pcall(L, 0, 0, 0) != LUA_OK {
+            lua::close(L);
+            return core::ptr::null_mut();
+        }
+    }
+    L
+}
+
+unsafe extern "C-unwind" fn open_libraries(L: *mut lua_State) -> c_int {
+    // SAFETY: called by lua_pcall on a valid state.
+    unsafe { luaL_openlibs(L) };
+    0
+}
+
+/// Closes a state from `lp_state_new`.
+///
+/// # Safety
+/// `L` must come from `lp_state_new` and not be used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn lp_state_close(L: *mut lua_State) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua::close(L) };
+}
+
+/// Limits the state's memory (bytes); past it Lua raises "not enough memory".
+///
+/// # Safety
+/// `L` must come from `lp_state_new`.
+#[no_mangle]
+pub unsafe extern "C" fn lp_set_memory_limit(L: *mut lua_State, bytes: usize) {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua::set_memory_limit(L, bytes) };
+}
+
+/// Bytes the state holds now.
+///
+/// # Safety
+/// `L` must come from `lp_state_new`.
+#[no_mangle]
+pub unsafe extern "C" fn lp_memory_used(L: *mut lua_State) -> usize {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua::memory_used(L) }
+}
+
+/// Runs one chunk (source or binary) in the state, named `=name`... as the host gives it
+/// (e.g. `=input`). Returns the Lua status: 0, or 2 (runtime), 3 (syntax), 4 (memory),
+/// 5 (error in the handler). An error's message and traceback go to stderr's buffer;
+/// the state stays usable either way and its stack is left empty.
+///
+/// # Safety
+/// `L` must come from `lp_state_new`; both ranges must be readable.
+#[no_mangle]
+pub unsafe extern "C" fn lp_exec(L: *mut lua_State, chunk: *const u8, chunk_len: usize, name: *const u8, name_len: usize) -> c_int {
+    // SAFETY: forwarded caller contract.
+    let (chunk, name) = unsafe { (host_bytes(chunk, chunk_len), host_bytes(name, name_len)) };
+    let name = std::ffi::CString::new(name).unwrap_or_else(|_| c"=?".into());
+    // SAFETY: L is a valid state; runner::exec_chunk balances the stack.
+    unsafe { runner::exec_chunk(L, &ModuleHost, chunk, &name) }
+}

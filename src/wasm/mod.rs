@@ -1,0 +1,16 @@
+//! The WebAssembly module (cu: `main.zig`, `output.zig`, `libc-stubs.zig`).
+//!
+//! `printf`, `strtod` and `time` are pure Rust and compiled on every target, so their
+//! tests run natively against the C library; the rest exists only on wasm32.
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod printf;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod strtod;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod time;
+
+#[cfg(target_arch = "wasm32")]
+pub mod exports;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod runtime;

@@ -1,0 +1,126 @@
+// The JavaScript side of the lua-persist wasm module: plain WebAssembly API, no imports,
+// works in Node and browsers. The module's exports are listed in exports.txt.
+//
+// Memory rule for hosts: the module's memory can grow during any call, which detaches
+// earlier views of memory.buffer. Make a new Uint8Array view after every call.
+
+const encoder = new TextEncoder();
+
+/** Compiles the module from bytes (an ArrayBuffer or typed array). */
+export async function compileModule(bytes) {
+  return WebAssembly.compile(bytes);
+}
+
+/** One instance of the module: one wasm memory, any number of Lua states. */
+export class LuaModule {
+  /** @param {WebAssembly.Module} module */
+  static async instantiate(module) {
+    const instance = await WebAssembly.instantiate(module, {});
+    return new LuaModule(instance);
+  }
+
+  constructor(instance) {
+    this.exports = instance.exports;
+    this.exports.lp_set_clock(Date.now() / 1000);
+  }
+
+  /** Copies bytes (Uint8Array or string) into module memory; returns [ptr, len]. Free with #free. */
+  #copyIn(data) {
+    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+    const ptr = this.exports.lp_alloc(bytes.length);
+    if (ptr === 0) throw new Error(`lua-persist: cannot allocate ${bytes.length} bytes in the module`);
+    new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
+    return [ptr, bytes.length];
+  }
+
+  #free([ptr, len]) {
+    this.exports.lp_free(ptr, len);
+  }
+
+  /** Takes (and clears) what Lua wrote to stdout (1) or stderr (2). */
+  takeOutput(stream) {
+    const len = this.exports.lp_output_len(stream);
+    const ptr = this.exports.lp_output_ptr(stream);
+    const bytes = len === 0 ? new Uint8Array() : new Uint8Array(this.exports.memory.buffer, ptr, len).slice();
+    this.exports.lp_output_clear(stream);
+    return bytes;
+  }
+
+  /** Makes bytes readable as a file for scripts (name "-" is stdin). */
+  putFile(name, data) {
+    const n = this.#copyIn(name);
+    const d = this.#copyIn(data);
+    const rc = this.exports.lp_file_put(n[0], n[1], d[0], d[1]);
+    this.#free(n);
+    this.#free(d);
+    if (rc !== 0) throw new Error(`lua-persist: out of memory while providing file ${name}`);
+  }
+
+  /**
+   * Runs a command line as `lua-persist [-e CODE] [SCRIPT [ARGS...]]` does natively.
+   * argv[0] is the program name. Returns { code, stdout, stderr } (bytes).
+   * After os.exit the instance must be discarded.
+   */
+  main(argv) {
+    for (const arg of argv) {
+      const a = this.#copyIn(arg);
+      this.exports.lp_arg_push(a[0], a[1]);
+      this.#free(a);
+    }
+    this.exports.lp_set_clock(Date.now() / 1000);
+    const code = this.exports.lp_main();
+    return { code, stdout: this.takeOutput(1), stderr: this.takeOutput(2) };
+  }
+
+  /** A long-lived Lua state with the standard libraries. */
+  newState() {
+    const L = this.exports.lp_state_new();
+    if (L === 0) throw new Error('lua-persist: cannot create a Lua state (out of memory)');
+    return new LuaState(this, L);
+  }
+
+  /** Bytes of wasm memory now. */
+  get memoryBytes() {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  _exec(L, chunk, name) {
+    const c = this.#copyIn(chunk);
+    const n = this.#copyIn(name);
+    this.exports.lp_set_clock(Date.now() / 1000);
+    const status = this.exports.lp_exec(L, c[0], c[1], n[0], n[1]);
+    this.#free(c);
+    this.#free(n);
+    return status;
+  }
+}
+
+/** Lua's status codes as lp_exec returns them. */
+export const LuaStatus = Object.freeze({ OK: 0, YIELD: 1, ERRRUN: 2, ERRSYNTAX: 3, ERRMEM: 4, ERRERR: 5 });
+
+export class LuaState {
+  constructor(module, L) {
+    this.module = module;
+    this.L = L;
+  }
+
+  /** Runs a chunk; returns { status, stdout, stderr } (stderr holds the error and traceback). */
+  exec(chunk, name = '=input') {
+    if (this.L === 0) throw new Error('lua-persist: state is closed');
+    const status = this.module._exec(this.L, chunk, name);
+    return { status, stdout: this.module.takeOutput(1), stderr: this.module.takeOutput(2) };
+  }
+
+  setMemoryLimit(bytes) {
+    this.module.exports.lp_set_memory_limit(this.L, bytes);
+  }
+
+  get memoryUsed() {
+    return this.module.exports.lp_memory_used(this.L);
+  }
+
+  close() {
+    if (this.L !== 0) this.module.exports.lp_state_close(this.L);
+    this.L = 0;
+  }
+}
