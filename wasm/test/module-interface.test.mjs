@@ -1,0 +1,15 @@
+// The module's interface is exactly what wasm/exports.txt lists, and it imports nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { wasmModule, repoRoot } from './helpers.mjs';
+
+test('the export list matches wasm/exports.txt', () => {
+  const expected = readFileSync(`${repoRoot}wasm/exports.txt`, 'utf8').trim().split('\n');
+  const actual = WebAssembly.Module.exports(wasmModule).map((e) => `${e.kind} ${e.name}`).sort();
+  assert.deepEqual(actual, expected);
+});
+
+test('the module imports nothing', () => {
+  assert.deepEqual(WebAssembly.Module.imports(wasmModule), []);
+});
