@@ -30,7 +30,7 @@ fn main() {
     println!("cargo:rerun-if-changed=wasm/libc");
 
     let mut lua = cc::Build::new();
-    lua.include("lua-src").warnings(false).opt_level(2);
+    lua.include("lua-src").warnings(false);
     lua.files(LUA_SOURCES.iter().map(|f| Path::new("lua-src").join(f)));
 
     match target.as_str() {
@@ -68,6 +68,7 @@ fn configure_wasm(build: &mut cc::Build) {
         .archiver(&archiver)
         .include("wasm/include")
         .flag("-nostdlibinc")
+        .flag("-Os")
         .flag("-mllvm")
         .flag("-wasm-enable-sjlj")
         .flag("-mexception-handling")

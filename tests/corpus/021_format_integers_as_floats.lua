@@ -1,0 +1,10 @@
+-- integers through float conversions and floats through integer conversions
+print(string.format('%f %e %g %a', 1, 1, 1, 1))
+print(string.format('%f %g', math.maxinteger, math.maxinteger))
+print(string.format('%g %a', math.mininteger, math.mininteger))
+print(string.format('%d %x', 1e15, 2^62))
+print(pcall(string.format, '%d', 2^63))
+print(pcall(string.format, '%d', -2^63))
+print(pcall(string.format, '%d', 0/0))
+print(pcall(string.format, '%d', 1/0))
+print(string.format('%5.2f|%5.2f', 1, -1))

@@ -1,0 +1,11 @@
+-- tostring of integers and other values
+print(0, -0, 1, -1, 42, math.maxinteger, math.mininteger)
+print(tostring(123), tostring(-123), tostring(1 // 1), tostring(7 // 2))
+print(tostring(nil), tostring(true), tostring(false))
+print(tostring('str'), tostring(''))
+print(tostring(setmetatable({}, {__tostring = function() return 'custom' end})))
+print(pcall(tostring))
+print(pcall(tostring, setmetatable({}, {__tostring = function() return {} end})))
+print(#tostring(12345), #tostring(1.5))
+print(math.maxinteger + 1 == math.mininteger, math.mininteger - 1 == math.maxinteger)
+print(math.maxinteger * 2, math.mininteger * -1, -math.mininteger)

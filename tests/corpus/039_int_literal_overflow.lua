@@ -1,0 +1,10 @@
+-- decimal integer literals that overflow become floats
+print(9223372036854775807, math.type(9223372036854775807))
+print(9223372036854775808, math.type(9223372036854775808))
+print(-9223372036854775808, math.type(-9223372036854775808))
+print(18446744073709551616, 1e19, 123456789012345678901234567890)
+print(0x7fffffffffffffff, 0xffffffffffffffff, 0x10000000000000000, 0xfffffffffffffffff)
+print(1e309, -1e309, 1e-400, 5e-325)
+print(load('return 9223372036854775808')(), load('return -9223372036854775807 - 1')())
+print(math.maxinteger + 1.0, math.maxinteger + 1.0 == 2^63, math.mininteger + 0.0)
+print(math.maxinteger // -1, math.mininteger // -1, math.mininteger % -1)

@@ -1,0 +1,13 @@
+-- division and modulo by zero
+print(pcall(function() return 1 // 0 end))
+print(pcall(function() return 1 % 0 end))
+print(pcall(function() local z = 0 return math.mininteger // z end))
+print(1 / 0, -1 / 0, 1.0 // 0, -1 // 0.0, 0.0 / 0 ~= 0.0 / 0)
+print(1 % 0.0 ~= 1 % 0.0, 1 % math.huge, -1 % math.huge, 1.0 // -0.0)
+print(pcall(math.fmod, 1, 0))
+print(pcall(math.fmod, math.mininteger, 0))
+print(math.fmod(1, 0.0) ~= math.fmod(1, 0.0), math.fmod(0.0, 1))
+local ok, err = pcall(function() local a, b = 10, 0 return a // b end)
+print(ok, err)
+ok, err = pcall(function() local a, b = 10, 0 return a % b end)
+print(ok, err)
