@@ -1,0 +1,61 @@
+# Sourced by scripts/run and scripts/test: installs what a fresh Debian/Ubuntu machine
+# lacks, idempotently, and stops with a clear message when it cannot.
+
+die() {
+  echo "lua-persist setup: $*" >&2
+  exit 1
+}
+
+need_command() { # need_command CMD "how to get it"
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed. $2"
+}
+
+# Installs the Debian packages that are missing (root, or sudo without a password).
+need_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && sudo="sudo -n" ||
+      die "missing packages: ${missing[*]}. Install them as root: apt-get install -y ${missing[*]}"
+  fi
+  command -v apt-get >/dev/null 2>&1 ||
+    die "missing packages: ${missing[*]}, and this is not a Debian/Ubuntu system: install the equivalents by hand"
+  echo "lua-persist setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq >&2 || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2 ||
+    die "apt-get install ${missing[*]} failed. clang-19 is in Debian 12 and Ubuntu 24.04; elsewhere set CC_wasm32_unknown_unknown and AR_wasm32_unknown_unknown to a clang >= 19 and its llvm-ar"
+}
+
+setup_rust() {
+  need_command cargo "Install Rust with rustup: https://rustup.rs"
+}
+
+setup_wasm() {
+  setup_rust
+  need_command rustup "The wasm32 target is added with rustup; install Rust with rustup: https://rustup.rs"
+  rustup target list --installed | grep -qx wasm32-unknown-unknown ||
+    rustup target add wasm32-unknown-unknown >&2 || die "rustup target add wasm32-unknown-unknown failed"
+  if [ -z "${CC_wasm32_unknown_unknown:-}" ]; then
+    need_packages clang-19 llvm-19
+  fi
+  need_node
+}
+
+need_node() {
+  if ! command -v node >/dev/null 2>&1; then
+    need_packages nodejs npm
+  fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 18 ] || die "Node.js $major is too old: the tests need Node.js 18 or newer"
+}
+
+# libclang for bindgen (the test that checks src/ffi/bindings.rs is fresh).
+setup_bindgen() {
+  need_packages libclang-19-dev
+  export LIBCLANG_PATH="${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}"
+}

@@ -1,0 +1,10 @@
+-- abs, max, min
+print(math.abs(-5), math.abs(5), math.abs(-5.5), math.abs(math.mininteger), math.abs(-0.0), math.abs(-math.huge))
+print(math.type(math.abs(-5)), math.type(math.abs(-5.0)))
+print(math.max(1), math.max(3, 1, 2), math.max(-1, -2.5), math.max(1, 1.0), math.max(1.0, 1))
+print(math.min(1), math.min(3, 1, 2), math.min(-1, -2.5), math.min(1, 1.0), math.min(1.0, 1))
+print(math.max(math.mininteger, math.maxinteger), math.min(math.mininteger, math.maxinteger))
+print(pcall(math.max))
+print(pcall(math.min))
+print(pcall(math.max, 1, 'x'))
+print(math.max('10', 9), math.type(math.max('10', 9)))

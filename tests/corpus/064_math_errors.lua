@@ -1,0 +1,12 @@
+-- argument errors in the math library
+print(pcall(math.floor))
+print(pcall(math.sqrt, 'abc'))
+print(pcall(math.abs, nil))
+print(pcall(math.log, {}, 2))
+print(pcall(math.random, 1, 2.5))
+print(pcall(math.fmod, 1.5))
+print(pcall(math.modf))
+print(pcall(math.atan))
+print(pcall(math.randomseed, 'x'))
+print(pcall(math.ult, 1))
+print(pcall(math.exp, '1e2'), math.exp('0'))

@@ -1,0 +1,15 @@
+-- gsub with replacement tables and functions
+local vars = {name = 'Lua', version = '5.4', n = 42, f = 1.5, no = false}
+print(('$name $version $n $f $no $missing'):gsub('%$(%w+)', vars))
+print(('1 2 3'):gsub('%d', function(d) return d * 2 end))
+print(('1 2 3'):gsub('%d', function(d) if d == '2' then return nil end return 'x' end))
+print(('abc'):gsub('%w', function(c) return c:upper() .. '.' end))
+print(('a,b,,c'):gsub('([^,]*)', function(s) return '<' .. s .. '>' end))
+print(('hello world'):gsub('()(%w+)()', function(a, w, b) return a .. w .. b end))
+print(('key=val'):gsub('(%w+)=(%w+)', function(k, v) return v .. '=' .. k end))
+print(('abc'):gsub('.', {a = 1, b = true}))
+print(pcall(string.gsub, 'abc', '.', {a = {}}))
+print(pcall(string.gsub, 'abc', '.', function() return {} end))
+print(pcall(string.gsub, 'abc', '.', 1))
+print(pcall(string.gsub, 'abc', '.', true))
+print(('x'):gsub('x', 0.5), ('x'):gsub('x', 10))

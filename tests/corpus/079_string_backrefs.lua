@@ -1,0 +1,12 @@
+-- back-references %1..%9 in patterns
+print(('hello'):find('(l)%1'))
+print(('abcabc'):match('(abc)%1'))
+print(('say "hi" and \'bye\''):gsub('(["\'])(.-)%1', '<%2>'))
+print(('aa bb cd ee'):gsub('(%a)%1', 'D'))
+print(('xyzxyz'):match('^(.+)%1$'))
+print(('abab'):match('((a)(b))%1'), ('abab'):match('((a)(b))%2'))
+print(pcall(string.find, 'aa', '%1'))
+print(pcall(string.find, 'aa', '(a%1)'))
+print(pcall(string.find, 'aa', '(a)%2'))
+print(('x=1;y=1;z=2'):gsub('(%w)=(%d);(%w)=%2', '%1,%3 same'))
+print(('()'):match('(%(%))'), ('()x'):match('()()x'))

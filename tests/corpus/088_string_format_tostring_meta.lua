@@ -1,0 +1,12 @@
+-- __tostring and __name
+local P = setmetatable({}, {__tostring = function(t) return 'Point(1, 2)' end})
+print(P, tostring(P), string.format('%s|%-14s|', P, P))
+local E = setmetatable({}, {__tostring = function() return 42 end})
+print(pcall(tostring, E))
+local N = setmetatable({}, {__name = 'MyType'})
+print(pcall(string.rep, N, 2))
+print(pcall(math.floor, N))
+print(pcall(string.format, '%d', N))
+local T = setmetatable({}, {__name = 'MyType', __tostring = function() return 'shown' end})
+print(T, pcall(string.len, T))
+print(pcall(ipairs))
