@@ -3,11 +3,12 @@
 //! `printf`, `strtod` and `time` are pure Rust and compiled on every target, so their
 //! tests run natively against the C library; the rest exists only on wasm32.
 
-#[cfg(target_arch = "wasm32")]
+// Natively only their tests use them.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod printf;
-#[cfg(target_arch = "wasm32")]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod strtod;
-#[cfg(target_arch = "wasm32")]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod time;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,6 +1,410 @@
-// INTERIM (lead): replaced by helper's implementation.
-pub(crate) struct FloatSpec { pub conversion: u8, pub flags: u32, pub width: usize, pub precision: Option<usize> }
+//! printf's floating-point conversions (`%f %F %e %E %g %G %a %A`) spelled exactly as glibc
+//! spells them, for the wasm libc. The decimal digits come from `core::fmt`, whose `{:.N}` and
+//! `{:.Ne}` are exact and round half to even like glibc; everything around the digits (signs,
+//! `%g` style choice, exponent spelling, hex floats, padding) is glibc's.
+
+pub(crate) const F_MINUS: u32 = 1;
+pub(crate) const F_PLUS: u32 = 2;
+pub(crate) const F_SPACE: u32 = 4;
+pub(crate) const F_HASH: u32 = 8;
+pub(crate) const F_ZERO: u32 = 16;
+
+/// One conversion `%[flags][width][.precision]C`.
+pub(crate) struct FloatSpec {
+    /// One of `fFeEgGaA`; anything else is formatted like `f`.
+    pub conversion: u8,
+    /// A combination of the `F_*` bits.
+    pub flags: u32,
+    pub width: usize,
+    pub precision: Option<usize>,
+}
+
+/// Formats `value` as glibc's printf does for `spec`.
 pub(crate) fn format_double(value: f64, spec: &FloatSpec) -> String {
-    let p = spec.precision.unwrap_or(6);
-    match spec.conversion { b'e' => format!("{:.*e}", p, value), b'g' => format!("{}", value), _ => format!("{:.*}", p, value) }
+    let flag = |f: u32| spec.flags & f != 0;
+    let alt = flag(F_HASH);
+    // glibc prints the sign bit of every value, NaN included ("-nan").
+    let sign = if value.is_sign_negative() {
+        "-"
+    } else if flag(F_PLUS) {
+        "+"
+    } else if flag(F_SPACE) {
+        " "
+    } else {
+        ""
+    };
+    let magnitude = value.abs();
+    let (prefix, mut body) = if value.is_nan() {
+        ("", String::from("nan"))
+    } else if value.is_infinite() {
+        ("", String::from("inf"))
+    } else {
+        match spec.conversion.to_ascii_lowercase() {
+            b'e' => ("", exponential(magnitude, spec.precision.unwrap_or(6), alt)),
+            b'g' => ("", general(magnitude, spec.precision.unwrap_or(6), alt)),
+            b'a' => ("0x", hexadecimal(magnitude, spec.precision, alt)),
+            _ => ("", fixed(magnitude, spec.precision.unwrap_or(6), alt)),
+        }
+    };
+    let mut prefix = String::from(prefix);
+    if spec.conversion.is_ascii_uppercase() {
+        body.make_ascii_uppercase();
+        prefix.make_ascii_uppercase();
+    }
+
+    let len = sign.len() + prefix.len() + body.len();
+    let fill = spec.width.saturating_sub(len);
+    let mut out = String::with_capacity(len + fill);
+    if flag(F_MINUS) {
+        out.extend([sign, &prefix, &body]);
+        out.push_str(&" ".repeat(fill));
+    } else if flag(F_ZERO) && value.is_finite() {
+        // Zeros go between the sign / "0x" and the digits; glibc pads inf and nan with spaces.
+        out.extend([sign, &prefix]);
+        out.push_str(&"0".repeat(fill));
+        out.push_str(&body);
+    } else {
+        out.push_str(&" ".repeat(fill));
+        out.extend([sign, &prefix, &body]);
+    }
+    out
+}
+
+/// `%f` of a non-negative finite value.
+fn fixed(x: f64, precision: usize, alt: bool) -> String {
+    let mut s = format!("{:.*}", precision, x);
+    if alt && precision == 0 {
+        s.push('.');
+    }
+    s
+}
+
+/// `%e` of a non-negative finite value.
+fn exponential(x: f64, precision: usize, alt: bool) -> String {
+    let (mantissa, exponent) = scientific(x, precision);
+    let point = if alt && precision == 0 { "." } else { "" };
+    format!("{mantissa}{point}{}", exponent_suffix(exponent))
+}
+
+/// `%g` of a non-negative finite value: C's rule picks `%f` or `%e` style from the exponent
+/// the value has once rounded to P significant digits.
+fn general(x: f64, precision: usize, alt: bool) -> String {
+    let p = precision.max(1);
+    let (mantissa, exponent) = scientific(x, p - 1);
+    // glibc quirk: a value below 10^P that rounds up to 10^P is first laid out in `%f`
+    // style, whose zero fraction digits `#` keeps; the carry then switches it to `%e` style
+    // without them, so `%#g` of 999999.5 is "1.e+06", not "1.00000e+06".
+    if alt && usize::try_from(exponent) == Ok(p) && exact_exponent(x) < exponent {
+        return format!("1.{}", exponent_suffix(exponent));
+    }
+    let (mut digits, suffix) = match usize::try_from(exponent) {
+        // p > X >= 0, and the negative exponents -4..=-1 below.
+        Ok(e) if e < p => (format!("{:.*}", p - 1 - e, x), String::new()),
+        Err(_) if exponent >= -4 => {
+            let decimals = p - 1 + exponent.unsigned_abs() as usize;
+            (format!("{:.*}", decimals, x), String::new())
+        }
+        _ => (mantissa, exponent_suffix(exponent)),
+    };
+    if alt {
+        if !digits.contains('.') {
+            digits.push('.');
+        }
+    } else if digits.contains('.') {
+        let kept = digits.trim_end_matches('0').trim_end_matches('.').len();
+        digits.truncate(kept);
+    }
+    digits + &suffix
+}
+
+/// `format!("{:.*e}")` split into its mantissa and its exponent.
+fn scientific(x: f64, precision: usize) -> (String, i32) {
+    let mut s = format!("{:.*e}", precision, x);
+    let Some(at) = s.find('e') else {
+        return (s, 0);
+    };
+    let exponent = s[at + 1..].parse().unwrap_or(0);
+    s.truncate(at);
+    (s, exponent)
+}
+
+/// The decimal exponent of `x` itself, before any rounding: 767 digits after the point make
+/// `{:e}` exact for every double.
+fn exact_exponent(x: f64) -> i32 {
+    scientific(x, 767).1
+}
+
+/// C's exponent spelling: a sign and at least two digits.
+fn exponent_suffix(exponent: i32) -> String {
+    let sign = if exponent < 0 { '-' } else { '+' };
+    format!("e{sign}{:02}", exponent.unsigned_abs())
+}
+
+/// `%a` of a non-negative finite value, without the "0x" prefix. glibc writes normal numbers
+/// as `1.hhh…p±E` and subnormals as `0.hhh…p-1022`, drops trailing zero digits when no
+/// precision is given, and rounds to nearest even when one is (a carry may turn the leading
+/// digit into 2, as in `%.0a` of 1.5 = `0x2p+0`).
+fn hexadecimal(x: f64, precision: Option<usize>, alt: bool) -> String {
+    const FRACTION_DIGITS: usize = 13; // 52 bits
+    let bits = x.to_bits();
+    let fraction = bits & ((1 << 52) - 1);
+    let biased = (bits >> 52) as i32; // x is non-negative: no sign bit
+    let (leading, exponent) = match (biased, fraction) {
+        (0, 0) => (0, 0),
+        (0, _) => (0, -1022),
+        _ => (1, biased - 1023),
+    };
+    let mantissa = (leading << 52) | fraction;
+
+    let (leading, digits) = match precision {
+        None => {
+            let all = format!("{fraction:013x}");
+            (leading, all.trim_end_matches('0').to_owned())
+        }
+        Some(p) if p >= FRACTION_DIGITS => {
+            let zeros = "0".repeat(p - FRACTION_DIGITS);
+            (leading, format!("{fraction:013x}{zeros}"))
+        }
+        Some(p) => {
+            let dropped = 4 * (FRACTION_DIGITS - p) as u32;
+            let rest = mantissa & ((1 << dropped) - 1);
+            let half = 1 << (dropped - 1);
+            let mut kept = mantissa >> dropped;
+            if rest > half || (rest == half && kept & 1 == 1) {
+                kept += 1;
+            }
+            let fraction = kept & ((1 << (4 * p)) - 1);
+            let digits = if p == 0 {
+                String::new()
+            } else {
+                format!("{fraction:0p$x}")
+            };
+            (kept >> (4 * p), digits)
+        }
+    };
+    let point = if alt || !digits.is_empty() { "." } else { "" };
+    format!("{leading:x}{point}{digits}p{exponent:+}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::ffi::{c_char, CString};
+
+    fn spec_text(spec: &FloatSpec) -> String {
+        let mut fmt = String::from("%");
+        for (bit, c) in [
+            (F_MINUS, '-'),
+            (F_PLUS, '+'),
+            (F_SPACE, ' '),
+            (F_HASH, '#'),
+            (F_ZERO, '0'),
+        ] {
+            if spec.flags & bit != 0 {
+                fmt.push(c);
+            }
+        }
+        if spec.width > 0 {
+            fmt += &spec.width.to_string();
+        }
+        if let Some(p) = spec.precision {
+            fmt += &format!(".{p}");
+        }
+        fmt.push(spec.conversion as char);
+        fmt
+    }
+
+    /// What glibc's snprintf prints for the same conversion.
+    fn glibc(value: f64, spec: &FloatSpec) -> String {
+        let fmt = CString::new(spec_text(spec)).expect("no NUL in a format");
+        // SAFETY: a NULL buffer of size 0 only measures; the format takes exactly one double.
+        let len = unsafe { libc::snprintf(std::ptr::null_mut(), 0, fmt.as_ptr(), value) };
+        let len = usize::try_from(len).expect("snprintf failed");
+        let mut buf = vec![0u8; len + 1];
+        // SAFETY: buf has room for len bytes and the NUL.
+        unsafe {
+            libc::snprintf(
+                buf.as_mut_ptr() as *mut c_char,
+                buf.len(),
+                fmt.as_ptr(),
+                value,
+            )
+        };
+        buf.truncate(len);
+        String::from_utf8(buf).expect("printf of a double is ASCII")
+    }
+
+    fn check(value: f64, spec: &FloatSpec) {
+        assert_eq!(
+            format_double(value, spec),
+            glibc(value, spec),
+            "{} of {value:e} (bits {:#018x})",
+            spec_text(spec),
+            value.to_bits()
+        );
+    }
+
+    fn spec(conversion: u8, flags: u32, width: usize, precision: Option<usize>) -> FloatSpec {
+        FloatSpec {
+            conversion,
+            flags,
+            width,
+            precision,
+        }
+    }
+
+    const CONVERSIONS: &[u8] = b"fFeEgGaA";
+
+    fn edge_values() -> Vec<f64> {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            1.5,
+            2.5,
+            0.1,
+            0.125,
+            0.375,
+            9.5,
+            99.5,
+            999.5,
+            0.95,
+            0.0095,
+            1e-4,
+            9.9999e-5,
+            0.00001234,
+            123456.0,
+            999999.5,
+            1e6,
+            1e15,
+            1e16,
+            1e17,
+            1e21,
+            1e22,
+            1e100,
+            1e308,
+            -1e308,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -5e-324,
+            1e-310,
+            f64::EPSILON,
+            std::f64::consts::PI,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            0.3,
+            100.0,
+            1e-5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::from_bits(0x7ff0_0000_0000_0001),
+            f64::from_bits(0xfff8_0000_dead_beef),
+            f64::from_bits(0x000f_ffff_ffff_ffff),
+            f64::from_bits(0x3fef_ffff_ffff_ffff),
+            f64::from_bits(0x3ff0_0000_0000_0001),
+            f64::from_bits(0x3fff_ffff_ffff_ffff),
+            1.0625,
+            1.03125,
+            1.09375,
+            1.96875,
+            2f64.powi(60),
+        ];
+        values.extend((0..60).map(|i| 2f64.powi(i) - 0.5));
+        values
+    }
+
+    #[test]
+    fn edge_values_all_conversions() {
+        let precisions = [
+            None,
+            Some(0),
+            Some(1),
+            Some(2),
+            Some(3),
+            Some(6),
+            Some(13),
+            Some(14),
+            Some(17),
+            Some(30),
+        ];
+        for value in edge_values() {
+            for &conversion in CONVERSIONS {
+                for precision in precisions {
+                    for flags in [0, F_HASH, F_PLUS, F_SPACE | F_ZERO, F_MINUS | F_HASH] {
+                        check(value, &spec(conversion, flags, 12, precision));
+                        check(value, &spec(conversion, flags, 0, precision));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn documented_examples() {
+        let a = |v: f64| format_double(v, &spec(b'a', 0, 0, None));
+        assert_eq!(a(1.0), "0x1p+0");
+        assert_eq!(a(1.5), "0x1.8p+0");
+        assert_eq!(a(0.1), "0x1.999999999999ap-4");
+        assert_eq!(a(0.0), "0x0p+0");
+        assert_eq!(a(5e-324), "0x0.0000000000001p-1022");
+        assert_eq!(format_double(1.5, &spec(b'a', 0, 0, Some(0))), "0x2p+0");
+        assert_eq!(format_double(-f64::NAN, &spec(b'f', 0, 0, None)), "-nan");
+        assert_eq!(
+            format_double(f64::INFINITY, &spec(b'f', F_ZERO, 6, None)),
+            "   inf"
+        );
+        assert_eq!(format_double(0.0, &spec(b'e', 0, 0, None)), "0.000000e+00");
+        assert_eq!(
+            format_double(100.0, &spec(b'G', F_HASH, 0, Some(2))),
+            "1.0E+02"
+        );
+    }
+
+    #[test]
+    fn huge_precisions_and_widths() {
+        for value in [1e308, f64::MAX, 5e-324, 0.1, 1.0 / 3.0, -2.5e-300, 123.456] {
+            for &conversion in CONVERSIONS {
+                for precision in [Some(99), Some(340), Some(767), Some(800), Some(1100)] {
+                    check(value, &spec(conversion, 0, 0, precision));
+                    check(value, &spec(conversion, F_HASH, 0, precision));
+                }
+                check(value, &spec(conversion, F_ZERO | F_PLUS, 400, Some(3)));
+                check(value, &spec(conversion, F_MINUS, 99, None));
+            }
+        }
+    }
+
+    /// Every bit pattern is equally likely, so subnormals, NaNs with payloads and infinities
+    /// are all reached; the second arm adds values with short decimal expansions, where ties
+    /// in rounding happen.
+    fn any_double() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<u64>().prop_map(f64::from_bits),
+            (any::<i32>(), -12i32..12).prop_map(|(m, e)| m as f64 * 10f64.powi(e)),
+            (any::<i16>(), 0u32..8).prop_map(|(m, e)| f64::from(m) / f64::from(1u32 << e)),
+            prop::sample::select(edge_values()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn matches_glibc(
+            value in any_double(),
+            conversion in prop::sample::select(CONVERSIONS),
+            flags in 0u32..32,
+            width in prop_oneof![Just(0usize), 0usize..40],
+            precision in prop::option::of(0usize..=40),
+        ) {
+            let s = spec(conversion, flags, width, precision);
+            prop_assert_eq!(format_double(value, &s), glibc(value, &s), "{} of {:?}", spec_text(&s), value);
+        }
+    }
 }

@@ -20,7 +20,7 @@ pub struct Runtime {
     format_double: unsafe extern "C" fn(*mut c_char, usize, f64, c_int, c_int, c_int, c_int) -> usize,
     gmtime: unsafe extern "C" fn(i64, *mut Tm) -> c_int,
     timegm: unsafe extern "C" fn(*mut Tm, *mut i64) -> c_int,
-    strftime: unsafe extern "C" fn(*mut c_char, usize, *const c_char, *const Tm) -> usize,
+    strftime: unsafe extern "C" fn(*mut c_char, usize, *const c_char, *const Tm, *const c_char) -> usize,
 }
 
 #[no_mangle]
@@ -142,9 +142,18 @@ unsafe extern "C" fn rt_timegm(tm: *mut Tm, out: *mut i64) -> c_int {
 }
 
 /// C's contract: returns 0 (contents unspecified) unless the text and its NUL fit.
-unsafe extern "C" fn rt_strftime(out: *mut c_char, max: usize, format: *const c_char, tm: *const Tm) -> usize {
-    // SAFETY: a NUL-terminated format and a valid struct tm.
-    let text = unsafe { super::time::strftime(CStr::from_ptr(format).to_bytes(), &*tm) };
+/// `zone` is the name `%Z` prints.
+unsafe extern "C" fn rt_strftime(
+    out: *mut c_char,
+    max: usize,
+    format: *const c_char,
+    tm: *const Tm,
+    zone: *const c_char,
+) -> usize {
+    // SAFETY: NUL-terminated format and zone, and a valid struct tm.
+    let text = unsafe {
+        super::time::strftime(CStr::from_ptr(format).to_bytes(), &*tm, CStr::from_ptr(zone).to_bytes())
+    };
     if text.len() >= max {
         return 0;
     }

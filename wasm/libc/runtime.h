@@ -19,7 +19,9 @@ struct __lp_runtime {
   /* UTC calendar: 0 on success. */
   int (*gmtime)(long long t, struct tm *out);
   int (*timegm)(struct tm *tm, long long *out);
-  size_t (*strftime)(char *out, size_t max, const char *format, const struct tm *tm);
+  /* zone: what %Z prints. */
+  size_t (*strftime)(char *out, size_t max, const char *format, const struct tm *tm,
+                     const char *zone);
 };
 
 extern const struct __lp_runtime __lp_runtime;

@@ -26,17 +26,21 @@ clock_t clock(void) {
 
 double difftime(time_t a, time_t b) { return (double)a - (double)b; }
 
-static struct tm tm_result; /* gmtime and localtime share one result, as in C */
+/* Each returns its own static result, as C allows. Local time is UTC, but glibc's %Z says
+   "GMT" for a gmtime result and "UTC" for a localtime one: strftime tells them apart by
+   which result it is given. */
+static struct tm gm_result, local_result;
 
-struct tm *gmtime(const time_t *t) {
-  if (__lp_runtime.gmtime(*t, &tm_result) != 0) {
+static struct tm *broken_down(const time_t *t, struct tm *result) {
+  if (__lp_runtime.gmtime(*t, result) != 0) {
     errno = EOVERFLOW;
     return NULL;
   }
-  return &tm_result;
+  return result;
 }
 
-struct tm *localtime(const time_t *t) { return gmtime(t); }
+struct tm *gmtime(const time_t *t) { return broken_down(t, &gm_result); }
+struct tm *localtime(const time_t *t) { return broken_down(t, &local_result); }
 
 time_t mktime(struct tm *tm) {
   long long t;
@@ -48,5 +52,5 @@ time_t mktime(struct tm *tm) {
 }
 
 size_t strftime(char *out, size_t max, const char *format, const struct tm *tm) {
-  return __lp_runtime.strftime(out, max, format, tm);
+  return __lp_runtime.strftime(out, max, format, tm, tm == &gm_result ? "GMT" : "UTC");
 }
