@@ -133,3 +133,19 @@ test('100,000 small chunks run with no memory growth after warm-up', () => {
   assert.equal(text(S.exec('print(x)').stdout), `${101000 * 10}\n`);
   S.close();
 });
+
+test('memory grows on demand and freed memory is reused', async () => {
+  const fresh = await newLua();
+  const S = fresh.newState();
+  const start = fresh.memoryBytes;
+  const build = `local t = {} for i = 1, 2e6 do t[i] = i end big = t`;
+  assert.equal(S.exec(build).status, LuaStatus.OK);
+  const grown = fresh.memoryBytes;
+  assert.ok(grown > start + 16 * 1024 * 1024, `memory grew from ${start} to ${grown}`);
+  for (let i = 0; i < 5; i++) {
+    assert.equal(S.exec('big = nil collectgarbage()').status, LuaStatus.OK);
+    assert.equal(S.exec(build).status, LuaStatus.OK);
+  }
+  assert.equal(fresh.memoryBytes, grown, 'rebuilding after a free reuses the memory');
+  S.close();
+});
