@@ -16,7 +16,7 @@ const LUA_SOURCES: &[&str] = &[
     "ltablib.c", "lutf8lib.c", "linit.c",
 ];
 
-/// Our libc for wasm32 (the Rust half is src/wasm/runtime.rs).
+/// Our libc for wasm32 (the Rust half is src/wasm/libc.rs).
 const WASM_LIBC_SOURCES: &[&str] = &[
     "wasm/libc/stdio.c", "wasm/libc/stdlib.c", "wasm/libc/string.c", "wasm/libc/math.c",
     "wasm/libc/time.c",

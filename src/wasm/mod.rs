@@ -14,4 +14,4 @@ pub(crate) mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod exports;
 #[cfg(target_arch = "wasm32")]
-pub(crate) mod runtime;
+pub(crate) mod libc;

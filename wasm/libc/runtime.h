@@ -1,4 +1,4 @@
-/* What the C half of the wasm libc needs from Rust (src/wasm/runtime.rs). Rust publishes
+/* What the C half of the wasm libc needs from Rust (src/wasm/libc.rs). Rust publishes
    one table under one symbol instead of one exported function per libc routine, because a
    Rust cdylib exports every #[no_mangle] function from the .wasm module. */
 #ifndef LP_RUNTIME_H

@@ -1,5 +1,5 @@
 /* stdlib.h and errno for Lua on wasm32-unknown-unknown (lua-persist). Memory comes from
-   Rust's global allocator; strtod is Rust's correctly rounded parser (src/wasm/runtime.rs). */
+   Rust's global allocator; strtod is Rust's correctly rounded parser (src/wasm/libc.rs). */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
