@@ -113,3 +113,10 @@ fn version_flag() {
     let o = runner(&["-v", "-e", "print(_VERSION)"]);
     assert_eq!(stdout(&o), "Lua 5.4.9  Copyright (C) 1994-2026 Lua.org, PUC-Rio\nLua 5.4\n");
 }
+
+#[test]
+fn size_t_is_the_platforms_width() {
+    // string.pack's `T` is size_t; the wasm32 build's is 4 bytes (wasm/test/module-interface.test.mjs).
+    let o = runner(&["-e", "print(string.packsize('T'))"]);
+    assert_eq!(stdout(&o), format!("{}\n", std::mem::size_of::<usize>()));
+}

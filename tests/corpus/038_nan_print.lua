@@ -12,4 +12,5 @@ print(f, g, h)
 print(tostring(a), tostring(b), a .. '', b .. '')
 print(string.format('%g %g %f %f', a, b, a, b))
 io.write(a, ' ', b, '\n')
-print(math.log(-1), math.acos(2), math.asin(2))
+-- The sign of a NaN that acos/asin return is the libm's choice (README: "What differs").
+print(math.log(-1), math.acos(2) ~= math.acos(2), math.asin(2) ~= math.asin(2))

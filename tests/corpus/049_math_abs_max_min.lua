@@ -7,4 +7,5 @@ print(math.max(math.mininteger, math.maxinteger), math.min(math.mininteger, math
 print(pcall(math.max))
 print(pcall(math.min))
 print(pcall(math.max, 1, 'x'))
-print(math.max('10', 9), math.type(math.max('10', 9)))
+print(pcall(math.max, '10', 9))
+print(math.max('10', '9'), math.min(2, 1.5, 3))

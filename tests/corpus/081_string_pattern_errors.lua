@@ -1,7 +1,7 @@
 -- malformed patterns
 local bad = {'(', '%', '[a', '[a-', '[%a', '(()', '%b', '%ba', '%f', '%f[a', '(a))', '%9', ')', '%g[', '(%1)'}
 for _, p in ipairs(bad) do
-  print(string.format('%-6q', p):sub(1, 8), pcall(string.find, 'abc(a)', p))
+  print(string.format('%q', p), pcall(string.find, 'abc(a)', p))
 end
 print(pcall(string.rep, 'x', -1))
 local deep = string.rep('(', 40) .. 'a' .. string.rep(')', 40)

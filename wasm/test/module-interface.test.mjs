@@ -13,3 +13,9 @@ test('the export list matches wasm/exports.txt', () => {
 test('the module imports nothing', () => {
   assert.deepEqual(WebAssembly.Module.imports(wasmModule), []);
 });
+
+test('size_t is 4 bytes on wasm32, as string.pack\'s T shows', async () => {
+  const { newLua, text } = await import('./helpers.mjs');
+  const S = (await newLua()).newState();
+  assert.equal(text(S.exec(`print(string.packsize('T'), string.packsize('j'))`).stdout), '4\t8\n');
+});

@@ -1,0 +1,18 @@
+-- ! alignment, x padding and X alignment
+local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', c:byte()) end)) end
+print(hex(string.pack('!<b i4', 1, 2)), string.packsize('!<b i4'))
+print(hex(string.pack('!2<b i4', 1, 2)), string.packsize('!2<b i4'))
+print(hex(string.pack('!8<b d', 1, 0.5)), string.packsize('!8<b d'))
+print(hex(string.pack('<b x b', 1, 2)), string.packsize('<bxxb'))
+print(hex(string.pack('!<b Xi4 b', 1, 2)), string.packsize('!<bXi4b'))
+print(hex(string.pack('!4<b Xh b', 1, 2)))
+print(hex(string.pack('!<b Xi8', 1)), hex(string.pack('!<i2 Xi4 b', 1, 2)))
+print(pcall(string.packsize, '!<i3 i8'))
+print(pcall(string.packsize, '!4<i3 i8'))
+print(string.packsize('!<b i16'), string.packsize('!2<i3 i8'), string.packsize('!1<i3 i8'))
+print(pcall(string.pack, 'X', 1))
+print(pcall(string.pack, 'Xz', 1))
+print(pcall(string.pack, '!3 i4', 1))
+print(pcall(string.pack, '!17', 1))
+print(pcall(string.pack, '!<i3 Xi3', 1))
+print(string.unpack('!<b i4', string.pack('!<b i4', -1, -2)))

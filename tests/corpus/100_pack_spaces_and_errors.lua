@@ -1,0 +1,11 @@
+-- spaces in formats and invalid options
+print(string.packsize(' < i4 i4 '), string.packsize('i4i4'))
+print(pcall(string.pack, 'y', 1))
+print(pcall(string.pack, 'i4'))
+print(pcall(string.pack, 'i4', nil))
+print(pcall(string.packsize, 'i4 s4'))
+print(pcall(string.packsize, string.rep('c100000000', 100)))
+print(pcall(string.pack, '<', 1))
+print(pcall(string.unpack, 'i4', 'abc'))
+print(select('#', string.unpack('i4 i4', string.pack('i4 i4', 1, 2))))
+print(string.format('%q', string.pack('<i2 x x s1 z', 258, 'q', 'zz')))

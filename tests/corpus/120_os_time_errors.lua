@@ -1,0 +1,12 @@
+-- os.time errors
+print(pcall(os.time, {year = 2000, month = 1}))
+print(pcall(os.time, {year = 2000, day = 1}))
+print(pcall(os.time, {month = 1, day = 1}))
+print(pcall(os.time, {year = 2000, month = 1, day = 1.5}))
+print(pcall(os.time, {year = 2000, month = 'x', day = 1}))
+print(pcall(os.time, {year = 2^40, month = 1, day = 1}))
+print(pcall(os.time, {year = 2000, month = 2^31, day = 1}))
+print(pcall(os.time, {year = -2^31, month = 1, day = 1}))
+print(pcall(os.time, 5))
+print(pcall(os.time, {year = 2000, month = 1, day = 1, hour = 2^31}))
+print(type(os.time()), math.type(os.time()))

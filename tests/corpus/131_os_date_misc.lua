@@ -1,0 +1,12 @@
+-- os.date odds and ends
+print(os.date('!', 0) == '', os.date('!plain text', 0), os.date('!%%', 0), os.date('!100%% %Y', 0))
+print(os.date('!%Y%m%d%H%M%S', 1e9), os.date('!%n|%t|', 0) == '\n|\t|')
+print(pcall(os.date, '!%Y', 1.5))
+print(pcall(os.date, '!%Y', 'x'))
+print(pcall(os.date, '!%Y', 2^60))
+print(pcall(os.date, '!%Y', math.maxinteger))
+print(pcall(os.date, '!%Y', -2^60))
+print(os.date('!%Y', '0'), os.date('!%Y', 0.0), os.date('!%Y', 2^31))
+print(type(os.date()), type(os.date('*t')), type(os.date('!*t')))
+print(#os.date('!%c', 0) > 0, os.date('!' .. string.rep('%Y', 100), 0):len())
+print(os.date('!%H:%M', 86400 * 365.0))

@@ -1,0 +1,12 @@
+-- assert
+print(pcall(assert, false))
+print(pcall(assert, nil, 'custom message'))
+local ok1, e1 = pcall(assert, false, {code = 1})
+print(ok1, type(e1), e1.code)
+print(pcall(assert, 1 == 2, 42))
+print(assert(1, 'unused'), assert('x', 2, 3))
+print(pcall(assert))
+print(select('#', assert(true, 1, 2, 3)))
+local ok, e = pcall(assert, false, setmetatable({}, {__tostring = function() return 'T' end}))
+print(ok, tostring(e))
+assert(tonumber('abc'), 'tonumber failed on purpose')

@@ -1,0 +1,11 @@
+-- error positions for different chunk names
+print(pcall(load('error("x")', '=custom')))
+print(pcall(load('error("x")', '@some/file.lua')))
+print(pcall(load('error("x")', 'literal source code')))
+print(pcall(load('\n\nerror("line 3")', '=multi')))
+print(pcall(load('local t = nil; return t.x', '=nilidx')))
+print(pcall(load('return ...', '=va'), 1, 2))
+print(pcall(load(string.rep('\n', 100) .. 'error("far")', '=far')))
+print(pcall(load('error("long name")', '@' .. string.rep('d/', 40) .. 'x.lua')))
+print(pcall(load('error("long src")', string.rep('y', 100))))
+print(pcall(load('error("nl src")', 'first line\nsecond line')))

@@ -1,0 +1,5 @@
+-- os.exit with a status code after printing (buffers must be flushed)
+io.write('written before exit ')
+print('and a line')
+io.stderr:write('to stderr\n')
+os.exit(3)
