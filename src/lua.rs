@@ -112,6 +112,39 @@ pub unsafe fn close(L: *mut State) {
     }
 }
 
+/// A state together with its allocator bookkeeping, which outlives the state. It lets a
+/// host close a state that C's `exit` jumped out of (the wasm build's `os.exit`), where
+/// Lua may or may not have closed it already (`os.exit(code, true)` does).
+#[derive(Clone, Copy, Debug)]
+pub struct AbandonedState {
+    state: *mut State,
+    account: *mut MemoryAccount,
+}
+
+/// # Safety
+/// `L` must come from [`new_state`] and not be closed.
+pub unsafe fn abandonable(L: *mut State) -> AbandonedState {
+    // SAFETY: forwarded caller contract.
+    AbandonedState { state: L, account: unsafe { account(L) } }
+}
+
+/// Closes the state unless Lua closed it already (then all its memory has been returned),
+/// and frees the bookkeeping.
+///
+/// # Safety
+/// `s` must come from [`abandonable`], its state must not be running any more (a jump left
+/// it), and neither `s` nor the state may be used afterwards.
+pub unsafe fn close_abandoned(s: AbandonedState) {
+    // SAFETY: the account outlives the state; lua_close unwinds the abandoned call stack
+    // first (close_state resets L->ci), as it does when os.exit closes the state itself.
+    unsafe {
+        if (*s.account).used != 0 {
+            lua_close(s.state);
+        }
+        drop(Box::from_raw(s.account));
+    }
+}
+
 // ------------------------------------------------------------------- cu's helpers
 
 /// # Safety

@@ -116,33 +116,60 @@ struct MainContext<'a> {
 /// Runs a command line in a new Lua state; returns the process exit code (0 or 1).
 /// Errors are reported as `lua-persist: message` plus a traceback on standard error.
 pub fn run(inv: &Invocation, host: &dyn Host, memory_limit: usize) -> c_int {
+    match prepare(inv, host) {
+        Ok(prepared) => execute(inv, &prepared, host, memory_limit, &Cell::new(None)),
+        Err(code) => code,
+    }
+}
+
+/// What [`prepare`] reads before any Lua runs: the script and its chunk name.
+pub struct Prepared {
+    script_source: Option<Vec<u8>>,
+    chunkname: CString,
+}
+
+/// The part of [`run`] that owns memory: prints the version, reads the script. Returns the
+/// exit code when the script cannot be read.
+pub fn prepare(inv: &Invocation, host: &dyn Host) -> Result<Prepared, c_int> {
     if inv.show_version {
         // SAFETY: LUA_COPYRIGHT is a NUL-terminated constant.
         let copyright = unsafe { CStr::from_bytes_with_nul_unchecked(LUA_COPYRIGHT) };
         host.write_output(&[copyright.to_bytes(), b"\n"].concat());
     }
-    let (script_source, chunkname) = match &inv.script {
-        None => (None, CString::default()),
-        Some(name) => match host.read_script(name) {
-            Ok(source) => {
-                let chunkname = if name == b"-" {
-                    b"=stdin".to_vec()
-                } else {
-                    [b"@".as_slice(), name].concat()
-                };
-                (Some(skip_shebang(source)), CString::new(chunkname).unwrap_or_default())
-            }
-            Err(why) => {
-                let name = String::from_utf8_lossy(name);
-                host.write_error(format!("{PROGNAME}: cannot open {name}: {why}\n").as_bytes());
-                return 1;
-            }
-        },
+    let Some(name) = &inv.script else {
+        return Ok(Prepared { script_source: None, chunkname: CString::default() });
     };
+    match host.read_script(name) {
+        Ok(source) => {
+            let chunkname = if name == b"-" { b"=stdin".to_vec() } else { [b"@".as_slice(), name].concat() };
+            Ok(Prepared {
+                script_source: Some(skip_shebang(source)),
+                chunkname: CString::new(chunkname).unwrap_or_default(),
+            })
+        }
+        Err(why) => {
+            let name = String::from_utf8_lossy(name);
+            host.write_error(format!("{PROGNAME}: cannot open {name}: {why}\n").as_bytes());
+            Err(1)
+        }
+    }
+}
+
+/// The part of [`run`] that runs Lua. Its frame holds only references and plain values, so
+/// a jump over it (the wasm build's `exit`, see `lp_main`) loses nothing but the state,
+/// which it publishes in `running` while it is open so that the jumper can close it
+/// ([`lua::close_abandoned`]).
+pub fn execute(
+    inv: &Invocation,
+    prepared: &Prepared,
+    host: &dyn Host,
+    memory_limit: usize,
+    running: &Cell<Option<lua::AbandonedState>>,
+) -> c_int {
     let ctx = MainContext {
         inv,
-        script_source: script_source.as_deref(),
-        script_chunkname: &chunkname,
+        script_source: prepared.script_source.as_deref(),
+        script_chunkname: &prepared.chunkname,
         host,
         exit_code: Cell::new(0),
     };
@@ -151,7 +178,10 @@ pub fn run(inv: &Invocation, host: &dyn Host, memory_limit: usize) -> c_int {
         host.write_error(format!("{PROGNAME}: cannot create state: not enough memory\n").as_bytes());
         return 1;
     }
-    // SAFETY: L is a fresh state; pmain only borrows ctx, which outlives the call.
+    // SAFETY: L is fresh from new_state.
+    running.set(Some(unsafe { lua::abandonable(L) }));
+    // SAFETY: L is a fresh state; pmain only borrows ctx, which outlives the call. Nothing
+    // here raises outside lua_pcall (the pushes do not allocate; the message is a string).
     unsafe {
         lua_pushcfunction(L, Some(pmain));
         lua_pushlightuserdata(L, &ctx as *const MainContext as *mut c_void);
@@ -160,6 +190,7 @@ pub fn run(inv: &Invocation, host: &dyn Host, memory_limit: usize) -> c_int {
             report(L, host); // an error outside any chunk, e.g. out of memory in openlibs
             ctx.exit_code.set(1);
         }
+        running.set(None);
         lua::close(L);
     }
     ctx.exit_code.get()

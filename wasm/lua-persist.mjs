@@ -95,8 +95,8 @@ export class LuaModule {
   }
 }
 
-/** Lua's status codes as lp_exec returns them. */
-export const LuaStatus = Object.freeze({ OK: 0, YIELD: 1, ERRRUN: 2, ERRSYNTAX: 3, ERRMEM: 4, ERRERR: 5 });
+/** Lua's status codes as lp_exec returns them; EXITED + code after os.exit(code). */
+export const LuaStatus = Object.freeze({ OK: 0, YIELD: 1, ERRRUN: 2, ERRSYNTAX: 3, ERRMEM: 4, ERRERR: 5, EXITED: 256 });
 
 export class LuaState {
   constructor(module, L) {
@@ -104,10 +104,14 @@ export class LuaState {
     this.L = L;
   }
 
-  /** Runs a chunk; returns { status, stdout, stderr } (stderr holds the error and traceback). */
+  /**
+   * Runs a chunk; returns { status, stdout, stderr } (stderr holds the error and traceback).
+   * After os.exit(code) the status is LuaStatus.EXITED + code and the state is closed.
+   */
   exec(chunk, name = '=input') {
     if (this.L === 0) throw new Error('lua-persist: state is closed');
     const status = this.module._exec(this.L, chunk, name);
+    if (status >= LuaStatus.EXITED) this.L = 0;
     return { status, stdout: this.module.takeOutput(1), stderr: this.module.takeOutput(2) };
   }
 

@@ -146,38 +146,55 @@ fn read_host_file(name: &[u8]) -> Option<Vec<u8>> {
     crate::ffi::c_read_file(&path)
 }
 
-/// What `lp_main` runs inside `__lp_catch_exit`.
-struct MainCall {
-    args: Vec<Vec<u8>>,
-    exit_code: c_int,
-}
-
-unsafe extern "C" fn main_body(ud: *mut c_void) {
-    // SAFETY: lp_main passes a live MainCall.
-    let call = unsafe { &mut *(ud as *mut MainCall) };
-    call.exit_code = match runner::parse_args(&call.args) {
-        Ok(invocation) => runner::run(&invocation, &ModuleHost, usize::MAX),
-        Err(e) => {
-            ModuleHost.write_error(format!("{}: {e}\n{}", runner::PROGNAME, runner::usage()).as_bytes());
-            1
-        }
-    };
+/// Runs `body` so that C's `exit` (from `os.exit`) returns here instead of trapping: the
+/// result is `Err(status)` then. `body` must be plain: an exit jumps over its frame (and
+/// Lua's) without running destructors.
+fn catching_exit(body: &mut dyn FnMut()) -> Result<(), c_int> {
+    unsafe extern "C" fn call(ud: *mut c_void) {
+        // SAFETY: catching_exit passes a live `&mut &mut dyn FnMut()`.
+        let body = unsafe { &mut *(ud as *mut &mut dyn FnMut()) };
+        body();
+    }
+    let mut status = 0;
+    let mut body = body;
+    // SAFETY: `call` receives the pointer to `body`, which outlives the call.
+    let exited = unsafe { __lp_catch_exit(call, &mut body as *mut &mut dyn FnMut() as *mut c_void, &mut status) };
+    if exited != 0 { Err(status) } else { Ok(()) }
 }
 
 /// Runs the command line pushed with `lp_arg_push` (then forgets it) and returns the exit
-/// code: 0, 1 on an error, or the status given to `os.exit`. After an `os.exit` the Lua
-/// state it ran in is abandoned, not closed: discard the instance, as a process would end.
+/// code: 0, 1 on an error, or the status given to `os.exit`, after which the state is closed
+/// as `os.exit(code, true)` would.
 #[no_mangle]
 pub extern "C" fn lp_main() -> c_int {
     // SAFETY: no other reference to the arguments is alive.
     let args = core::mem::take(unsafe { pending_args() });
-    let call = Box::into_raw(Box::new(MainCall { args, exit_code: 1 }));
-    let mut status = 0;
-    // SAFETY: call stays valid until freed below; main_body is a valid body.
-    let exited = unsafe { __lp_catch_exit(main_body, call as *mut c_void, &mut status) };
-    // SAFETY: call came from Box::into_raw and is no longer used by main_body.
-    let call = unsafe { Box::from_raw(call) };
-    if exited != 0 { status } else { call.exit_code }
+    let invocation = match runner::parse_args(&args) {
+        Ok(invocation) => invocation,
+        Err(e) => {
+            ModuleHost.write_error(format!("{}: {e}\n{}", runner::PROGNAME, runner::usage()).as_bytes());
+            return 1;
+        }
+    };
+    let prepared = match runner::prepare(&invocation, &ModuleHost) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let running = core::cell::Cell::new(None);
+    let mut code = 1;
+    let outcome = catching_exit(&mut || {
+        code = runner::execute(&invocation, &prepared, &ModuleHost, usize::MAX, &running);
+    });
+    match outcome {
+        Ok(()) => code,
+        Err(status) => {
+            if let Some(abandoned) = running.get() {
+                // SAFETY: the exit jumped out of the state, which nothing uses any more.
+                unsafe { lua::close_abandoned(abandoned) };
+            }
+            status
+        }
+    }
 }
 
 /// Creates a long-lived state with the standard libraries; 0 if memory is exhausted.
@@ -234,10 +251,15 @@ pub unsafe extern "C" fn lp_memory_used(L: *mut lua_State) -> usize {
     unsafe { lua::memory_used(L) }
 }
 
-/// Runs one chunk (source or binary) in the state, named `=name`... as the host gives it
+/// What `lp_exec` returns after `os.exit(code)`: `EXITED + (code & 0xff)`, as a process's
+/// exit status keeps the low 8 bits. The state is closed then.
+pub const EXITED: c_int = 256;
+
+/// Runs one chunk (source or binary) in the state; `name` is its chunk name as Lua takes it
 /// (e.g. `=input`). Returns the Lua status: 0, or 2 (runtime), 3 (syntax), 4 (memory),
-/// 5 (error in the handler). An error's message and traceback go to stderr's buffer;
-/// the state stays usable either way and its stack is left empty.
+/// 5 (error in the handler). An error's message and traceback go to stderr's buffer; the
+/// state stays usable and its stack is left empty. After `os.exit(code)`, returns
+/// [`EXITED`]` + (code & 0xff)`: the state is closed and `L` must not be used again.
 ///
 /// # Safety
 /// `L` must come from `lp_state_new`; both ranges must be readable.
@@ -246,6 +268,17 @@ pub unsafe extern "C" fn lp_exec(L: *mut lua_State, chunk: *const u8, chunk_len:
     // SAFETY: forwarded caller contract.
     let (chunk, name) = unsafe { (host_bytes(chunk, chunk_len), host_bytes(name, name_len)) };
     let name = std::ffi::CString::new(name).unwrap_or_else(|_| c"=?".into());
-    // SAFETY: L is a valid state; runner::exec_chunk balances the stack.
-    unsafe { runner::exec_chunk(L, &ModuleHost, chunk, &name) }
+    // SAFETY: L is a valid state from lp_state_new.
+    let abandoned = unsafe { lua::abandonable(L) };
+    let mut status = LUA_OK;
+    // SAFETY (inside): L is valid; exec_chunk balances the stack. The closure's frame holds
+    // only references, so an exit may jump over it.
+    match catching_exit(&mut || status = unsafe { runner::exec_chunk(L, &ModuleHost, chunk, &name) }) {
+        Ok(()) => status,
+        Err(code) => {
+            // SAFETY: the exit jumped out of the state; the host must not use L again.
+            unsafe { lua::close_abandoned(abandoned) };
+            EXITED + (code & 0xff)
+        }
+    }
 }

@@ -149,3 +149,23 @@ test('memory grows on demand and freed memory is reused', async () => {
   assert.equal(fresh.memoryBytes, grown, 'rebuilding after a free reuses the memory');
   S.close();
 });
+
+test('os.exit in a long-lived state closes it and reports the code; the instance goes on', async () => {
+  const fresh = await newLua();
+  for (const [chunk, code] of [['os.exit(3)', 3], ['os.exit(true, true)', 0], ['os.exit(false)', 1], ['os.exit(258)', 2]]) {
+    const S = fresh.newState();
+    const r = S.exec(`print('bye') ${chunk} print('never')`);
+    assert.equal(r.status, LuaStatus.EXITED + code, chunk);
+    assert.equal(text(r.stdout), 'bye\n');
+    assert.throws(() => S.exec('print(1)'), /state is closed/);
+  }
+  const S = fresh.newState();
+  S.exec(`local t = {} for i = 1, 1e5 do t[i] = i end big = t`); // something to free
+  const before = fresh.memoryBytes;
+  for (let i = 0; i < 200; i++) {
+    const T = fresh.newState();
+    T.exec(`local t = {} for i = 1, 1e4 do t[i] = {} end os.exit(0)`);
+  }
+  assert.equal(fresh.memoryBytes, before, 'exited states are freed');
+  assert.equal(text(S.exec('print(#big)').stdout), '100000\n');
+});

@@ -60,6 +60,11 @@ test('script from stdin, and the os.exit status', () => {
   assert.deepEqual(r, { code: 7, stdout: 'from stdin\n', stderr: '' });
 });
 
+test('os.exit that closes the state', () => {
+  assert.deepEqual(run(['-e', "local x <close> = setmetatable({}, {__close = function() print('closed') end}) os.exit(5, true)"]),
+    { code: 5, stdout: 'closed\n', stderr: '' });
+});
+
 test('-v prints the version', () => {
   assert.equal(run(['-v', '-e', 'print(_VERSION)']).stdout, 'Lua 5.4.9  Copyright (C) 1994-2026 Lua.org, PUC-Rio\nLua 5.4\n');
 });
