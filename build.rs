@@ -9,18 +9,50 @@ use std::process::Command;
 /// Lua's library sources: everything in lua-src/ except the stand-alone
 /// interpreter and compiler, which lua-src does not ship anyway.
 const LUA_SOURCES: &[&str] = &[
-    "lapi.c", "lcode.c", "lctype.c", "ldebug.c", "ldo.c", "ldump.c", "lfunc.c", "lgc.c",
-    "llex.c", "lmem.c", "lobject.c", "lopcodes.c", "lparser.c", "lstate.c", "lstring.c",
-    "ltable.c", "ltm.c", "lundump.c", "lvm.c", "lzio.c", "lauxlib.c", "lbaselib.c",
-    "lcorolib.c", "ldblib.c", "liolib.c", "lmathlib.c", "loadlib.c", "loslib.c", "lstrlib.c",
-    "ltablib.c", "lutf8lib.c", "linit.c",
+    "lapi.c",
+    "lcode.c",
+    "lctype.c",
+    "ldebug.c",
+    "ldo.c",
+    "ldump.c",
+    "lfunc.c",
+    "lgc.c",
+    "llex.c",
+    "lmem.c",
+    "lobject.c",
+    "lopcodes.c",
+    "lparser.c",
+    "lstate.c",
+    "lstring.c",
+    "ltable.c",
+    "ltm.c",
+    "lundump.c",
+    "lvm.c",
+    "lzio.c",
+    "lauxlib.c",
+    "lbaselib.c",
+    "lcorolib.c",
+    "ldblib.c",
+    "liolib.c",
+    "lmathlib.c",
+    "loadlib.c",
+    "loslib.c",
+    "lstrlib.c",
+    "ltablib.c",
+    "lutf8lib.c",
+    "linit.c",
 ];
 
 /// Our libc for wasm32 (the Rust half is src/wasm/libc.rs).
 const WASM_LIBC_SOURCES: &[&str] = &[
-    "wasm/libc/stdio.c", "wasm/libc/stdlib.c", "wasm/libc/string.c", "wasm/libc/math.c",
+    "wasm/libc/stdio.c",
+    "wasm/libc/stdlib.c",
+    "wasm/libc/string.c",
+    "wasm/libc/math.c",
     "wasm/libc/time.c",
-    "wasm/libc/exit.c", "wasm/libc/setjmp.c", "wasm/libc/tag.S",
+    "wasm/libc/exit.c",
+    "wasm/libc/setjmp.c",
+    "wasm/libc/tag.S",
 ];
 
 fn main() {
@@ -81,16 +113,24 @@ fn configure_wasm(build: &mut cc::Build) {
 /// `clang-19` pairs with `llvm-ar-19`; a plain `clang` with `llvm-ar`.
 fn llvm_tool_beside(compiler: &str, tool: &str) -> String {
     let path = Path::new(compiler);
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(compiler);
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(compiler);
     let versioned = match name.strip_prefix("clang") {
         Some(suffix) if suffix.starts_with('-') => format!("{tool}{suffix}"),
         _ => tool.to_string(),
     };
-    path.with_file_name(versioned).to_string_lossy().into_owned()
+    path.with_file_name(versioned)
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn require_tool(program: &str, what: &str) {
-    let runs = Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+    let runs = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !runs {
         panic!(
             "cannot run `{program}`, {what}. On Debian/Ubuntu: `apt-get install -y clang-19 \
@@ -105,12 +145,18 @@ fn require_tool(program: &str, what: &str) {
 /// text serves all targets.
 #[cfg(feature = "buildtime-bindgen")]
 fn generate_bindings() {
-    let out = std::path::PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("bindings.rs");
+    let out = std::path::PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("bindings.rs");
     let bindings = bindgen::Builder::default()
         .header("src/ffi/wrapper.h")
         // One fixed target and our own headers make the text the same on every host. (bindgen
         // emits no functions for a wasm32 target, so a 64-bit Linux one stands in.)
-        .clang_args(["--target=x86_64-unknown-linux-gnu", "-nostdlibinc", "-Iwasm/include", "-Ilua-src"])
+        .clang_args([
+            "--target=x86_64-unknown-linux-gnu",
+            "-nostdlibinc",
+            "-Iwasm/include",
+            "-Ilua-src",
+        ])
         .allowlist_function("(lua|luaL|luaopen)_.*")
         .allowlist_type("(lua|luaL)_.*")
         .allowlist_var("(LUA|LUAL|LUAI)_.*")
@@ -134,5 +180,7 @@ fn generate_bindings() {
         .override_abi(bindgen::Abi::CUnwind, ".*")
         .generate()
         .expect("bindgen failed on src/ffi/wrapper.h");
-    bindings.write_to_file(&out).expect("cannot write bindings to OUT_DIR");
+    bindings
+        .write_to_file(&out)
+        .expect("cannot write bindings to OUT_DIR");
 }

@@ -25,7 +25,12 @@ struct MemoryAccount {
 
 /// The `lua_Alloc` of every state made by [`new_state`]: Rust's global allocator, with a
 /// limit above which Lua sees a failed allocation and raises "not enough memory".
-unsafe extern "C-unwind" fn allocate(ud: *mut c_void, block: *mut c_void, osize: usize, nsize: usize) -> *mut c_void {
+unsafe extern "C-unwind" fn allocate(
+    ud: *mut c_void,
+    block: *mut c_void,
+    osize: usize,
+    nsize: usize,
+) -> *mut c_void {
     // SAFETY: ud is the MemoryAccount that new_state registered with this function.
     let account = unsafe { &mut *(ud as *mut MemoryAccount) };
     // For a fresh block Lua passes the object's type in osize, not a size.
@@ -33,13 +38,20 @@ unsafe extern "C-unwind" fn allocate(ud: *mut c_void, block: *mut c_void, osize:
     if nsize == 0 {
         if !block.is_null() {
             // SAFETY: block was allocated here with size osize and BLOCK_ALIGN.
-            unsafe { dealloc(block as *mut u8, Layout::from_size_align_unchecked(old, BLOCK_ALIGN)) };
+            unsafe {
+                dealloc(
+                    block as *mut u8,
+                    Layout::from_size_align_unchecked(old, BLOCK_ALIGN),
+                )
+            };
             account.used -= old;
         }
         return ptr::null_mut();
     }
     let grows_past_limit = nsize > old && account.used - old + nsize > account.limit;
-    let Ok(layout) = Layout::from_size_align(nsize, BLOCK_ALIGN) else { return ptr::null_mut() };
+    let Ok(layout) = Layout::from_size_align(nsize, BLOCK_ALIGN) else {
+        return ptr::null_mut();
+    };
     if grows_past_limit {
         return ptr::null_mut();
     }
@@ -48,7 +60,11 @@ unsafe extern "C-unwind" fn allocate(ud: *mut c_void, block: *mut c_void, osize:
         if block.is_null() {
             alloc(layout)
         } else {
-            realloc(block as *mut u8, Layout::from_size_align_unchecked(old, BLOCK_ALIGN), nsize)
+            realloc(
+                block as *mut u8,
+                Layout::from_size_align_unchecked(old, BLOCK_ALIGN),
+                nsize,
+            )
         }
     };
     if !result.is_null() {
@@ -125,7 +141,10 @@ pub struct AbandonedState {
 /// `L` must come from [`new_state`] and not be closed.
 pub unsafe fn abandonable(L: *mut State) -> AbandonedState {
     // SAFETY: forwarded caller contract.
-    AbandonedState { state: L, account: unsafe { account(L) } }
+    AbandonedState {
+        state: L,
+        account: unsafe { account(L) },
+    }
 }
 
 /// Closes the state unless Lua closed it already (then all its memory has been returned),
@@ -349,7 +368,12 @@ pub unsafe fn setglobal(L: *mut State, name: &core::ffi::CStr) {
 ///
 /// # Safety
 /// `L` valid, with stack room. Pushes the function or the error message.
-pub unsafe fn loadbuffer(L: *mut State, chunk: &[u8], name: &core::ffi::CStr, mode: Option<&core::ffi::CStr>) -> c_int {
+pub unsafe fn loadbuffer(
+    L: *mut State,
+    chunk: &[u8],
+    name: &core::ffi::CStr,
+    mode: Option<&core::ffi::CStr>,
+) -> c_int {
     // SAFETY: pointer and length describe `chunk`.
     unsafe {
         luaL_loadbufferx(

@@ -78,7 +78,9 @@ pub fn parse_args(argv: &[Vec<u8>]) -> Result<Invocation, UsageError> {
             }
             _ if a.starts_with(b"-e") => inv.chunks.push(a[2..].to_vec()),
             _ if a.starts_with(b"-") => {
-                return Err(UsageError::UnknownOption(String::from_utf8_lossy(a).into_owned()))
+                return Err(UsageError::UnknownOption(
+                    String::from_utf8_lossy(a).into_owned(),
+                ))
             }
             _ => break,
         }
@@ -137,11 +139,18 @@ pub fn prepare(inv: &Invocation, host: &dyn Host) -> Result<Prepared, c_int> {
         host.write_output(&[copyright.to_bytes(), b"\n"].concat());
     }
     let Some(name) = &inv.script else {
-        return Ok(Prepared { script_source: None, chunkname: CString::default() });
+        return Ok(Prepared {
+            script_source: None,
+            chunkname: CString::default(),
+        });
     };
     match host.read_script(name) {
         Ok(source) => {
-            let chunkname = if name == b"-" { b"=stdin".to_vec() } else { [b"@".as_slice(), name].concat() };
+            let chunkname = if name == b"-" {
+                b"=stdin".to_vec()
+            } else {
+                [b"@".as_slice(), name].concat()
+            };
             Ok(Prepared {
                 script_source: Some(skip_shebang(source)),
                 chunkname: CString::new(chunkname).unwrap_or_default(),
@@ -175,7 +184,9 @@ pub fn execute(
     };
     let L = lua::new_state(memory_limit);
     if L.is_null() {
-        host.write_error(format!("{PROGNAME}: cannot create state: not enough memory\n").as_bytes());
+        host.write_error(
+            format!("{PROGNAME}: cannot create state: not enough memory\n").as_bytes(),
+        );
         return 1;
     }
     // SAFETY: L is fresh from new_state.
@@ -199,7 +210,10 @@ pub fn execute(
 /// Like the standard `lua`, ignore a first line starting with '#', keeping line numbers.
 fn skip_shebang(mut source: Vec<u8>) -> Vec<u8> {
     if source.first() == Some(&b'#') {
-        let end = source.iter().position(|&b| b == b'\n').unwrap_or(source.len());
+        let end = source
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(source.len());
         source.drain(..end);
     }
     source
@@ -221,7 +235,14 @@ unsafe extern "C-unwind" fn pmain(L: *mut lua_State) -> c_int {
             }
         }
         if let Some(source) = ctx.script_source {
-            if run_chunk(L, ctx.host, source, ctx.script_chunkname, &ctx.inv.script_args) != LUA_OK {
+            if run_chunk(
+                L,
+                ctx.host,
+                source,
+                ctx.script_chunkname,
+                &ctx.inv.script_args,
+            ) != LUA_OK
+            {
                 ctx.exit_code.set(1);
             }
         }
@@ -236,7 +257,11 @@ unsafe extern "C-unwind" fn pmain(L: *mut lua_State) -> c_int {
 /// Inside a protected call on a valid state.
 unsafe fn create_arg_table(L: *mut lua_State, inv: &Invocation) {
     // As lua.c: with no script, the program name takes index 0.
-    let base = if inv.script.is_some() { inv.script_index as i64 } else { 0 };
+    let base = if inv.script.is_some() {
+        inv.script_index as i64
+    } else {
+        0
+    };
     // SAFETY: forwarded caller contract.
     unsafe {
         lua_createtable(L, inv.script_args.len() as c_int, (base + 1) as c_int);
@@ -263,7 +288,13 @@ pub unsafe fn exec_chunk(L: *mut lua_State, host: &dyn Host, chunk: &[u8], name:
 ///
 /// # Safety
 /// `L` valid; with `args`, inside a protected call (pushing them may raise).
-unsafe fn run_chunk(L: *mut lua_State, host: &dyn Host, chunk: &[u8], name: &CStr, args: &[Vec<u8>]) -> c_int {
+unsafe fn run_chunk(
+    L: *mut lua_State,
+    host: &dyn Host,
+    chunk: &[u8],
+    name: &CStr,
+    args: &[Vec<u8>],
+) -> c_int {
     // SAFETY: forwarded caller contract; the stack is balanced on both paths.
     unsafe {
         let base = lua_gettop(L);
@@ -297,7 +328,11 @@ unsafe extern "C-unwind" fn message_handler(L: *mut lua_State) -> c_int {
             if luaL_callmeta(L, 1, c"__tostring".as_ptr()) != 0 && lua_type(L, -1) == LUA_TSTRING {
                 return 1; // a __tostring result is the message, without traceback
             }
-            msg = lua_pushfstring(L, c"(error object is a %s value)".as_ptr(), luaL_typename(L, 1));
+            msg = lua_pushfstring(
+                L,
+                c"(error object is a %s value)".as_ptr(),
+                luaL_typename(L, 1),
+            );
         }
         luaL_traceback(L, L, msg, 1);
         1

@@ -72,14 +72,21 @@ fn statuses_and_messages() {
     let s = State::new(usize::MAX);
     let (status, err, _) = s.exec("error('boom')");
     assert_eq!(status, LUA_ERRRUN);
-    assert!(err.starts_with("lua-persist: test:1: boom\nstack traceback:\n"), "{err}");
+    assert!(
+        err.starts_with("lua-persist: test:1: boom\nstack traceback:\n"),
+        "{err}"
+    );
     let (status, err, _) = s.exec("return 1 +");
     assert_eq!(status, LUA_ERRSYNTAX);
     assert_eq!(err, "lua-persist: test:1: unexpected symbol near <eof>\n");
     let (status, _, result) = s.exec("result = select(2, pcall(function() local f; f() end))");
     assert_eq!(status, LUA_OK);
-    assert_eq!(result.as_deref(), Some("test:1: attempt to call a nil value (local 'f')"));
-    let (_, _, result) = s.exec("local function f() return 1 + f() end result = select(2, pcall(f))");
+    assert_eq!(
+        result.as_deref(),
+        Some("test:1: attempt to call a nil value (local 'f')")
+    );
+    let (_, _, result) =
+        s.exec("local function f() return 1 + f() end result = select(2, pcall(f))");
     assert!(result.unwrap().contains("stack overflow"));
 }
 
@@ -110,12 +117,20 @@ fn thousands_of_errors_leave_the_state_usable_and_memory_flat() {
     // SAFETY: the state came from lua::new_state.
     let before = unsafe { lua::memory_used(s.0) };
     for i in 0..10_000 {
-        let chunk = ["error('x')", "local t = nil; t.x = 1", "return 1 +", "error({})"][i % 4];
+        let chunk = [
+            "error('x')",
+            "local t = nil; t.x = 1",
+            "return 1 +",
+            "error({})",
+        ][i % 4];
         assert_ne!(s.exec(chunk).0, LUA_OK);
     }
     s.exec("collectgarbage()");
     // SAFETY: as above.
     let after = unsafe { lua::memory_used(s.0) };
-    assert!(after <= before + 4096, "memory grew from {before} to {after}");
+    assert!(
+        after <= before + 4096,
+        "memory grew from {before} to {after}"
+    );
     assert_eq!(s.exec("result = 1 + 1").2.as_deref(), Some("2"));
 }

@@ -93,7 +93,10 @@ fn calls_closures_and_errors() {
         assert_eq!(lua_tointeger(L, -1), 42);
         lua_pop(L, 1);
         let chunk = b"return ...";
-        assert_eq!(luaL_loadbuffer(L, chunk.as_ptr().cast(), chunk.len(), c"=buf".as_ptr()), LUA_OK);
+        assert_eq!(
+            luaL_loadbuffer(L, chunk.as_ptr().cast(), chunk.len(), c"=buf".as_ptr()),
+            LUA_OK
+        );
         lua_pushboolean(L, 1);
         assert_eq!(lua_pcall(L, 1, 1, 0), LUA_OK);
         assert_eq!(lua_isboolean(L, -1), 1);

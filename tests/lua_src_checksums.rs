@@ -23,6 +23,9 @@ fn lua_sources_match_their_recorded_checksums() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.ends_with(".c") || n.ends_with(".h"))
         .collect();
-    assert_eq!(present, listed, "lua-src/ has C files that SHA256SUMS does not list, or lacks listed ones");
+    assert_eq!(
+        present, listed,
+        "lua-src/ has C files that SHA256SUMS does not list, or lacks listed ones"
+    );
     assert!(listed.len() >= 59, "the full Lua 5.4 core and libraries");
 }

@@ -5,7 +5,10 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn runner(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lua-persist")).args(args).output().expect("runner starts")
+    Command::new(env!("CARGO_BIN_EXE_lua-persist"))
+        .args(args)
+        .output()
+        .expect("runner starts")
 }
 
 fn stdout(o: &Output) -> String {
@@ -20,7 +23,11 @@ fn stderr(o: &Output) -> String {
 fn runs_chunks_and_scripts_with_arguments() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("s.lua");
-    std::fs::write(&script, "#!/usr/bin/env lua\nprint(arg[0] == ..., select('#', ...), ...)\nprint(arg[-1], arg[1])").unwrap();
+    std::fs::write(
+        &script,
+        "#!/usr/bin/env lua\nprint(arg[0] == ..., select('#', ...), ...)\nprint(arg[-1], arg[1])",
+    )
+    .unwrap();
     let path = script.to_str().unwrap();
     let o = runner(&["-e", "x = 41", "-e", "x = x + 1", path, "a", "b"]);
     assert_eq!(stderr(&o), "");
@@ -41,29 +48,53 @@ fn shebang_line_keeps_line_numbers() {
 
 #[test]
 fn errors_go_to_stderr_with_traceback_and_exit_code_1() {
-    let o = runner(&["-e", "print('before')", "-e", "error('boom')", "-e", "print('never')"]);
+    let o = runner(&[
+        "-e",
+        "print('before')",
+        "-e",
+        "error('boom')",
+        "-e",
+        "print('never')",
+    ]);
     assert_eq!(stdout(&o), "before\n");
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.starts_with("lua-persist: (command line):1: boom\nstack traceback:\n"), "{err}");
-    let o = runner(&["-e", "error(setmetatable({}, {__tostring = function() return 'custom' end}))"]);
+    assert!(
+        err.starts_with("lua-persist: (command line):1: boom\nstack traceback:\n"),
+        "{err}"
+    );
+    let o = runner(&[
+        "-e",
+        "error(setmetatable({}, {__tostring = function() return 'custom' end}))",
+    ]);
     assert_eq!(stderr(&o), "lua-persist: custom\n");
     let o = runner(&["-e", "error({})"]);
-    assert!(stderr(&o).starts_with("lua-persist: (error object is a table value)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("lua-persist: (error object is a table value)"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn missing_script_is_a_clear_error() {
     let o = runner(&["no/such/script.lua"]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stderr(&o), "lua-persist: cannot open no/such/script.lua: No such file or directory\n");
+    assert_eq!(
+        stderr(&o),
+        "lua-persist: cannot open no/such/script.lua: No such file or directory\n"
+    );
 }
 
 #[test]
 fn bad_options_print_usage() {
     let o = runner(&["-x"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).starts_with("lua-persist: unrecognized option '-x'\nusage: lua-persist"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("lua-persist: unrecognized option '-x'\nusage: lua-persist"),
+        "{}",
+        stderr(&o)
+    );
     let o = runner(&["-e"]);
     assert!(stderr(&o).starts_with("lua-persist: '-e' needs argument\n"));
 }
@@ -75,7 +106,11 @@ fn chunk_with_nul_byte_is_a_syntax_error() {
     std::fs::write(&script, b"print(1)\0print(2)").unwrap();
     let o = runner(&[script.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).ends_with("nul.lua:1: unexpected symbol\n"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).ends_with("nul.lua:1: unexpected symbol\n"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(stdout(&o), "");
 }
 
@@ -102,7 +137,12 @@ fn script_from_stdin_and_os_exit_status() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"io.write('from stdin\\n') os.exit(7)").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"io.write('from stdin\\n') os.exit(7)")
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(stdout(&o), "from stdin\n");
     assert_eq!(o.status.code(), Some(7));
@@ -111,7 +151,10 @@ fn script_from_stdin_and_os_exit_status() {
 #[test]
 fn version_flag() {
     let o = runner(&["-v", "-e", "print(_VERSION)"]);
-    assert_eq!(stdout(&o), "Lua 5.4.9  Copyright (C) 1994-2026 Lua.org, PUC-Rio\nLua 5.4\n");
+    assert_eq!(
+        stdout(&o),
+        "Lua 5.4.9  Copyright (C) 1994-2026 Lua.org, PUC-Rio\nLua 5.4\n"
+    );
 }
 
 #[test]

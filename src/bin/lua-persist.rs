@@ -1,7 +1,7 @@
 //! `lua-persist [-e CODE]... [-v] [SCRIPT [ARGS...]]`: runs Lua like the standard `lua`.
 
-use std::io::{Read, Write};
 use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use lua_persist::runner::{self, Host};

@@ -9,7 +9,12 @@
 //! protected call without running destructors: call these only from frames that own nothing
 //! with a destructor, or inside `lua_pcall`/`lua_cpcall`-style protection.
 
-#![allow(non_camel_case_types, non_snake_case, non_upper_case_globals, clippy::all)]
+#![allow(
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    clippy::all
+)]
 
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr;
@@ -561,13 +566,27 @@ mod c_stdio {
 /// Writes bytes to C's `stdout`, in order with Lua's own output.
 pub fn c_stdout_write(bytes: &[u8]) {
     // SAFETY: stdout is the C library's open stream; the slice is valid for its length.
-    unsafe { c_stdio::fwrite(bytes.as_ptr() as *const c_void, 1, bytes.len(), c_stdio::stdout) };
+    unsafe {
+        c_stdio::fwrite(
+            bytes.as_ptr() as *const c_void,
+            1,
+            bytes.len(),
+            c_stdio::stdout,
+        )
+    };
 }
 
 /// Writes bytes to C's `stderr`.
 pub fn c_stderr_write(bytes: &[u8]) {
     // SAFETY: stderr is the C library's open stream; the slice is valid for its length.
-    unsafe { c_stdio::fwrite(bytes.as_ptr() as *const c_void, 1, bytes.len(), c_stdio::stderr) };
+    unsafe {
+        c_stdio::fwrite(
+            bytes.as_ptr() as *const c_void,
+            1,
+            bytes.len(),
+            c_stdio::stderr,
+        )
+    };
 }
 
 /// Reads a whole file through C's stdio (on wasm32, the files the host provided).
@@ -605,13 +624,22 @@ pub mod wasm_libc {
     extern "C" {
         /// Runs `body(ud)`; returns 0 when it returns, or 1 when it called C's `exit`, with
         /// the status in `*status`. Whatever `body` was doing is abandoned (exit.c).
-        pub fn __lp_catch_exit(body: unsafe extern "C" fn(*mut c_void), ud: *mut c_void, status: *mut c_int) -> c_int;
+        pub fn __lp_catch_exit(
+            body: unsafe extern "C" fn(*mut c_void),
+            ud: *mut c_void,
+            status: *mut c_int,
+        ) -> c_int;
         /// The captured output of stream 1 (stdout) or 2 (stderr) (stdio.c).
         pub fn __lp_output_data(stream: c_int, len: *mut usize) -> *const u8;
         /// Empties a captured output stream and frees its memory (stdio.c).
         pub fn __lp_output_clear(stream: c_int);
         /// Makes bytes readable as a file; the name "-" is stdin. 0, or -1 without memory.
-        pub fn __lp_file_put(name: *const c_char, name_len: usize, data: *const u8, len: usize) -> c_int;
+        pub fn __lp_file_put(
+            name: *const c_char,
+            name_len: usize,
+            data: *const u8,
+            len: usize,
+        ) -> c_int;
         /// Sets the wall clock in seconds since the epoch (time.c).
         pub fn __lp_set_clock(unix_seconds: f64);
     }

@@ -110,7 +110,12 @@ pub extern "C" fn lp_output_clear(stream: c_int) {
 /// # Safety
 /// Both ranges must be readable.
 #[no_mangle]
-pub unsafe extern "C" fn lp_file_put(name: *const u8, name_len: usize, data: *const u8, data_len: usize) -> c_int {
+pub unsafe extern "C" fn lp_file_put(
+    name: *const u8,
+    name_len: usize,
+    data: *const u8,
+    data_len: usize,
+) -> c_int {
     // SAFETY: forwarded caller contract; the C side copies both ranges.
     unsafe { __lp_file_put(name as *const core::ffi::c_char, name_len, data, data_len) }
 }
@@ -158,8 +163,18 @@ fn catching_exit(body: &mut dyn FnMut()) -> Result<(), c_int> {
     let mut status = 0;
     let mut body = body;
     // SAFETY: `call` receives the pointer to `body`, which outlives the call.
-    let exited = unsafe { __lp_catch_exit(call, &mut body as *mut &mut dyn FnMut() as *mut c_void, &mut status) };
-    if exited != 0 { Err(status) } else { Ok(()) }
+    let exited = unsafe {
+        __lp_catch_exit(
+            call,
+            &mut body as *mut &mut dyn FnMut() as *mut c_void,
+            &mut status,
+        )
+    };
+    if exited != 0 {
+        Err(status)
+    } else {
+        Ok(())
+    }
 }
 
 /// Runs the command line pushed with `lp_arg_push` (then forgets it) and returns the exit
@@ -172,7 +187,8 @@ pub extern "C" fn lp_main() -> c_int {
     let invocation = match runner::parse_args(&args) {
         Ok(invocation) => invocation,
         Err(e) => {
-            ModuleHost.write_error(format!("{}: {e}\n{}", runner::PROGNAME, runner::usage()).as_bytes());
+            ModuleHost
+                .write_error(format!("{}: {e}\n{}", runner::PROGNAME, runner::usage()).as_bytes());
             return 1;
         }
     };
@@ -264,7 +280,13 @@ pub const EXITED: c_int = 256;
 /// # Safety
 /// `L` must come from `lp_state_new`; both ranges must be readable.
 #[no_mangle]
-pub unsafe extern "C" fn lp_exec(L: *mut lua_State, chunk: *const u8, chunk_len: usize, name: *const u8, name_len: usize) -> c_int {
+pub unsafe extern "C" fn lp_exec(
+    L: *mut lua_State,
+    chunk: *const u8,
+    chunk_len: usize,
+    name: *const u8,
+    name_len: usize,
+) -> c_int {
     // SAFETY: forwarded caller contract.
     let (chunk, name) = unsafe { (host_bytes(chunk, chunk_len), host_bytes(name, name_len)) };
     let name = std::ffi::CString::new(name).unwrap_or_else(|_| c"=?".into());
@@ -273,7 +295,9 @@ pub unsafe extern "C" fn lp_exec(L: *mut lua_State, chunk: *const u8, chunk_len:
     let mut status = LUA_OK;
     // SAFETY (inside): L is valid; exec_chunk balances the stack. The closure's frame holds
     // only references, so an exit may jump over it.
-    match catching_exit(&mut || status = unsafe { runner::exec_chunk(L, &ModuleHost, chunk, &name) }) {
+    match catching_exit(&mut || {
+        status = unsafe { runner::exec_chunk(L, &ModuleHost, chunk, &name) }
+    }) {
         Ok(()) => status,
         Err(code) => {
             // SAFETY: the exit jumped out of the state; the host must not use L again.

@@ -17,10 +17,12 @@ pub struct Runtime {
     realloc: unsafe extern "C" fn(*mut u8, usize) -> *mut u8,
     free: unsafe extern "C" fn(*mut u8),
     strtod: unsafe extern "C" fn(*const c_char, *mut usize, *mut c_int) -> f64,
-    format_double: unsafe extern "C" fn(*mut c_char, usize, f64, c_int, c_int, c_int, c_int) -> usize,
+    format_double:
+        unsafe extern "C" fn(*mut c_char, usize, f64, c_int, c_int, c_int, c_int) -> usize,
     gmtime: unsafe extern "C" fn(i64, *mut Tm) -> c_int,
     timegm: unsafe extern "C" fn(*mut Tm, *mut i64) -> c_int,
-    strftime: unsafe extern "C" fn(*mut c_char, usize, *const c_char, *const Tm, *const c_char) -> usize,
+    strftime:
+        unsafe extern "C" fn(*mut c_char, usize, *const c_char, *const Tm, *const c_char) -> usize,
 }
 
 #[no_mangle]
@@ -44,7 +46,9 @@ fn block_layout(payload: usize) -> Option<Layout> {
 }
 
 unsafe extern "C" fn rt_malloc(size: usize) -> *mut u8 {
-    let Some(layout) = block_layout(size) else { return ptr::null_mut() };
+    let Some(layout) = block_layout(size) else {
+        return ptr::null_mut();
+    };
     // SAFETY: the layout's size is at least HEADER, so not zero.
     let base = unsafe { alloc(layout) };
     if base.is_null() {
@@ -63,7 +67,10 @@ unsafe extern "C" fn rt_free(block: *mut u8) {
     unsafe {
         let base = block.sub(HEADER);
         let size = (base as *const usize).read();
-        dealloc(base, Layout::from_size_align_unchecked(size + HEADER, HEADER));
+        dealloc(
+            base,
+            Layout::from_size_align_unchecked(size + HEADER, HEADER),
+        );
     }
 }
 
@@ -72,12 +79,18 @@ unsafe extern "C" fn rt_realloc(block: *mut u8, size: usize) -> *mut u8 {
         // SAFETY: same contract as malloc.
         return unsafe { rt_malloc(size) };
     }
-    let Some(new_layout) = block_layout(size) else { return ptr::null_mut() };
+    let Some(new_layout) = block_layout(size) else {
+        return ptr::null_mut();
+    };
     // SAFETY: block came from rt_malloc/rt_realloc; its header gives the old layout.
     unsafe {
         let base = block.sub(HEADER);
         let old = (base as *const usize).read();
-        let moved = realloc(base, Layout::from_size_align_unchecked(old + HEADER, HEADER), new_layout.size());
+        let moved = realloc(
+            base,
+            Layout::from_size_align_unchecked(old + HEADER, HEADER),
+            new_layout.size(),
+        );
         if moved.is_null() {
             return moved; // the old block stays valid, as C requires
         }
@@ -86,7 +99,11 @@ unsafe extern "C" fn rt_realloc(block: *mut u8, size: usize) -> *mut u8 {
     }
 }
 
-unsafe extern "C" fn rt_strtod(s: *const c_char, used: *mut usize, out_of_range: *mut c_int) -> f64 {
+unsafe extern "C" fn rt_strtod(
+    s: *const c_char,
+    used: *mut usize,
+    out_of_range: *mut c_int,
+) -> f64 {
     // SAFETY: C passes a NUL-terminated string and two valid out-pointers.
     unsafe {
         let parsed = super::strtod::parse(CStr::from_ptr(s).to_bytes());
@@ -152,7 +169,11 @@ unsafe extern "C" fn rt_strftime(
 ) -> usize {
     // SAFETY: NUL-terminated format and zone, and a valid struct tm.
     let text = unsafe {
-        super::time::strftime(CStr::from_ptr(format).to_bytes(), &*tm, CStr::from_ptr(zone).to_bytes())
+        super::time::strftime(
+            CStr::from_ptr(format).to_bytes(),
+            &*tm,
+            CStr::from_ptr(zone).to_bytes(),
+        )
     };
     if text.len() >= max {
         return 0;

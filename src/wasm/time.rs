@@ -159,7 +159,13 @@ fn write_format(out: &mut Vec<u8>, format: &[u8], tm: &Tm, zone: &[u8]) {
 }
 
 /// Writes one conversion; false when glibc would copy it literally instead.
-fn write_conversion(out: &mut Vec<u8>, conversion: u8, modifier: Option<u8>, tm: &Tm, zone: &[u8]) -> bool {
+fn write_conversion(
+    out: &mut Vec<u8>,
+    conversion: u8,
+    modifier: Option<u8>,
+    tm: &Tm,
+    zone: &[u8],
+) -> bool {
     // The conversions glibc 2.36 takes with each modifier. In the "C" locale there are no
     // eras and no alternative digits, so a modifier it takes changes nothing.
     let allowed: &[u8] = match modifier {
