@@ -21,7 +21,13 @@ use core::ptr;
 
 include!("bindings.rs");
 
-/// C's `FILE`, opaque to Rust (used by [`luaL_Stream`]).
+/// C's `FILE` (used by [`luaL_Stream`]): the C library's own natively, so a host extending
+/// the io library can use `libc`'s stdio on it.
+#[cfg(not(target_arch = "wasm32"))]
+pub use libc::FILE;
+
+/// C's `FILE` of the wasm libc (`wasm/libc/stdio.c`), opaque to Rust.
+#[cfg(target_arch = "wasm32")]
 #[repr(C)]
 pub struct FILE {
     _opaque: [u8; 0],
