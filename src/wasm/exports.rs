@@ -243,8 +243,10 @@ unsafe extern "C-unwind" fn open_libraries(L: *mut lua_State) -> c_int {
 /// `L` must come from `lp_state_new` and not be used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn lp_state_close(L: *mut lua_State) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua::close(L) };
+    if !L.is_null() {
+        // SAFETY: forwarded caller contract.
+        unsafe { lua::close(L) };
+    }
 }
 
 /// Limits the state's memory (bytes); past it Lua raises "not enough memory".
@@ -253,8 +255,10 @@ pub unsafe extern "C" fn lp_state_close(L: *mut lua_State) {
 /// `L` must come from `lp_state_new`.
 #[no_mangle]
 pub unsafe extern "C" fn lp_set_memory_limit(L: *mut lua_State, bytes: usize) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua::set_memory_limit(L, bytes) };
+    if !L.is_null() {
+        // SAFETY: forwarded caller contract.
+        unsafe { lua::set_memory_limit(L, bytes) };
+    }
 }
 
 /// Bytes the state holds now.
@@ -263,6 +267,9 @@ pub unsafe extern "C" fn lp_set_memory_limit(L: *mut lua_State, bytes: usize) {
 /// `L` must come from `lp_state_new`.
 #[no_mangle]
 pub unsafe extern "C" fn lp_memory_used(L: *mut lua_State) -> usize {
+    if L.is_null() {
+        return 0;
+    }
     // SAFETY: forwarded caller contract.
     unsafe { lua::memory_used(L) }
 }
@@ -287,6 +294,10 @@ pub unsafe extern "C" fn lp_exec(
     name: *const u8,
     name_len: usize,
 ) -> c_int {
+    if L.is_null() {
+        crate::ffi::c_stderr_write(b"lua-persist: lp_exec: no state (null)\n");
+        return LUA_ERRRUN;
+    }
     // SAFETY: forwarded caller contract.
     let (chunk, name) = unsafe { (host_bytes(chunk, chunk_len), host_bytes(name, name_len)) };
     let name = std::ffi::CString::new(name).unwrap_or_else(|_| c"=?".into());

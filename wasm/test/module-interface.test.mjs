@@ -19,3 +19,20 @@ test('size_t is 4 bytes on wasm32, as string.pack\'s T shows', async () => {
   const S = (await newLua()).newState();
   assert.equal(text(S.exec(`print(string.packsize('T'), string.packsize('j'))`).stdout), '4\t8\n');
 });
+
+test('bad input to the exports is an error result, not a trap', async () => {
+  const { newLua, text } = await import('./helpers.mjs');
+  const lua = await newLua();
+  const x = lua.exports;
+  assert.equal(x.lp_exec(0, 0, 0, 0, 0), 2);
+  assert.equal(text(lua.takeOutput(2)), 'lua-persist: lp_exec: no state (null)\n');
+  x.lp_state_close(0);
+  x.lp_set_memory_limit(0, 10);
+  assert.equal(x.lp_memory_used(0), 0);
+  assert.equal(x.lp_alloc(0xffffffff), 0, 'an impossible allocation returns 0');
+  assert.equal(x.lp_output_len(7), 0);
+  assert.equal(x.lp_output_ptr(7), 0);
+  const S = lua.newState();
+  assert.equal(S.exec('print(1)', '').status, 0, 'an empty chunk name is accepted');
+  assert.equal(text(S.exec('return', 'a\0b').stderr), '', 'a chunk name with NUL falls back to "=?"');
+});
