@@ -16,6 +16,8 @@
 //! ```
 
 pub mod ffi;
+pub mod function_serializer;
 pub mod lua;
 pub mod runner;
+pub mod serializer;
 pub mod wasm;

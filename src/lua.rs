@@ -164,6 +164,37 @@ pub unsafe fn close_abandoned(s: AbandonedState) {
     }
 }
 
+/// Runs `body` inside `lua_pcall`, so that a Lua error it raises (out of memory, or any
+/// error of the API calls it makes) comes back as `Err(message)` instead of jumping over
+/// the caller. `body` must hold no value with a destructor while it calls Lua: an error
+/// jumps over its frame. The stack is restored to its height before the call.
+///
+/// # Safety
+/// `L` must be a valid state with room for 2 stack slots.
+pub unsafe fn protected(L: *mut State, body: &mut dyn FnMut(*mut State)) -> Result<(), String> {
+    unsafe extern "C-unwind" fn trampoline(L: *mut State) -> c_int {
+        // SAFETY: `protected` pushed a pointer to a live `&mut dyn FnMut`.
+        let body = unsafe { &mut *(lua_touserdata(L, 1) as *mut &mut dyn FnMut(*mut State)) };
+        body(L);
+        0
+    }
+    let mut body = body;
+    // SAFETY: forwarded caller contract; the pointer outlives the call.
+    unsafe {
+        let top = lua_gettop(L);
+        lua_pushcfunction(L, Some(trampoline));
+        lua_pushlightuserdata(L, &mut body as *mut &mut dyn FnMut(*mut State) as *mut c_void);
+        let status = lua_pcall(L, 1, 0, 0);
+        let result = if status == LUA_OK {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(tostring(L, -1).unwrap_or(b"(error object is not a string)")).into_owned())
+        };
+        lua_settop(L, top);
+        result
+    }
+}
+
 // ------------------------------------------------------------------- cu's helpers
 
 /// # Safety

@@ -1,0 +1,794 @@
+//! Serialization of functions (cu: `function_serializer.zig`): Lua functions as bytecode
+//! (`lua_dump` with a writer callback, never the global `string.dump`), their upvalues
+//! (shared upvalues stay shared; the globals table re-binds to the loading state's), C
+//! functions by a stable name from a registry of the live state, and the bytecode trust
+//! policy (refuse, trust, or authenticate with HMAC-SHA-256).
+//!
+//! Formats: see `FORMAT.md` (tags 0x05, 0x06, 0x0A, 0x0B, 0x0C).
+
+#![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
+
+use core::ffi::{c_char, c_int, c_void, CStr};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::ffi::*;
+use crate::lua;
+use crate::serializer::{Decoder, Encoder, Output, SerializationError, SerializationType};
+
+/// Why a function could not be serialized or restored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FunctionSerializationError {
+    #[error("not a function (a {type_name} value)")]
+    UnsupportedFunctionType { type_name: String },
+    #[error("bytecode of {len} bytes is larger than the format's 4 GiB limit")]
+    BytecodeTooLarge { len: usize },
+    #[error("invalid bytecode: {reason}")]
+    InvalidBytecode { reason: String },
+    #[error("C function {description} is not serializable: {reason}")]
+    CFunctionNotSerializable { description: String, reason: String },
+    #[error("upvalue {index} ({name}) of the function cannot be serialized")]
+    UpvalueSerializationFailed { index: u8, name: String },
+    #[error("no C function named {name:?} in this state's registry")]
+    UnknownCFunction { name: String },
+    #[error("cu's C function index {index} is out of range (0..66)")]
+    InvalidCFunctionIndex { index: u16 },
+    #[error("function payload refused: this state's bytecode policy is \"refuse\" (values only)")]
+    FunctionsRefused,
+    #[error("unsigned bytecode refused: this state's bytecode policy is \"authenticate\"")]
+    UnsignedBytecode,
+    #[error("signature mismatch: the payload was altered or signed with another key")]
+    SignatureMismatch,
+    #[error("the closure's payload declares {declared} upvalues; its bytecode has {actual}")]
+    UpvalueCountMismatch { declared: u8, actual: u8 },
+    #[error("upvalue kind 0x{kind:02x} is unknown (0x00 value, 0x01 shared)")]
+    UnknownUpvalueKind { kind: u8 },
+    #[error("shared upvalue #{index} does not exist ({known} precede it)")]
+    InvalidSharedUpvalue { index: u32, known: usize },
+}
+
+// ----------------------------------------------------------------- bytecode policy
+
+/// What `deserialize_value` does with function payloads in a state.
+#[derive(Clone, PartialEq, Eq)]
+pub enum BytecodePolicy {
+    /// Values only: any function payload (bytecode or C function reference) is an error.
+    Refuse,
+    /// Load bytecode as given, like cu and `luaL_loadbufferx`. The default.
+    Trust,
+    /// Sign what this state serializes (HMAC-SHA-256 with this key) and load only bytecode
+    /// inside a payload whose signature verifies.
+    Authenticate(Vec<u8>),
+}
+
+impl core::fmt::Debug for BytecodePolicy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            BytecodePolicy::Refuse => f.write_str("Refuse"),
+            BytecodePolicy::Trust => f.write_str("Trust"),
+            BytecodePolicy::Authenticate(_) => f.write_str("Authenticate(<key>)"),
+        }
+    }
+}
+
+/// Registry keys: the addresses of these statics are unique light userdata.
+static POLICY_KEY: u8 = 0;
+static CFUNCTIONS_KEY: u8 = 0;
+static TABLE_REF_RESOLVER_KEY: u8 = 0;
+
+fn registry_key(key: &'static u8) -> *const c_void {
+    key as *const u8 as *const c_void
+}
+
+/// Sets the bytecode policy of the state `L` (all its threads).
+///
+/// # Safety
+/// `L` must be a valid state.
+pub unsafe fn set_bytecode_policy(L: *mut lua_State, policy: &BytecodePolicy) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract; allocations run protected.
+    unsafe {
+        lua::protected(L, &mut |L| {
+            match policy {
+                BytecodePolicy::Trust => lua_pushnil(L),
+                BytecodePolicy::Refuse => lua::pushstring(L, b"refuse"),
+                BytecodePolicy::Authenticate(key) => lua::pushstring(L, key),
+            }
+            // A string: "refuse"; a userdata would do too, but the key must be bytes. To
+            // tell "refuse" from a key that happens to read "refuse", keys are stored in a
+            // one-element table.
+            if let BytecodePolicy::Authenticate(_) = policy {
+                lua_createtable(L, 1, 0);
+                lua_insert(L, -2);
+                lua_rawseti(L, -2, 1);
+            }
+            lua_rawsetp(L, LUA_REGISTRYINDEX, registry_key(&POLICY_KEY));
+        })
+        .map_err(SerializationError::Lua)
+    }
+}
+
+/// The bytecode policy of the state `L` (Trust when none was set).
+///
+/// # Safety
+/// `L` must be a valid state with room for 2 stack slots.
+pub unsafe fn bytecode_policy(L: *mut lua_State) -> BytecodePolicy {
+    // SAFETY: forwarded caller contract; raw reads do not allocate.
+    unsafe {
+        let policy = match lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&POLICY_KEY)) {
+            LUA_TSTRING => BytecodePolicy::Refuse,
+            LUA_TTABLE => {
+                lua_rawgeti(L, -1, 1);
+                let key = lua::tostring(L, -1).unwrap_or_default().to_vec();
+                lua_pop(L, 1);
+                BytecodePolicy::Authenticate(key)
+            }
+            _ => BytecodePolicy::Trust,
+        };
+        lua_pop(L, 1);
+        policy
+    }
+}
+
+/// The key that serialized payloads are signed with, if the policy is "authenticate".
+///
+/// # Safety
+/// `L` must be a valid state with room for 2 stack slots.
+pub(crate) unsafe fn signing_key(L: *mut lua_State) -> Option<Vec<u8>> {
+    // SAFETY: forwarded caller contract.
+    match unsafe { bytecode_policy(L) } {
+        BytecodePolicy::Authenticate(key) => Some(key),
+        _ => None,
+    }
+}
+
+fn mac(key: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes keys of any length.
+    <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+}
+
+const MAC_LEN: usize = 32;
+
+/// Writes `0C`, the inner length, the HMAC-SHA-256 of the inner bytes, then what `body`
+/// writes.
+pub(crate) fn write_signed(
+    out: &mut dyn Output,
+    key: &[u8],
+    body: impl FnOnce(&mut dyn Output) -> Result<(), SerializationError>,
+) -> Result<(), SerializationError> {
+    out.put(&[SerializationType::Signed as u8])?;
+    let len_at = out.len();
+    out.put(&[0; 4])?;
+    let mac_at = out.len();
+    out.put(&[0; MAC_LEN])?;
+    let inner_start = out.len();
+    body(out)?;
+    let inner = out.written(inner_start);
+    let len = u32::try_from(inner.len()).map_err(|_| SerializationError::SizeLimitExceeded { limit: u32::MAX as usize })?;
+    let mut m = mac(key);
+    m.update(inner);
+    let tag = m.finalize().into_bytes();
+    out.patch_u32(len_at, len);
+    out.patch(mac_at, &tag);
+    Ok(())
+}
+
+/// Reads a signed value (after its tag): verifies the signature when the policy is
+/// "authenticate", then decodes the inner value with bytecode allowed.
+///
+/// # Safety
+/// Inside the protected decode call.
+pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationError> {
+    let len = dec.take_u32()? as usize;
+    let expected = dec.take(MAC_LEN)?;
+    let inner_start = dec.pos;
+    let inner = dec.take(len)?;
+    if let BytecodePolicy::Authenticate(key) = &dec.policy {
+        let mut m = mac(key);
+        m.update(inner);
+        m.verify_slice(expected).map_err(|_| FunctionSerializationError::SignatureMismatch)?;
+    }
+    dec.pos = inner_start;
+    let outer = dec.verified;
+    dec.verified = true;
+    // SAFETY: forwarded caller contract.
+    let result = unsafe { dec.value() };
+    dec.verified = outer;
+    result?;
+    if dec.pos != inner_start + len {
+        // SAFETY: the decoded value is on top.
+        unsafe { lua_pop(dec.L, 1) };
+        return Err(SerializationError::TrailingBytes { offset: dec.pos, len: inner_start + len - dec.pos });
+    }
+    Ok(())
+}
+
+/// Whether the policy lets a function payload load here.
+fn allow_function(dec: &Decoder, is_bytecode: bool) -> Result<(), FunctionSerializationError> {
+    match &dec.policy {
+        BytecodePolicy::Refuse => Err(FunctionSerializationError::FunctionsRefused),
+        BytecodePolicy::Authenticate(_) if is_bytecode && !dec.verified => Err(FunctionSerializationError::UnsignedBytecode),
+        _ => Ok(()),
+    }
+}
+
+// ------------------------------------------------------------------------ functions
+
+/// Whether the function at `idx` is a C function (`lua_getinfo(">S").what == "C"`).
+///
+/// # Safety
+/// `L` valid, `idx` a function, room for 1 stack slot.
+pub unsafe fn is_c_function(L: *mut lua_State, idx: c_int) -> bool {
+    // SAFETY: forwarded caller contract; getinfo pops the pushed copy.
+    unsafe {
+        let mut ar: lua_Debug = core::mem::zeroed();
+        lua_pushvalue(L, idx);
+        lua_getinfo(L, c">S".as_ptr(), &mut ar);
+        !ar.what.is_null() && CStr::from_ptr(ar.what).to_bytes() == b"C"
+    }
+}
+
+/// The number of upvalues of the function at `idx`.
+///
+/// # Safety
+/// `L` valid, `idx` a function, room for 1 stack slot.
+pub unsafe fn get_upvalue_count(L: *mut lua_State, idx: c_int) -> u8 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        let mut ar: lua_Debug = core::mem::zeroed();
+        lua_pushvalue(L, idx);
+        lua_getinfo(L, c">u".as_ptr(), &mut ar);
+        ar.nups
+    }
+}
+
+/// Serializes the function at `idx` as a whole value (tag and payload) into `out`.
+///
+/// # Safety
+/// `L` valid, `idx` a valid index.
+pub unsafe fn serialize_function_to_vec(L: *mut lua_State, idx: c_int, out: &mut Vec<u8>) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        if lua_type(L, idx) != LUA_TFUNCTION {
+            let type_name = String::from_utf8_lossy(lua::typename(L, lua_type(L, idx))).into_owned();
+            return Err(FunctionSerializationError::UnsupportedFunctionType { type_name }.into());
+        }
+        crate::serializer::serialize_value_to_vec(L, idx, out)
+    }
+}
+
+/// Encodes the function at `idx`: a C function by name (0x0B), a Lua function as a
+/// closure (0x0A), or a reference to one met before (0x09).
+///
+/// # Safety
+/// `idx` must be a valid index of a function in the encoder's state.
+pub unsafe fn serialize_function(enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        if is_c_function(enc.L, idx) {
+            return serialize_c_function_ref(enc, idx);
+        }
+        if enc.reference_or_register(idx)? {
+            return Ok(());
+        }
+        enc.nested(|enc| {
+            serialize_lua_bytecode(enc, idx)?;
+            serialize_upvalues(enc, idx)
+        })
+    }
+}
+
+/// State of the `lua_dump` writer.
+struct DumpSink<'a, 'b> {
+    enc: &'a mut Encoder<'b>,
+    error: Option<SerializationError>,
+}
+
+unsafe extern "C-unwind" fn dump_writer(_L: *mut lua_State, p: *const c_void, size: usize, ud: *mut c_void) -> c_int {
+    // SAFETY: serialize_lua_bytecode passes a live DumpSink; Lua passes `size` readable bytes.
+    unsafe {
+        let sink = &mut *(ud as *mut DumpSink);
+        if size == 0 {
+            return 0;
+        }
+        match sink.enc.put(core::slice::from_raw_parts(p as *const u8, size)) {
+            Ok(()) => 0,
+            Err(e) => {
+                sink.error = Some(e);
+                1 // lua_dump stops
+            }
+        }
+    }
+}
+
+/// Writes tag 0x0A and the bytecode of the Lua function at `idx` (`lua_dump`, stripped
+/// unless the options keep debug information), as `u32 length` + bytes.
+///
+/// # Safety
+/// `idx` must be a valid index of a Lua function.
+pub unsafe fn serialize_lua_bytecode(enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError> {
+    let L = enc.L;
+    enc.put_tag(SerializationType::Closure)?;
+    let len_at = enc.out.len();
+    enc.put_u32(0)?;
+    let strip = enc.options.strip_debug as c_int;
+    let mut sink = DumpSink { enc, error: None };
+    // SAFETY: idx is a Lua function; lua_dump reads it from the top and does not allocate.
+    let status = unsafe {
+        lua_pushvalue(L, idx);
+        let status = lua_dump(L, Some(dump_writer), &mut sink as *mut DumpSink as *mut c_void, strip);
+        lua_pop(L, 1);
+        status
+    };
+    if let Some(e) = sink.error {
+        return Err(e);
+    }
+    if status != 0 {
+        return Err(FunctionSerializationError::InvalidBytecode { reason: format!("lua_dump failed ({status})") }.into());
+    }
+    let len = enc.out.len() - len_at - 4;
+    let len = u32::try_from(len).map_err(|_| FunctionSerializationError::BytecodeTooLarge { len })?;
+    enc.out.patch_u32(len_at, len);
+    Ok(())
+}
+
+/// Writes the upvalue count and each upvalue of the Lua function at `idx`: `00` + value the
+/// first time an upvalue is met, `01` + u32 index when it is shared with one met before.
+///
+/// # Safety
+/// `idx` must be a valid index of a Lua function.
+pub unsafe fn serialize_upvalues(enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError> {
+    let L = enc.L;
+    // SAFETY: idx is a function; every pushed upvalue is popped.
+    unsafe {
+        let nups = get_upvalue_count(L, idx);
+        enc.put(&[nups])?;
+        for i in 1..=nups as c_int {
+            let id = lua_upvalueid(L, idx, i);
+            if let Some(&k) = enc.upvalues.get(&id) {
+                enc.put(&[0x01])?;
+                enc.put_u32(k)?;
+                continue;
+            }
+            let k = enc.upvalues.len() as u32;
+            enc.upvalues.insert(id, k);
+            enc.put(&[0x00])?;
+            let name = lua_getupvalue(L, idx, i);
+            let name = if name.is_null() { String::from("?") } else { CStr::from_ptr(name).to_string_lossy().into_owned() };
+            let r = enc.value(-1);
+            lua_pop(L, 1);
+            r.map_err(|e| e.inside(&format!("<upvalue {name}>")))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a C function as tag 0x0B + u16 name length + its registry name.
+///
+/// # Safety
+/// `idx` must be a valid index of a C function.
+pub unsafe fn serialize_c_function_ref(enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError> {
+    let L = enc.L;
+    // SAFETY: idx is a C function; the registry lookups do not allocate.
+    unsafe {
+        let f = lua_tocfunction(L, idx);
+        let nups = get_upvalue_count(L, idx);
+        let Some(name) = c_function_name(L, f) else {
+            let description = match f {
+                Some(f) => format!("at {:p}", f as *const c_void),
+                None => String::from("(unknown)"),
+            };
+            return Err(FunctionSerializationError::CFunctionNotSerializable {
+                description,
+                reason: String::from("it is not in this state's C function registry (register it with register_c_function)"),
+            }
+            .into());
+        };
+        if nups > 0 {
+            return Err(FunctionSerializationError::CFunctionNotSerializable {
+                description: name,
+                reason: format!("it is a C closure with {nups} upvalues, which cannot be stored"),
+            }
+            .into());
+        }
+        let len = u16::try_from(name.len()).map_err(|_| FunctionSerializationError::CFunctionNotSerializable {
+            description: name.clone(),
+            reason: String::from("its name is longer than 65535 bytes"),
+        })?;
+        enc.put_tag(SerializationType::CFunction)?;
+        enc.put(&len.to_le_bytes())?;
+        enc.put(name.as_bytes())
+    }
+}
+
+/// Decodes a function of any of the function tags and pushes it.
+///
+/// # Safety
+/// Inside the protected decode call.
+pub unsafe fn deserialize_function(dec: &mut Decoder, kind: SerializationType) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        match kind {
+            SerializationType::FunctionBytecode => {
+                allow_function(dec, true)?;
+                let len = dec.take_u32()? as usize;
+                let bytecode = dec.take(len)?;
+                deserialize_lua_bytecode(dec.L, bytecode)?;
+                Ok(())
+            }
+            SerializationType::Closure => {
+                allow_function(dec, true)?;
+                let len = dec.take_u32()? as usize;
+                let bytecode = dec.take(len)?;
+                deserialize_lua_bytecode(dec.L, bytecode)?;
+                let object = dec.register_object();
+                let r = dec.nested(|dec| deserialize_upvalues(dec, object));
+                if r.is_err() {
+                    lua_pop(dec.L, 1);
+                }
+                r
+            }
+            SerializationType::CFunction => {
+                allow_function(dec, false)?;
+                let len = dec.take_u16()? as usize;
+                let name = dec.take(len)?;
+                deserialize_c_function_ref(dec.L, name)?;
+                Ok(())
+            }
+            SerializationType::FunctionRef => {
+                allow_function(dec, false)?;
+                let index = dec.take_u16()?;
+                deserialize_cu_function_ref(dec.L, index)?;
+                Ok(())
+            }
+            _ => unreachable!("deserialize_function is called for function tags only"),
+        }
+    }
+}
+
+/// Checks a Lua 5.4 binary chunk's header against this build (version, format, sizes of
+/// Instruction, lua_Integer and lua_Number, and the test values) before Lua loads it.
+pub fn validate_bytecode(bytecode: &[u8]) -> Result<(), FunctionSerializationError> {
+    let invalid = |reason: &str| Err(FunctionSerializationError::InvalidBytecode { reason: reason.to_string() });
+    let Some(header) = bytecode.get(..31) else {
+        return invalid("shorter than the 31-byte Lua 5.4 header");
+    };
+    if &header[..4] != b"\x1bLua" {
+        return invalid("not a Lua binary chunk (no \\x1bLua signature)");
+    }
+    if header[4] != 0x54 {
+        return invalid(&format!("Lua version 0x{:02x}, not 5.4", header[4]));
+    }
+    if header[5] != 0 {
+        return invalid("not the official format");
+    }
+    if &header[6..12] != b"\x19\x93\r\n\x1a\n" {
+        return invalid("corrupted header (line-ending conversion?)");
+    }
+    if header[12..15] != [4, 8, 8] {
+        return invalid("Instruction, lua_Integer or lua_Number has another size");
+    }
+    if header[15..23] != 0x5678i64.to_le_bytes() || header[23..31] != 370.5f64.to_le_bytes() {
+        return invalid("another integer or float format (byte order)");
+    }
+    Ok(())
+}
+
+/// Validates and loads Lua bytecode (mode "b") and pushes the function. As `lua_load`
+/// does, its first upvalue is set to the globals table (cu's 0x05 payloads rely on that).
+///
+/// # Safety
+/// `L` valid with room for 1 stack slot. The bytecode is executed when the function is
+/// called: Lua does not verify it, so it must come from a trusted source.
+pub unsafe fn deserialize_lua_bytecode(L: *mut lua_State, bytecode: &[u8]) -> Result<(), FunctionSerializationError> {
+    validate_bytecode(bytecode)?;
+    // SAFETY: forwarded caller contract; luaL_loadbufferx reports errors as a status.
+    unsafe {
+        let status = luaL_loadbufferx(
+            L,
+            bytecode.as_ptr() as *const c_char,
+            bytecode.len(),
+            c"=deserialized".as_ptr(),
+            c"b".as_ptr(),
+        );
+        if status != LUA_OK {
+            let reason = String::from_utf8_lossy(lua::tostring(L, -1).unwrap_or(b"?")).into_owned();
+            lua_pop(L, 1);
+            return Err(FunctionSerializationError::InvalidBytecode { reason });
+        }
+    }
+    Ok(())
+}
+
+/// Restores the upvalues of the closure on top of the stack (object index `object`).
+///
+/// # Safety
+/// Inside the protected decode call, with the closure on top.
+pub unsafe fn deserialize_upvalues(dec: &mut Decoder, object: u32) -> Result<(), SerializationError> {
+    let L = dec.L;
+    // SAFETY: the closure is on top; every push is consumed or popped.
+    unsafe {
+        let declared = dec.take_u8()?;
+        let actual = get_upvalue_count(L, -1);
+        if declared != actual {
+            return Err(FunctionSerializationError::UpvalueCountMismatch { declared, actual }.into());
+        }
+        let f = lua_gettop(L);
+        for i in 1..=declared as c_int {
+            match dec.take_u8()? {
+                0x00 => {
+                    dec.value()?;
+                    lua_setupvalue(L, f, i);
+                    dec.upvalues.push((object, i));
+                }
+                0x01 => {
+                    let offset = dec.pos;
+                    let k = dec.take_u32()?;
+                    let Some(&(owner, n)) = dec.upvalues.get(k as usize) else {
+                        return Err(FunctionSerializationError::InvalidSharedUpvalue { index: k, known: dec.upvalues.len() }.into());
+                    };
+                    dec.push_object(owner, offset)?;
+                    lua_upvaluejoin(L, f, i, -1, n);
+                    lua_pop(L, 1);
+                }
+                kind => return Err(FunctionSerializationError::UnknownUpvalueKind { kind }.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------- C function registry
+
+/// The standard libraries whose C functions the registry names, in this order; the
+/// functions of `_G` keep their plain names, the others `lib.name`. (C strings, because
+/// building the registry runs where a Lua error may jump over the frame: no Rust-owned
+/// memory may be alive there.)
+const STANDARD_LIBRARIES: &[&CStr] =
+    &[c"_G", c"coroutine", c"debug", c"io", c"math", c"os", c"package", c"string", c"table", c"utf8"];
+
+/// Makes sure the state's C function registry exists: a table in the Lua registry that maps
+/// each C function (light userdata of its address) to its name and each name to the
+/// function. Built from the libraries as loaded (`package.loaded`), so later changes to
+/// globals rename nothing. The standard libraries have no function under two names.
+///
+/// # Safety
+/// `L` must be a valid state.
+pub unsafe fn ensure_c_function_registry(L: *mut lua_State) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract; the build runs protected.
+    unsafe {
+        if lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&CFUNCTIONS_KEY)) == LUA_TTABLE {
+            lua_pop(L, 1);
+            return Ok(());
+        }
+        lua_pop(L, 1);
+        lua::protected(L, &mut |L| build_registry(L)).map_err(SerializationError::Lua)
+    }
+}
+
+/// # Safety
+/// Inside a protected call.
+unsafe fn build_registry(L: *mut lua_State) {
+    // SAFETY: inside a protected call; the stack is balanced.
+    unsafe {
+        lua_createtable(L, 0, 512);
+        let registry = lua_gettop(L);
+        lua_getfield(L, LUA_REGISTRYINDEX, c"_LOADED".as_ptr());
+        let loaded = lua_gettop(L);
+        for lib in STANDARD_LIBRARIES {
+            if lua_getfield(L, loaded, lib.as_ptr()) == LUA_TTABLE {
+                register_library(L, registry, lib);
+            }
+            lua_pop(L, 1);
+        }
+        // File handle methods and metamethods: "FILE*" is the io library's metatable.
+        if lua_getfield(L, LUA_REGISTRYINDEX, c"FILE*".as_ptr()) == LUA_TTABLE {
+            register_library(L, registry, c"FILE*");
+            if lua_getfield(L, -1, c"__index".as_ptr()) == LUA_TTABLE {
+                register_library(L, registry, c"FILE*.__index");
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, registry_key(&CFUNCTIONS_KEY));
+    }
+}
+
+/// Registers the C functions (without upvalues) of the table on top as `prefix.name`.
+///
+/// # Safety
+/// Inside a protected call, with the library table on top and the registry at `registry`.
+unsafe fn register_library(L: *mut lua_State, registry: c_int, prefix: &CStr) {
+    // SAFETY: forwarded caller contract; the stack is balanced (key kept for lua_next).
+    unsafe {
+        let lib = lua_gettop(L);
+        lua_pushnil(L);
+        while lua_next(L, lib) != 0 {
+            if lua_type(L, -2) == LUA_TSTRING && lua_tocfunction(L, -1).is_some() && get_upvalue_count(L, -1) == 0 {
+                if prefix != c"_G" {
+                    lua_pushfstring(L, c"%s.".as_ptr(), prefix.as_ptr());
+                    lua_pushvalue(L, -3);
+                    lua_concat(L, 2);
+                } else {
+                    lua_pushvalue(L, -2);
+                }
+                add_to_registry(L, registry, false); // pops the name and the function
+            } else {
+                lua_pop(L, 1);
+            }
+        }
+    }
+}
+
+/// Adds the function below the name on top (both popped) to the registry at `registry`.
+/// Without `replace`, a function that has a name already keeps it.
+///
+/// # Safety
+/// Inside a protected call; stack: ..., function, name.
+unsafe fn add_to_registry(L: *mut lua_State, registry: c_int, replace: bool) {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        let Some(f) = lua_tocfunction(L, -2) else {
+            lua_pop(L, 2);
+            return;
+        };
+        let key = f as *const c_void;
+        if !replace && lua_rawgetp(L, registry, key) != LUA_TNIL {
+            lua_pop(L, 3);
+            return;
+        }
+        if !replace {
+            lua_pop(L, 1);
+        }
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, registry, key); // function -> name
+        lua_insert(L, -2); // ..., name, function
+        lua_rawset(L, registry); // name -> function
+    }
+}
+
+/// Registers a host C function under a stable `name`, so that values holding it can be
+/// serialized and restored in any state that registers the same name.
+///
+/// # Safety
+/// `L` must be a valid state.
+pub unsafe fn register_c_function(L: *mut lua_State, name: &str, f: lua_CFunction) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        ensure_c_function_registry(L)?;
+        lua::protected(L, &mut |L| {
+            lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&CFUNCTIONS_KEY));
+            let registry = lua_gettop(L);
+            lua_pushcfunction(L, f);
+            lua::pushstring(L, name.as_bytes());
+            add_to_registry(L, registry, true);
+            lua_pop(L, 1);
+        })
+        .map_err(SerializationError::Lua)
+    }
+}
+
+/// The registry name of a C function, if it has one.
+///
+/// # Safety
+/// `L` valid with room for 2 stack slots; the registry must exist.
+unsafe fn c_function_name(L: *mut lua_State, f: lua_CFunction) -> Option<String> {
+    let f = f?;
+    // SAFETY: forwarded caller contract; raw reads do not allocate.
+    unsafe {
+        if lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&CFUNCTIONS_KEY)) != LUA_TTABLE {
+            lua_pop(L, 1);
+            return None;
+        }
+        lua_rawgetp(L, -1, f as *const c_void);
+        let name = lua::tostring(L, -1).map(|b| String::from_utf8_lossy(b).into_owned());
+        lua_pop(L, 2);
+        name
+    }
+}
+
+/// Pushes the C function registered under `name`.
+///
+/// # Safety
+/// Inside a protected call (or where an allocation failure may raise).
+pub unsafe fn deserialize_c_function_ref(L: *mut lua_State, name: &[u8]) -> Result<(), FunctionSerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        if lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&CFUNCTIONS_KEY)) != LUA_TTABLE {
+            lua_pop(L, 1);
+            build_registry(L);
+            lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&CFUNCTIONS_KEY));
+        }
+        lua::pushstring(L, name);
+        let found = lua_rawget(L, -2) == LUA_TFUNCTION;
+        lua_remove(L, -2);
+        if !found {
+            lua_pop(L, 1);
+            return Err(FunctionSerializationError::UnknownCFunction { name: String::from_utf8_lossy(name).into_owned() });
+        }
+    }
+    Ok(())
+}
+
+/// cu's C function table (function_serializer.zig:24-98), by index.
+pub const CU_C_FUNCTION_NAMES: [&str; 66] = [
+    "print", "type", "tonumber", "tostring", "pairs", "ipairs", "next", "pcall", "xpcall", "error",
+    "assert", "select", "rawget", "rawset", "rawequal", "getmetatable", "setmetatable", "math.abs",
+    "math.acos", "math.asin", "math.atan", "math.atan2", "math.ceil", "math.cos", "math.cosh",
+    "math.deg", "math.exp", "math.floor", "math.fmod", "math.frexp", "math.huge", "math.ldexp",
+    "math.log", "math.log10", "math.max", "math.min", "math.modf", "math.pi", "math.pow", "math.rad",
+    "math.random", "math.randomseed", "math.sin", "math.sinh", "math.sqrt", "math.tan", "math.tanh",
+    "string.byte", "string.char", "string.dump", "string.find", "string.format", "string.gmatch",
+    "string.gsub", "string.len", "string.lower", "string.match", "string.rep", "string.reverse",
+    "string.sub", "string.upper", "table.concat", "table.insert", "table.maxn", "table.remove",
+    "table.sort",
+];
+
+/// What cu's "unsupported C function" marker (`06 FF FF`) decodes to.
+unsafe extern "C-unwind" fn unsupported_c_function(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua; luaL_error does not return.
+    unsafe {
+        luaL_error(
+            L,
+            c"attempt to call a C function that cu could not serialize (stored as its 'unsupported' marker 06 FF FF)".as_ptr(),
+        )
+    }
+}
+
+/// Decodes cu's `06` + u16: an index in cu's 66-name table, resolved by name in this
+/// state (names that are not functions in Lua 5.4, like `math.pi` or `math.pow`, give nil,
+/// as in cu), or `0xFFFF`, which becomes a function that raises a clear error when called.
+///
+/// # Safety
+/// Inside the protected decode call.
+unsafe fn deserialize_cu_function_ref(L: *mut lua_State, index: u16) -> Result<(), FunctionSerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        if index == 0xFFFF {
+            lua_pushcfunction(L, Some(unsupported_c_function));
+            return Ok(());
+        }
+        let Some(name) = CU_C_FUNCTION_NAMES.get(index as usize) else {
+            return Err(FunctionSerializationError::InvalidCFunctionIndex { index });
+        };
+        if deserialize_c_function_ref(L, name.as_bytes()).is_err() {
+            lua_pushnil(L);
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------- external tables (0x07)
+
+/// Sets the function that turns cu's external-table references (tag 0x07, u32 id) into
+/// values: it is called with the id and returns the proxy. Without one, decoding a table
+/// reference fails with `UnresolvedTableRef`.
+///
+/// # Safety
+/// `L` must be a valid state.
+pub unsafe fn set_table_ref_resolver(L: *mut lua_State, resolver: lua_CFunction) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        lua::protected(L, &mut |L| {
+            lua_pushcfunction(L, resolver);
+            lua_rawsetp(L, LUA_REGISTRYINDEX, registry_key(&TABLE_REF_RESOLVER_KEY));
+        })
+        .map_err(SerializationError::Lua)
+    }
+}
+
+/// # Safety
+/// Inside the protected decode call.
+pub(crate) unsafe fn resolve_table_ref(dec: &mut Decoder, id: u32) -> Result<(), SerializationError> {
+    let L = dec.L;
+    // SAFETY: inside the protected call; the resolver's errors propagate as Lua errors.
+    unsafe {
+        if lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&TABLE_REF_RESOLVER_KEY)) != LUA_TFUNCTION {
+            lua_pop(L, 1);
+            return Err(SerializationError::UnresolvedTableRef { id });
+        }
+        lua_pushinteger(L, id as lua_Integer);
+        lua_call(L, 1, 1);
+    }
+    Ok(())
+}

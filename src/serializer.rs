@@ -1,0 +1,851 @@
+//! Serialization of Lua values to bytes and back (cu: `serializer.zig`). The byte format
+//! is specified in `FORMAT.md`: cu's tags 0x00–0x07 keep their meaning, and new tags carry
+//! what cu cannot express (tables inline with shared references and cycles, closures with
+//! their upvalues, C functions by name, signed payloads).
+//!
+//! Stack discipline: every function here leaves the Lua stack as it found it, apart from
+//! the one value `deserialize_value` pushes on success. Decoding allocates Lua objects, so
+//! it runs inside a protected call: a Lua error (out of memory) becomes
+//! [`SerializationError::Lua`]. The frames it may jump over hold only references.
+
+#![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
+
+use core::ffi::{c_int, c_void};
+use std::collections::HashMap;
+
+use crate::ffi::*;
+use crate::function_serializer::{self as functions, FunctionSerializationError};
+use crate::lua;
+
+/// The type tag that starts every encoded value. cu's tags (0x00–0x07) keep cu's meaning.
+#[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SerializationType {
+    Nil = 0x00,
+    Boolean = 0x01,
+    Integer = 0x02,
+    Float = 0x03,
+    String = 0x04,
+    /// cu: a Lua function as `string.dump` bytecode; loads with upvalue 1 = globals.
+    FunctionBytecode = 0x05,
+    /// cu: a C function by index in cu's 66-name table; 0xFFFF = "unsupported".
+    FunctionRef = 0x06,
+    /// cu: an external table by id.
+    TableRef = 0x07,
+    /// A table, inline: array part, hash part, metatable.
+    Table = 0x08,
+    /// A table or function already encoded in this payload (shared references, cycles).
+    Reference = 0x09,
+    /// A Lua function with its upvalues.
+    Closure = 0x0A,
+    /// A C function by its registry name, e.g. `string.format`.
+    CFunction = 0x0B,
+    /// An HMAC-SHA-256-signed value (bytecode trust policy "authenticate").
+    Signed = 0x0C,
+    /// The globals table of the state that decodes.
+    Globals = 0x0D,
+}
+
+impl SerializationType {
+    pub fn from_tag(tag: u8) -> Option<Self> {
+        use SerializationType::*;
+        Some(match tag {
+            0x00 => Nil,
+            0x01 => Boolean,
+            0x02 => Integer,
+            0x03 => Float,
+            0x04 => String,
+            0x05 => FunctionBytecode,
+            0x06 => FunctionRef,
+            0x07 => TableRef,
+            0x08 => Table,
+            0x09 => Reference,
+            0x0A => Closure,
+            0x0B => CFunction,
+            0x0C => Signed,
+            0x0D => Globals,
+            _ => return None,
+        })
+    }
+}
+
+/// Why a value could not be serialized or deserialized. Messages name the value (by its
+/// path from the top value, e.g. `.config.handlers[2]`) or the limit involved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SerializationError {
+    #[error("the buffer holds {capacity} bytes; the value needs more")]
+    BufferTooSmall { capacity: usize },
+    #[error("cannot serialize a {type_name} value{}", at(path))]
+    UnsupportedType { type_name: String, path: String },
+    #[error("nesting deeper than the limit of {limit} levels{}", at(path))]
+    DepthLimitExceeded { limit: usize, path: String },
+    #[error("payload larger than the limit of {limit} bytes")]
+    SizeLimitExceeded { limit: usize },
+    #[error("more than the limit of {limit} table entries")]
+    EntryLimitExceeded { limit: usize },
+    #[error("a string of {len} bytes is longer than the format's 4 GiB limit{}", at(path))]
+    StringTooLong { len: usize, path: String },
+    #[error("truncated input: {needed} more bytes needed at offset {offset}")]
+    Truncated { offset: usize, needed: usize },
+    #[error("unknown type tag 0x{tag:02x} at offset {offset}")]
+    UnknownTag { tag: u8, offset: usize },
+    #[error("{len} bytes after the value at offset {offset}")]
+    TrailingBytes { offset: usize, len: usize },
+    #[error("reference to object #{index} at offset {offset}, but only {known} objects precede it")]
+    InvalidReference { index: u32, known: u32, offset: usize },
+    #[error("a table key is {what} at offset {offset}")]
+    InvalidKey { what: &'static str, offset: usize },
+    #[error("external table {id} cannot be resolved: no external-table store is attached to this state")]
+    UnresolvedTableRef { id: u32 },
+    #[error("Lua error while decoding: {0}")]
+    Lua(String),
+    #[error("{source}{}", at(path))]
+    Function {
+        source: FunctionSerializationError,
+        path: String,
+    },
+}
+
+fn at(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" at {path}")
+    }
+}
+
+impl From<FunctionSerializationError> for SerializationError {
+    fn from(source: FunctionSerializationError) -> Self {
+        SerializationError::Function { source, path: String::new() }
+    }
+}
+
+impl SerializationError {
+    /// Prefixes the path of a value inside a table or upvalue (built on the way out).
+    pub(crate) fn inside(mut self, segment: &str) -> Self {
+        match &mut self {
+            SerializationError::UnsupportedType { path, .. }
+            | SerializationError::DepthLimitExceeded { path, .. }
+            | SerializationError::StringTooLong { path, .. }
+            | SerializationError::Function { path, .. } => path.insert_str(0, segment),
+            _ => {}
+        }
+        self
+    }
+}
+
+/// Limits and choices for serializing. The defaults suit values stored by a host.
+#[derive(Debug, Clone)]
+pub struct SerializeOptions {
+    /// Strip debug information from bytecode (line numbers, local names). Default true,
+    /// as cu does; false keeps line numbers in error messages of restored functions.
+    pub strip_debug: bool,
+    /// Deepest nesting of tables and closures. Default 100.
+    pub max_depth: usize,
+    /// Largest payload in bytes. Default 1 GiB.
+    pub max_size: usize,
+    /// Most table entries in one payload. Default 10 million.
+    pub max_entries: usize,
+}
+
+impl Default for SerializeOptions {
+    fn default() -> Self {
+        SerializeOptions { strip_debug: true, max_depth: 100, max_size: 1 << 30, max_entries: 10_000_000 }
+    }
+}
+
+/// Limits for deserializing; input beyond them is rejected before it is decoded.
+#[derive(Debug, Clone)]
+pub struct DeserializeOptions {
+    /// Deepest nesting of tables and closures. Default 100.
+    pub max_depth: usize,
+    /// Largest payload in bytes. Default 1 GiB.
+    pub max_size: usize,
+    /// Most table entries in one payload. Default 10 million.
+    pub max_entries: usize,
+}
+
+impl Default for DeserializeOptions {
+    fn default() -> Self {
+        DeserializeOptions { max_depth: 100, max_size: 1 << 30, max_entries: 10_000_000 }
+    }
+}
+
+// ------------------------------------------------------------------------- output
+
+/// Where encoded bytes go: a fixed buffer or a growable vector.
+pub trait Output {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError>;
+    fn len(&self) -> usize;
+    /// Overwrites bytes written earlier (a count or signature known only afterwards).
+    fn patch(&mut self, at: usize, bytes: &[u8]);
+    fn patch_u32(&mut self, at: usize, value: u32) {
+        self.patch(at, &value.to_le_bytes());
+    }
+    /// The bytes written after `from`.
+    fn written(&self, from: usize) -> &[u8];
+    /// Forgets everything written after `len`.
+    fn truncate(&mut self, len: usize);
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Output for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        self[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+    fn written(&self, from: usize) -> &[u8] {
+        &self[from..]
+    }
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len);
+    }
+}
+
+/// A fixed buffer; fails with `BufferTooSmall` when full.
+struct SliceOutput<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Output for SliceOutput<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
+        let end = self.len + bytes.len();
+        let Some(dest) = self.buf.get_mut(self.len..end) else {
+            return Err(SerializationError::BufferTooSmall { capacity: self.buf.len() });
+        };
+        dest.copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        self.buf[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+    fn written(&self, from: usize) -> &[u8] {
+        &self.buf[from..self.len]
+    }
+    fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+}
+
+// ------------------------------------------------------------------------ encoding
+
+/// One serialization: the output and the identities seen so far, so that a table,
+/// function or upvalue met twice is encoded once and referenced after.
+pub struct Encoder<'a> {
+    pub(crate) L: *mut lua_State,
+    pub(crate) out: &'a mut dyn Output,
+    pub(crate) options: &'a SerializeOptions,
+    depth: usize,
+    entries: usize,
+    /// Tables and functions by `lua_topointer`, with their object index.
+    objects: HashMap<*const c_void, u32>,
+    /// Upvalues by `lua_upvalueid`, with their upvalue index.
+    pub(crate) upvalues: HashMap<*mut c_void, u32>,
+    globals: *const c_void,
+}
+
+impl<'a> Encoder<'a> {
+    /// # Safety
+    /// `L` must be a valid state with room for 1 more stack slot.
+    unsafe fn new(L: *mut lua_State, out: &'a mut dyn Output, options: &'a SerializeOptions) -> Self {
+        // SAFETY: forwarded caller contract; the globals table stays alive in the registry.
+        let globals = unsafe {
+            lua_pushglobaltable(L);
+            let p = lua_topointer(L, -1);
+            lua_pop(L, 1);
+            p
+        };
+        Encoder {
+            L,
+            out,
+            options,
+            depth: 0,
+            entries: 0,
+            objects: HashMap::new(),
+            upvalues: HashMap::new(),
+            globals,
+        }
+    }
+
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
+        self.out.put(bytes)?;
+        if self.out.len() > self.options.max_size {
+            return Err(SerializationError::SizeLimitExceeded { limit: self.options.max_size });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn put_u32(&mut self, v: u32) -> Result<(), SerializationError> {
+        self.put(&v.to_le_bytes())
+    }
+
+    pub(crate) fn put_tag(&mut self, tag: SerializationType) -> Result<(), SerializationError> {
+        self.put(&[tag as u8])
+    }
+
+    /// Encodes the value at `idx` (any acceptable index).
+    ///
+    /// # Safety
+    /// `idx` must be a valid index of the encoder's state.
+    pub(crate) unsafe fn value(&mut self, idx: c_int) -> Result<(), SerializationError> {
+        let L = self.L;
+        // SAFETY: idx is valid; each arm reads the value without changing the stack.
+        unsafe {
+            let idx = lua_absindex(L, idx);
+            match lua_type(L, idx) {
+                LUA_TNIL => self.put_tag(SerializationType::Nil),
+                LUA_TBOOLEAN => self.put(&[SerializationType::Boolean as u8, lua_toboolean(L, idx) as u8]),
+                LUA_TNUMBER => {
+                    if lua_isinteger(L, idx) != 0 {
+                        self.put_tag(SerializationType::Integer)?;
+                        self.put(&lua_tointeger(L, idx).to_le_bytes())
+                    } else {
+                        self.put_tag(SerializationType::Float)?;
+                        self.put(&lua_tonumber(L, idx).to_le_bytes())
+                    }
+                }
+                LUA_TSTRING => {
+                    let bytes = lua::tostring(L, idx).unwrap_or_default();
+                    let Ok(len) = u32::try_from(bytes.len()) else {
+                        return Err(SerializationError::StringTooLong { len: bytes.len(), path: String::new() });
+                    };
+                    self.put_tag(SerializationType::String)?;
+                    self.put_u32(len)?;
+                    self.put(bytes)
+                }
+                LUA_TTABLE => self.table(idx),
+                LUA_TFUNCTION => functions::serialize_function(self, idx),
+                other => Err(SerializationError::UnsupportedType {
+                    type_name: String::from_utf8_lossy(lua::typename(L, other)).into_owned(),
+                    path: String::new(),
+                }),
+            }
+        }
+    }
+
+    /// Writes a reference if the object at `idx` was met before; otherwise gives it the next
+    /// object index and returns false, so the caller encodes it in full.
+    ///
+    /// # Safety
+    /// `idx` must be a valid index.
+    pub(crate) unsafe fn reference_or_register(&mut self, idx: c_int) -> Result<bool, SerializationError> {
+        // SAFETY: forwarded caller contract.
+        let p = unsafe { lua_topointer(self.L, idx) };
+        if let Some(&index) = self.objects.get(&p) {
+            self.put_tag(SerializationType::Reference)?;
+            self.put_u32(index)?;
+            return Ok(true);
+        }
+        let index = self.objects.len() as u32;
+        self.objects.insert(p, index);
+        Ok(false)
+    }
+
+    /// Runs `body` one nesting level deeper, within the depth limit and with stack room.
+    pub(crate) fn nested<T>(
+        &mut self,
+        body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
+    ) -> Result<T, SerializationError> {
+        if self.depth >= self.options.max_depth {
+            return Err(SerializationError::DepthLimitExceeded { limit: self.options.max_depth, path: String::new() });
+        }
+        // SAFETY: a valid state; lua_checkstack does not raise.
+        if unsafe { lua_checkstack(self.L, 8) } == 0 {
+            return Err(SerializationError::DepthLimitExceeded { limit: self.depth, path: String::new() });
+        }
+        self.depth += 1;
+        let result = body(self);
+        self.depth -= 1;
+        result
+    }
+
+    /// # Safety
+    /// `idx` must be an absolute index of a table.
+    unsafe fn table(&mut self, idx: c_int) -> Result<(), SerializationError> {
+        let L = self.L;
+        // SAFETY: idx is a table.
+        if unsafe { lua_topointer(L, idx) } == self.globals {
+            return self.put_tag(SerializationType::Globals);
+        }
+        // SAFETY: idx is valid.
+        if unsafe { self.reference_or_register(idx)? } {
+            return Ok(());
+        }
+        self.nested(|enc| {
+            // SAFETY: idx is a table; every push is popped on every path below.
+            unsafe {
+                // The array part: 1..n while the values are not nil, written without keys.
+                let mut array_len: i64 = 0;
+                while lua_rawgeti(L, idx, array_len + 1) != LUA_TNIL {
+                    lua_pop(L, 1);
+                    array_len += 1;
+                }
+                lua_pop(L, 1);
+                let array_len = u32::try_from(array_len).map_err(|_| SerializationError::EntryLimitExceeded { limit: u32::MAX as usize })?;
+                enc.count_entries(array_len as usize)?;
+                enc.put_tag(SerializationType::Table)?;
+                enc.put_u32(array_len)?;
+                let count_at = enc.out.len();
+                enc.put_u32(0)?;
+                for i in 1..=array_len {
+                    lua_rawgeti(L, idx, i as i64);
+                    let r = enc.value(-1);
+                    lua_pop(L, 1);
+                    r.map_err(|e| e.inside(&format!("[{i}]")))?;
+                }
+                // The hash part: every other key.
+                let mut hash_count: u32 = 0;
+                lua_pushnil(L);
+                while lua_next(L, idx) != 0 {
+                    let in_array = lua_isinteger(L, -2) != 0 && (1..=array_len as i64).contains(&lua_tointeger(L, -2));
+                    if !in_array {
+                        let r = enc.count_entries(1).and_then(|_| enc.value(-2)).and_then(|_| enc.value(-1));
+                        if let Err(e) = r {
+                            let segment = key_segment(L, -2);
+                            lua_pop(L, 2);
+                            return Err(e.inside(&segment));
+                        }
+                        hash_count += 1;
+                    }
+                    lua_pop(L, 1);
+                }
+                enc.out.patch_u32(count_at, hash_count);
+                if lua_getmetatable(L, idx) != 0 {
+                    let r = enc.value(-1);
+                    lua_pop(L, 1);
+                    r.map_err(|e| e.inside("<metatable>"))
+                } else {
+                    enc.put_tag(SerializationType::Nil)
+                }
+            }
+        })
+    }
+
+    fn count_entries(&mut self, n: usize) -> Result<(), SerializationError> {
+        self.entries += n;
+        if self.entries > self.options.max_entries {
+            return Err(SerializationError::EntryLimitExceeded { limit: self.options.max_entries });
+        }
+        Ok(())
+    }
+}
+
+/// How a key appears in an error's path: `.name`, `[3]`, `["a b"]`, `[<table>]`.
+///
+/// # Safety
+/// `idx` must be a valid index.
+unsafe fn key_segment(L: *mut lua_State, idx: c_int) -> String {
+    // SAFETY: forwarded caller contract; no conversion of the key in place.
+    unsafe {
+        match lua_type(L, idx) {
+            LUA_TSTRING => {
+                let s = String::from_utf8_lossy(lua::tostring(L, idx).unwrap_or_default()).into_owned();
+                let is_name = !s.is_empty()
+                    && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && !s.as_bytes()[0].is_ascii_digit();
+                if is_name {
+                    format!(".{s}")
+                } else {
+                    format!("[{s:?}]")
+                }
+            }
+            LUA_TNUMBER if lua_isinteger(L, idx) != 0 => format!("[{}]", lua_tointeger(L, idx)),
+            LUA_TNUMBER => format!("[{}]", lua_tonumber(L, idx)),
+            LUA_TBOOLEAN => format!("[{}]", lua_toboolean(L, idx) != 0),
+            t => format!("[<{}>]", String::from_utf8_lossy(lua::typename(L, t))),
+        }
+    }
+}
+
+/// Serializes the value at `index` into `buf`; returns the number of bytes written.
+/// Fails with `BufferTooSmall` when it does not fit. Leaves the stack unchanged.
+///
+/// # Safety
+/// `L` must be a valid state and `index` a valid index in it.
+pub unsafe fn serialize_value(L: *mut lua_State, index: c_int, buf: &mut [u8]) -> Result<usize, SerializationError> {
+    let mut out = SliceOutput { buf, len: 0 };
+    // SAFETY: forwarded caller contract.
+    unsafe { serialize_value_with(L, index, &mut out, &SerializeOptions::default())? };
+    Ok(out.len)
+}
+
+/// Serializes the value at `index`, appending to `out`. Leaves the stack unchanged.
+///
+/// # Safety
+/// `L` must be a valid state and `index` a valid index in it.
+pub unsafe fn serialize_value_to_vec(L: *mut lua_State, index: c_int, out: &mut Vec<u8>) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe { serialize_value_with(L, index, out, &SerializeOptions::default()) }
+}
+
+/// Serializes the value at `index` into any [`Output`] with explicit options. Under the
+/// bytecode policy "authenticate", the payload is signed (tag 0x0C). On error, what was
+/// appended to `out` is removed again.
+///
+/// # Safety
+/// `L` must be a valid state and `index` a valid index in it.
+pub unsafe fn serialize_value_with(
+    L: *mut lua_State,
+    index: c_int,
+    out: &mut dyn Output,
+    options: &SerializeOptions,
+) -> Result<(), SerializationError> {
+    let start = out.len();
+    // SAFETY: forwarded caller contract; serialization never raises (it reads values and
+    // calls lua_dump, which does not allocate) and leaves the stack as it found it.
+    unsafe {
+        let top = lua_gettop(L);
+        let index = lua_absindex(L, index);
+        if lua_checkstack(L, 8) == 0 {
+            return Err(SerializationError::DepthLimitExceeded { limit: 0, path: String::new() });
+        }
+        functions::ensure_c_function_registry(L)?;
+        let key = functions::signing_key(L);
+        let result = match &key {
+            Some(key) => functions::write_signed(out, key, |inner| {
+                let mut enc = Encoder::new(L, inner, options);
+                enc.value(index)
+            }),
+            None => {
+                let mut enc = Encoder::new(L, out, options);
+                enc.value(index)
+            }
+        };
+        debug_assert_eq!(lua_gettop(L), top);
+        lua_settop(L, top);
+        if result.is_err() {
+            out.truncate(start); // nothing half-written stays behind
+        }
+        result
+    }
+}
+
+// ------------------------------------------------------------------------ decoding
+
+/// One deserialization: the input, the objects decoded so far (kept in a Lua table on the
+/// stack, so references and cycles resolve), and the upvalues that later closures join.
+pub struct Decoder<'a> {
+    pub(crate) L: *mut lua_State,
+    input: &'a [u8],
+    pub(crate) pos: usize,
+    options: &'a DeserializeOptions,
+    depth: usize,
+    entries: usize,
+    /// Stack index of the table of decoded objects (index -> table or function).
+    objects_table: c_int,
+    objects: u32,
+    /// For each upvalue index: (object index of the closure that owns it, upvalue number).
+    pub(crate) upvalues: Vec<(u32, c_int)>,
+    pub(crate) policy: functions::BytecodePolicy,
+    /// Inside a payload whose signature was verified.
+    pub(crate) verified: bool,
+    error: Option<SerializationError>,
+}
+
+impl<'a> Decoder<'a> {
+    pub(crate) fn remaining(&self) -> usize {
+        self.input.len() - self.pos
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], SerializationError> {
+        let input: &'a [u8] = self.input;
+        let Some(bytes) = input.get(self.pos..self.pos.saturating_add(n)) else {
+            return Err(SerializationError::Truncated { offset: self.pos, needed: n - self.remaining() });
+        };
+        self.pos += n;
+        Ok(bytes)
+    }
+
+    pub(crate) fn take_u8(&mut self) -> Result<u8, SerializationError> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub(crate) fn take_u16(&mut self) -> Result<u16, SerializationError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    pub(crate) fn take_u32(&mut self) -> Result<u32, SerializationError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn take_8(&mut self) -> Result<[u8; 8], SerializationError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(a)
+    }
+
+    /// Gives the object on top of the stack the next object index.
+    ///
+    /// # Safety
+    /// Inside the protected decode call, with the object on top.
+    pub(crate) unsafe fn register_object(&mut self) -> u32 {
+        let index = self.objects;
+        self.objects += 1;
+        // SAFETY: objects_table is a table on the stack; may raise only on out of memory,
+        // which the protected call catches.
+        unsafe {
+            lua_pushvalue(self.L, -1);
+            lua_rawseti(self.L, self.objects_table, index as lua_Integer + 1);
+        }
+        index
+    }
+
+    /// Pushes the object with the given index.
+    ///
+    /// # Safety
+    /// Inside the protected decode call.
+    pub(crate) unsafe fn push_object(&mut self, index: u32, offset: usize) -> Result<(), SerializationError> {
+        if index >= self.objects {
+            return Err(SerializationError::InvalidReference { index, known: self.objects, offset });
+        }
+        // SAFETY: objects_table is a table on the stack.
+        unsafe { lua_rawgeti(self.L, self.objects_table, index as lua_Integer + 1) };
+        Ok(())
+    }
+
+    /// Runs `body` one nesting level deeper, within the depth limit and with stack room.
+    pub(crate) fn nested<T>(
+        &mut self,
+        body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
+    ) -> Result<T, SerializationError> {
+        if self.depth >= self.options.max_depth {
+            return Err(SerializationError::DepthLimitExceeded { limit: self.options.max_depth, path: String::new() });
+        }
+        // SAFETY: a valid state; lua_checkstack does not raise.
+        if unsafe { lua_checkstack(self.L, 8) } == 0 {
+            return Err(SerializationError::DepthLimitExceeded { limit: self.depth, path: String::new() });
+        }
+        self.depth += 1;
+        let result = body(self);
+        self.depth -= 1;
+        result
+    }
+
+    /// Decodes one value and pushes it; on error, pushes nothing.
+    ///
+    /// # Safety
+    /// Inside the protected decode call.
+    pub(crate) unsafe fn value(&mut self) -> Result<(), SerializationError> {
+        let L = self.L;
+        let offset = self.pos;
+        let tag = self.take_u8()?;
+        let Some(kind) = SerializationType::from_tag(tag) else {
+            return Err(SerializationError::UnknownTag { tag, offset });
+        };
+        // SAFETY: inside the protected call; each arm pushes exactly one value on success.
+        unsafe {
+            match kind {
+                SerializationType::Nil => lua_pushnil(L),
+                SerializationType::Boolean => {
+                    let b = self.take_u8()?;
+                    lua_pushboolean(L, (b != 0) as c_int); // cu: any non-zero byte is true
+                }
+                SerializationType::Integer => lua_pushinteger(L, i64::from_le_bytes(self.take_8()?)),
+                SerializationType::Float => lua_pushnumber(L, f64::from_le_bytes(self.take_8()?)),
+                SerializationType::String => {
+                    let len = self.take_u32()? as usize;
+                    let bytes = self.take(len)?;
+                    lua::pushstring(L, bytes);
+                }
+                SerializationType::Table => self.table()?,
+                SerializationType::Reference => {
+                    let index = self.take_u32()?;
+                    self.push_object(index, offset)?;
+                }
+                SerializationType::Globals => {
+                    lua_pushglobaltable(L);
+                }
+                SerializationType::TableRef => {
+                    let id = self.take_u32()?;
+                    functions::resolve_table_ref(self, id)?;
+                }
+                SerializationType::Signed => functions::read_signed(self)?,
+                SerializationType::FunctionBytecode
+                | SerializationType::FunctionRef
+                | SerializationType::Closure
+                | SerializationType::CFunction => functions::deserialize_function(self, kind)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// # Safety
+    /// Inside the protected decode call.
+    unsafe fn table(&mut self) -> Result<(), SerializationError> {
+        let L = self.L;
+        let array_len = self.take_u32()?;
+        let hash_count = self.take_u32()?;
+        // Every entry takes at least one byte (two for a pair): reject lying counts before
+        // allocating anything for them.
+        let least = array_len as usize + 2 * hash_count as usize;
+        if least > self.remaining() {
+            return Err(SerializationError::Truncated { offset: self.pos, needed: least - self.remaining() });
+        }
+        self.entries += array_len as usize + hash_count as usize;
+        if self.entries > self.options.max_entries {
+            return Err(SerializationError::EntryLimitExceeded { limit: self.options.max_entries });
+        }
+        self.nested(|dec| {
+            // SAFETY: inside the protected call; the new table stays on top on success and
+            // is popped on error.
+            unsafe {
+                lua_createtable(L, array_len.min(1 << 24) as c_int, hash_count.min(1 << 24) as c_int);
+                dec.register_object();
+                let r = dec.table_entries(array_len, hash_count);
+                if r.is_err() {
+                    lua_pop(L, 1);
+                }
+                r
+            }
+        })
+    }
+
+    /// # Safety
+    /// Inside the protected decode call, with the table being filled on top.
+    unsafe fn table_entries(&mut self, array_len: u32, hash_count: u32) -> Result<(), SerializationError> {
+        let L = self.L;
+        // SAFETY: the table is on top; each step pushes and pops in balance.
+        unsafe {
+            for i in 1..=array_len {
+                self.value()?;
+                lua_rawseti(L, -2, i as lua_Integer);
+            }
+            for _ in 0..hash_count {
+                let key_offset = self.pos;
+                self.value()?;
+                let bad_key = match lua_type(L, -1) {
+                    LUA_TNIL => Some("nil"),
+                    LUA_TNUMBER if lua_isinteger(L, -1) == 0 && lua_tonumber(L, -1).is_nan() => Some("NaN"),
+                    _ => None,
+                };
+                if let Some(what) = bad_key {
+                    lua_pop(L, 1);
+                    return Err(SerializationError::InvalidKey { what, offset: key_offset });
+                }
+                if let Err(e) = self.value() {
+                    lua_pop(L, 1);
+                    return Err(e);
+                }
+                lua_rawset(L, -3);
+            }
+            // The metatable: nil, a table, or a reference to one.
+            let meta_offset = self.pos;
+            self.value()?;
+            match lua_type(L, -1) {
+                LUA_TNIL => lua_pop(L, 1),
+                LUA_TTABLE => {
+                    lua_setmetatable(L, -2);
+                }
+                _ => {
+                    lua_pop(L, 1);
+                    return Err(SerializationError::InvalidKey { what: "a metatable that is not a table", offset: meta_offset });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The protected body of [`deserialize_value_with`]: stack 1 is the Decoder (light
+/// userdata). Leaves the decoded value on top, or nothing when the decoder records an error.
+unsafe extern "C-unwind" fn decode_protected(L: *mut lua_State) -> c_int {
+    // SAFETY: deserialize_value_with pushed a pointer to a live Decoder.
+    let dec = unsafe { &mut *(lua_touserdata(L, 1) as *mut Decoder) };
+    // SAFETY: a protected call on a valid state.
+    unsafe {
+        lua_createtable(L, 0, 0); // slot 2: the decoded objects
+        dec.objects_table = 2;
+        let result = dec.value().and_then(|()| {
+            if dec.pos != dec.input.len() {
+                lua_pop(L, 1);
+                Err(SerializationError::TrailingBytes { offset: dec.pos, len: dec.input.len() - dec.pos })
+            } else {
+                Ok(())
+            }
+        });
+        match result {
+            Ok(()) => 1,
+            Err(e) => {
+                dec.error = Some(e);
+                0
+            }
+        }
+    }
+}
+
+/// Decodes one value from `bytes` and pushes it. On error nothing is pushed. Bytecode
+/// follows the state's bytecode policy ([`crate::function_serializer::set_bytecode_policy`];
+/// with none set, bytecode is trusted, as in cu and `luaL_loadbufferx`).
+///
+/// # Safety
+/// `L` must be a valid state.
+pub unsafe fn deserialize_value(L: *mut lua_State, bytes: &[u8]) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe { deserialize_value_with(L, bytes, &DeserializeOptions::default()) }
+}
+
+/// [`deserialize_value`] with explicit limits.
+///
+/// # Safety
+/// `L` must be a valid state.
+pub unsafe fn deserialize_value_with(
+    L: *mut lua_State,
+    bytes: &[u8],
+    options: &DeserializeOptions,
+) -> Result<(), SerializationError> {
+    if bytes.len() > options.max_size {
+        return Err(SerializationError::SizeLimitExceeded { limit: options.max_size });
+    }
+    // SAFETY: forwarded caller contract. The Decoder lives in this frame, outside the
+    // protected call; decode_protected's frames hold only references to it.
+    unsafe {
+        if lua_checkstack(L, 4) == 0 {
+            return Err(SerializationError::Lua("stack overflow".into()));
+        }
+        let policy = functions::bytecode_policy(L);
+        let mut dec = Decoder {
+            L,
+            input: bytes,
+            pos: 0,
+            options,
+            depth: 0,
+            entries: 0,
+            objects_table: 0,
+            objects: 0,
+            upvalues: Vec::new(),
+            policy,
+            verified: false,
+            error: None,
+        };
+        let top = lua_gettop(L);
+        lua_pushcfunction(L, Some(decode_protected));
+        lua_pushlightuserdata(L, &mut dec as *mut Decoder as *mut c_void);
+        let status = lua_pcall(L, 1, 1, 0);
+        if status != LUA_OK {
+            let message = String::from_utf8_lossy(lua::tostring(L, -1).unwrap_or(b"?")).into_owned();
+            lua_settop(L, top);
+            return Err(SerializationError::Lua(message));
+        }
+        if let Some(e) = dec.error.take() {
+            lua_settop(L, top);
+            return Err(e);
+        }
+        Ok(())
+    }
+}

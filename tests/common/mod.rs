@@ -1,0 +1,101 @@
+//! Helpers shared by the serializer tests: states, running Lua, round trips.
+#![allow(non_snake_case, dead_code)]
+
+use std::ffi::CString;
+
+use lua_persist::ffi::*;
+use lua_persist::lua;
+use lua_persist::serializer::{deserialize_value, serialize_value_to_vec, SerializationError};
+
+/// A state with the standard libraries, closed on drop.
+pub struct State(pub *mut lua_State);
+
+impl State {
+    pub fn new() -> State {
+        let L = lua::new_state(usize::MAX);
+        assert!(!L.is_null());
+        // SAFETY: a fresh state.
+        unsafe { lua::protected(L, &mut |L| luaL_openlibs(L)).unwrap() };
+        State(L)
+    }
+
+    /// Runs a chunk and leaves its first result on the stack (panics on error).
+    pub fn eval(&self, code: &str) {
+        let code = CString::new(code).unwrap();
+        // SAFETY: a valid state.
+        unsafe {
+            let status = luaL_loadstring(self.0, code.as_ptr());
+            let status = if status == LUA_OK { lua_pcall(self.0, 0, 1, 0) } else { status };
+            if status != LUA_OK {
+                let msg = String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?")).into_owned();
+                panic!("Lua error: {msg}\n--- in:\n{}", code.to_string_lossy());
+            }
+        }
+    }
+
+    /// Runs a chunk for its effects.
+    pub fn run(&self, code: &str) {
+        self.eval(code);
+        self.pop(1);
+    }
+
+    pub fn top(&self) -> i32 {
+        // SAFETY: a valid state.
+        unsafe { lua_gettop(self.0) }
+    }
+
+    pub fn pop(&self, n: i32) {
+        // SAFETY: a valid state with n values.
+        unsafe { lua_pop(self.0, n) }
+    }
+
+    /// Pops the top value into global `name`.
+    pub fn set_global(&self, name: &str) {
+        let name = CString::new(name).unwrap();
+        // SAFETY: a valid state with a value on top.
+        unsafe { lua_setglobal(self.0, name.as_ptr()) }
+    }
+
+    /// Serializes the result of `code` (evaluated here); the stack is unchanged after.
+    pub fn serialize(&self, code: &str) -> Result<Vec<u8>, SerializationError> {
+        self.eval(code);
+        let top = self.top();
+        let mut out = Vec::new();
+        // SAFETY: a valid state with a value on top.
+        let r = unsafe { serialize_value_to_vec(self.0, -1, &mut out) };
+        assert_eq!(self.top(), top, "serialize_value changed the stack");
+        self.pop(1);
+        r.map(|()| out)
+    }
+
+    /// Deserializes into global `name`; checks the stack discipline.
+    pub fn deserialize(&self, bytes: &[u8], name: &str) -> Result<(), SerializationError> {
+        let top = self.top();
+        // SAFETY: a valid state.
+        let r = unsafe { deserialize_value(self.0, bytes) };
+        match &r {
+            Ok(()) => {
+                assert_eq!(self.top(), top + 1, "deserialize_value must push exactly one value");
+                self.set_global(name);
+            }
+            Err(_) => assert_eq!(self.top(), top, "a failed deserialize_value must push nothing"),
+        }
+        r
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        // SAFETY: the state came from lua::new_state.
+        unsafe { lua::close(self.0) }
+    }
+}
+
+/// Serializes `make` in one state, restores it as global `v` in a fresh state, and runs
+/// `check` there (Lua code that errors when something is wrong).
+pub fn round_trip(make: &str, check: &str) {
+    let bytes = State::new().serialize(make).expect("serializes");
+    let b = State::new();
+    b.deserialize(&bytes, "v").expect("deserializes");
+    b.run(check);
+}
