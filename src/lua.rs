@@ -172,11 +172,22 @@ pub unsafe fn close_abandoned(s: AbandonedState) {
 /// # Safety
 /// `L` must be a valid state with room for 2 stack slots.
 pub unsafe fn protected(L: *mut State, body: &mut dyn FnMut(*mut State)) -> Result<(), String> {
+    // SAFETY: forwarded caller contract.
+    unsafe { protected_results(L, 0, body) }
+}
+
+/// [`protected`], keeping the last `nresults` values that `body` pushed on success.
+///
+/// # Safety
+/// `L` must be a valid state with room for 2 + `nresults` stack slots; `body` must push at
+/// least `nresults` values.
+pub unsafe fn protected_results(L: *mut State, nresults: c_int, body: &mut dyn FnMut(*mut State)) -> Result<(), String> {
     unsafe extern "C-unwind" fn trampoline(L: *mut State) -> c_int {
-        // SAFETY: `protected` pushed a pointer to a live `&mut dyn FnMut`.
+        // SAFETY: `protected_results` pushed a pointer to a live `&mut dyn FnMut`.
         let body = unsafe { &mut *(lua_touserdata(L, 1) as *mut &mut dyn FnMut(*mut State)) };
         body(L);
-        0
+        // SAFETY: a valid state; everything above the light userdata is a result.
+        unsafe { lua_gettop(L) - 1 }
     }
     let mut body = body;
     // SAFETY: forwarded caller contract; the pointer outlives the call.
@@ -184,14 +195,30 @@ pub unsafe fn protected(L: *mut State, body: &mut dyn FnMut(*mut State)) -> Resu
         let top = lua_gettop(L);
         lua_pushcfunction(L, Some(trampoline));
         lua_pushlightuserdata(L, &mut body as *mut &mut dyn FnMut(*mut State) as *mut c_void);
-        let status = lua_pcall(L, 1, 0, 0);
-        let result = if status == LUA_OK {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(tostring(L, -1).unwrap_or(b"(error object is not a string)")).into_owned())
-        };
+        if lua_pcall(L, 1, nresults, 0) == LUA_OK {
+            return Ok(());
+        }
+        let message = String::from_utf8_lossy(tostring(L, -1).unwrap_or(b"(error object is not a string)")).into_owned();
         lua_settop(L, top);
-        result
+        Err(message)
+    }
+}
+
+/// Raises `message` as a Lua error from a C function. The message is moved into Lua before
+/// the jump, so nothing of Rust's is left behind.
+///
+/// # Safety
+/// Must be called from a C function that Lua called (an error handler must exist).
+pub unsafe fn raise(L: *mut State, message: String) -> ! {
+    // SAFETY: forwarded caller contract; the push runs protected, so out of memory there
+    // does not jump over this frame while `message` is alive.
+    unsafe {
+        let pushed = protected_results(L, 1, &mut |L| pushstring(L, message.as_bytes()));
+        drop(message);
+        if pushed.is_err() {
+            lua_pushnil(L); // not even the message fits in memory
+        }
+        lua_error(L)
     }
 }
 

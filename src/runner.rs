@@ -227,6 +227,7 @@ unsafe extern "C-unwind" fn pmain(L: *mut lua_State) -> c_int {
     // by run()'s lua_pcall.
     unsafe {
         luaL_openlibs(L);
+        open_persist(L);
         create_arg_table(L, ctx.inv);
         for chunk in &ctx.inv.chunks {
             if run_chunk(L, ctx.host, chunk, c"=(command line)", &[]) != LUA_OK {
@@ -248,6 +249,18 @@ unsafe extern "C-unwind" fn pmain(L: *mut lua_State) -> c_int {
         }
     }
     0
+}
+
+/// Makes the `persist` library a global, as the standard libraries are.
+///
+/// # Safety
+/// Inside a protected call on a valid state.
+pub unsafe fn open_persist(L: *mut lua_State) {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        luaL_requiref(L, c"persist".as_ptr(), Some(crate::serializer::luaopen_persist), 1);
+        lua_pop(L, 1);
+    }
 }
 
 /// `arg` as the standard `lua` builds it: the script at 0, its arguments at 1.., and the

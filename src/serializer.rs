@@ -849,3 +849,57 @@ pub unsafe fn deserialize_value_with(
         Ok(())
     }
 }
+
+// ------------------------------------------------------------------- Lua library
+
+/// `persist.serialize(value [, keep_debug_info])`: the value's bytes as a string.
+unsafe extern "C-unwind" fn lua_serialize(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua. Rust-owned memory (the output, the error) is alive only where
+    // nothing raises: the push of the result runs protected.
+    unsafe {
+        luaL_checkany(L, 1);
+        let options = SerializeOptions { strip_debug: lua_toboolean(L, 2) == 0, ..Default::default() };
+        let outcome = {
+            let mut bytes = Vec::new();
+            match serialize_value_with(L, 1, &mut bytes, &options) {
+                Ok(()) => lua::protected_results(L, 1, &mut |L| lua::pushstring(L, &bytes)),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        match outcome {
+            Ok(()) => 1,
+            Err(message) => lua::raise(L, message),
+        }
+    }
+}
+
+/// `persist.deserialize(bytes)`: the value, or an error naming what is wrong.
+unsafe extern "C-unwind" fn lua_deserialize(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua; the string stays on the stack while its bytes are read.
+    unsafe {
+        let mut len = 0;
+        let p = luaL_checklstring(L, 1, &mut len);
+        let bytes = core::slice::from_raw_parts(p as *const u8, len);
+        let message = match deserialize_value(L, bytes) {
+            Ok(()) => return 1,
+            Err(e) => e.to_string(), // the error is dropped before the jump
+        };
+        lua::raise(L, message)
+    }
+}
+
+/// Opens the `persist` library (`persist.serialize`, `persist.deserialize`) and leaves it
+/// on the stack, as a `luaopen_` function; use with `luaL_requiref(L, "persist", ...)`.
+///
+/// # Safety
+/// Called by Lua (e.g. through `luaL_requiref`).
+pub unsafe extern "C-unwind" fn luaopen_persist(L: *mut lua_State) -> c_int {
+    let functions = [
+        luaL_Reg { name: c"serialize".as_ptr(), func: Some(lua_serialize) },
+        luaL_Reg { name: c"deserialize".as_ptr(), func: Some(lua_deserialize) },
+        luaL_Reg { name: core::ptr::null(), func: None },
+    ];
+    // SAFETY: called by Lua; the array ends with a NULL name.
+    unsafe { luaL_newlib(L, &functions) };
+    1
+}

@@ -233,7 +233,10 @@ pub extern "C" fn lp_state_new() -> *mut lua_State {
 
 unsafe extern "C-unwind" fn open_libraries(L: *mut lua_State) -> c_int {
     // SAFETY: called by lua_pcall on a valid state.
-    unsafe { luaL_openlibs(L) };
+    unsafe {
+        luaL_openlibs(L);
+        runner::open_persist(L);
+    }
     0
 }
 
