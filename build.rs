@@ -67,11 +67,12 @@ fn main() {
 
     match target.as_str() {
         "wasm32-unknown-unknown" => configure_wasm(&mut lua),
+        // Natively -O2, as Lua's own makefile (the crate's Rust code is built for size).
         t if t.contains("-linux-") => {
-            lua.define("LUA_USE_LINUX", None);
+            lua.define("LUA_USE_LINUX", None).opt_level(2);
         }
         t if t.ends_with("-apple-darwin") => {
-            lua.define("LUA_USE_MACOSX", None);
+            lua.define("LUA_USE_MACOSX", None).opt_level(2);
         }
         other => panic!(
             "lua-persist supports Linux, macOS and wasm32-unknown-unknown; target `{other}` is not \
@@ -100,7 +101,7 @@ fn configure_wasm(build: &mut cc::Build) {
         .archiver(&archiver)
         .include("wasm/include")
         .flag("-nostdlibinc")
-        .flag("-Os")
+        .flag("-Oz") // the module's size budget; see README, Benchmarks
         .flag("-mllvm")
         .flag("-wasm-enable-sjlj")
         .flag("-mexception-handling")

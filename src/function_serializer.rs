@@ -30,7 +30,7 @@ pub enum FunctionSerializationError {
     CFunctionNotSerializable { description: String, reason: String },
     #[error("upvalue {index} ({name}) of the function cannot be serialized")]
     UpvalueSerializationFailed { index: u8, name: String },
-    #[error("no C function named {name:?} in this state's registry")]
+    #[error("no C function named \"{name}\" in this state's registry")]
     UnknownCFunction { name: String },
     #[error("cu's C function index {index} is out of range (0..66)")]
     InvalidCFunctionIndex { index: u16 },

@@ -129,8 +129,8 @@ pub unsafe fn close(L: *mut State) {
 }
 
 /// A state together with its allocator bookkeeping, which outlives the state. It lets a
-/// host close a state that C's `exit` jumped out of (the wasm build's `os.exit`), where
-/// Lua may or may not have closed it already (`os.exit(code, true)` does).
+/// host clean up after C's `exit` jumped out of a state (the wasm build's `os.exit`), where
+/// Lua may or may not have closed the state already (`os.exit(code, true)` does).
 #[derive(Clone, Copy, Debug)]
 pub struct AbandonedState {
     state: *mut State,
@@ -141,26 +141,25 @@ pub struct AbandonedState {
 /// `L` must come from [`new_state`] and not be closed.
 pub unsafe fn abandonable(L: *mut State) -> AbandonedState {
     // SAFETY: forwarded caller contract.
-    AbandonedState {
-        state: L,
-        account: unsafe { account(L) },
-    }
+    AbandonedState { state: L, account: unsafe { account(L) } }
 }
 
-/// Closes the state unless Lua closed it already (then all its memory has been returned),
-/// and frees the bookkeeping.
+/// Frees the bookkeeping of a state that a jump left. If Lua closed the state (all its
+/// memory has been returned), that is all; otherwise the state is left as a process exit
+/// leaves it: no `__close` or `__gc` runs, and its memory stays allocated. Returns whether
+/// the state had been closed.
 ///
 /// # Safety
-/// `s` must come from [`abandonable`], its state must not be running any more (a jump left
-/// it), and neither `s` nor the state may be used afterwards.
-pub unsafe fn close_abandoned(s: AbandonedState) {
-    // SAFETY: the account outlives the state; lua_close unwinds the abandoned call stack
-    // first (close_state resets L->ci), as it does when os.exit closes the state itself.
+/// `s` must come from [`abandonable`], a jump must have left its state, and neither `s`
+/// nor the state may be used afterwards.
+pub unsafe fn forget_abandoned(s: AbandonedState) -> bool {
+    // SAFETY: the account outlives the state; nothing calls the allocator of an abandoned
+    // state again, so the account can go.
     unsafe {
-        if (*s.account).used != 0 {
-            lua_close(s.state);
-        }
+        let closed = (*s.account).used == 0;
         drop(Box::from_raw(s.account));
+        let _ = s.state;
+        closed
     }
 }
 

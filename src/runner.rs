@@ -166,8 +166,8 @@ pub fn prepare(inv: &Invocation, host: &dyn Host) -> Result<Prepared, c_int> {
 
 /// The part of [`run`] that runs Lua. Its frame holds only references and plain values, so
 /// a jump over it (the wasm build's `exit`, see `lp_main`) loses nothing but the state,
-/// which it publishes in `running` while it is open so that the jumper can close it
-/// ([`lua::close_abandoned`]).
+/// which it publishes in `running` while it is open so that the jumper can clean up
+/// ([`lua::forget_abandoned`]).
 pub fn execute(
     inv: &Invocation,
     prepared: &Prepared,

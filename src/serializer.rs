@@ -459,7 +459,7 @@ unsafe fn key_segment(L: *mut lua_State, idx: c_int) -> String {
                 if is_name {
                     format!(".{s}")
                 } else {
-                    format!("[{s:?}]")
+                    format!("[\"{}\"]", s.replace('\\', "\\\\").replace('"', "\\\""))
                 }
             }
             LUA_TNUMBER if lua_isinteger(L, idx) != 0 => format!("[{}]", lua_tointeger(L, idx)),

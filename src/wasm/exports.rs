@@ -178,8 +178,9 @@ fn catching_exit(body: &mut dyn FnMut()) -> Result<(), c_int> {
 }
 
 /// Runs the command line pushed with `lp_arg_push` (then forgets it) and returns the exit
-/// code: 0, 1 on an error, or the status given to `os.exit`, after which the state is closed
-/// as `os.exit(code, true)` would.
+/// code: 0, 1 on an error, or the status given to `os.exit`. As when a process exits,
+/// `os.exit(code)` runs no `__close` or `__gc` and leaves the state's memory allocated;
+/// `os.exit(code, true)` closes the state first.
 #[no_mangle]
 pub extern "C" fn lp_main() -> c_int {
     // SAFETY: no other reference to the arguments is alive.
@@ -206,7 +207,7 @@ pub extern "C" fn lp_main() -> c_int {
         Err(status) => {
             if let Some(abandoned) = running.get() {
                 // SAFETY: the exit jumped out of the state, which nothing uses any more.
-                unsafe { lua::close_abandoned(abandoned) };
+                unsafe { lua::forget_abandoned(abandoned) };
             }
             status
         }
@@ -278,14 +279,16 @@ pub unsafe extern "C" fn lp_memory_used(L: *mut lua_State) -> usize {
 }
 
 /// What `lp_exec` returns after `os.exit(code)`: `EXITED + (code & 0xff)`, as a process's
-/// exit status keeps the low 8 bits. The state is closed then.
+/// exit status keeps the low 8 bits. The state is gone then: closed by `os.exit(code, true)`,
+/// or, by `os.exit(code)`, abandoned as a process exit abandons it (no `__close` or `__gc`
+/// runs, and its memory stays allocated in the instance).
 pub const EXITED: c_int = 256;
 
 /// Runs one chunk (source or binary) in the state; `name` is its chunk name as Lua takes it
 /// (e.g. `=input`). Returns the Lua status: 0, or 2 (runtime), 3 (syntax), 4 (memory),
 /// 5 (error in the handler). An error's message and traceback go to stderr's buffer; the
 /// state stays usable and its stack is left empty. After `os.exit(code)`, returns
-/// [`EXITED`]` + (code & 0xff)`: the state is closed and `L` must not be used again.
+/// [`EXITED`]` + (code & 0xff)` and `L` must not be used again (see [`EXITED`]).
 ///
 /// # Safety
 /// `L` must come from `lp_state_new`; both ranges must be readable.
@@ -315,7 +318,7 @@ pub unsafe extern "C" fn lp_exec(
         Ok(()) => status,
         Err(code) => {
             // SAFETY: the exit jumped out of the state; the host must not use L again.
-            unsafe { lua::close_abandoned(abandoned) };
+            unsafe { lua::forget_abandoned(abandoned) };
             EXITED + (code & 0xff)
         }
     }

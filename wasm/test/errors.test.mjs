@@ -150,7 +150,7 @@ test('memory grows on demand and freed memory is reused', async () => {
   S.close();
 });
 
-test('os.exit in a long-lived state closes it and reports the code; the instance goes on', async () => {
+test('os.exit in a long-lived state ends it and reports the code; the instance goes on', async () => {
   const fresh = await newLua();
   for (const [chunk, code] of [['os.exit(3)', 3], ['os.exit(true, true)', 0], ['os.exit(false)', 1], ['os.exit(258)', 2]]) {
     const S = fresh.newState();
@@ -159,13 +159,18 @@ test('os.exit in a long-lived state closes it and reports the code; the instance
     assert.equal(text(r.stdout), 'bye\n');
     assert.throws(() => S.exec('print(1)'), /state is closed/);
   }
+  // As a process exit: os.exit(code) runs no __close/__gc; os.exit(code, true) does.
+  const finalizers = `local x <close> = setmetatable({}, {__close = function() print('closed') end})
+    setmetatable({}, {__gc = function() print('gc') end})`;
+  assert.equal(text(fresh.newState().exec(`${finalizers} os.exit(0)`).stdout), '');
+  assert.equal(text(fresh.newState().exec(`${finalizers} os.exit(0, true)`).stdout), 'closed\ngc\n');
   const S = fresh.newState();
   S.exec(`local t = {} for i = 1, 1e5 do t[i] = i end big = t`); // something to free
   const before = fresh.memoryBytes;
   for (let i = 0; i < 200; i++) {
     const T = fresh.newState();
-    T.exec(`local t = {} for i = 1, 1e4 do t[i] = {} end os.exit(0)`);
+    T.exec(`local t = {} for i = 1, 1e4 do t[i] = {} end os.exit(0, true)`);
   }
-  assert.equal(fresh.memoryBytes, before, 'exited states are freed');
+  assert.equal(fresh.memoryBytes, before, 'states closed by os.exit(code, true) are freed');
   assert.equal(text(S.exec('print(#big)').stdout), '100000\n');
 });
