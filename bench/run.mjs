@@ -13,12 +13,12 @@ import { compileModule, LuaModule } from '../wasm/lua-persist.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const native = `${root}target/release/lua-persist`;
-const wasmPath = `${root}target/wasm32-unknown-unknown/release/lua_persist.wasm`;
+const wasmPath = process.env.LUA_PERSIST_WASM || `${root}target/wasm32-unknown-unknown/release/lua_persist.wasm`;
 const runsIndex = process.argv.indexOf('--runs');
 const RUNS = runsIndex > 0 ? Number(process.argv[runsIndex + 1]) : 5;
 
 for (const [path, build] of [[native, 'cargo build --release --bin lua-persist'],
-  [wasmPath, 'cargo build --release --lib --target wasm32-unknown-unknown']]) {
+  [wasmPath, 'scripts/build-wasm']]) {
   if (!existsSync(path)) {
     console.error(`missing ${path}: run \`${build}\` first`);
     process.exit(1);

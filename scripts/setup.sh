@@ -59,3 +59,12 @@ setup_bindgen() {
   need_packages libclang-19-dev
   export LIBCLANG_PATH="${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}"
 }
+
+# binaryen's wasm-opt from npm (wasm/package-lock.json pins it).
+need_wasm_opt() {
+  need_node
+  if [ ! -x wasm/node_modules/.bin/wasm-opt ]; then
+    echo "lua-persist setup: installing npm packages in wasm/" >&2
+    (cd wasm && npm ci --silent --no-audit --no-fund) >&2 || die "npm ci in wasm/ failed (is the npm registry reachable?)"
+  fi
+}

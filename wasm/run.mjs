@@ -27,7 +27,7 @@ try {
   bytes = readFileSync(wasmPath);
 } catch (e) {
   process.stderr.write(`lua-persist: cannot read the wasm module ${wasmPath}: ${e.message}\n` +
-    'Build it with: cargo build --release --lib --target wasm32-unknown-unknown\n');
+    'Build it with: scripts/build-wasm\n');
   process.exit(1);
 }
 const lua = await LuaModule.instantiate(await compileModule(bytes));

@@ -4,7 +4,7 @@
 //
 // Build both first:
 //   cargo build --release --bin lua-persist
-//   cargo build --release --lib --target wasm32-unknown-unknown
+//   scripts/build-wasm
 // Run: node --test wasm/test/corpus.test.mjs
 //
 // Arguments: a script whose first line is `-- args: a b "c d" ""` is run with those
@@ -26,7 +26,7 @@ const corpusDir = 'tests/corpus';
 
 const missing = [];
 if (!existsSync(nativeBin)) missing.push(`${nativeBin} (build it with: cargo build --release --bin lua-persist)`);
-if (!existsSync(wasmFile)) missing.push(`${wasmFile} (build it with: cargo build --release --lib --target wasm32-unknown-unknown)`);
+if (!existsSync(wasmFile)) missing.push(`${wasmFile} (build it with: scripts/build-wasm)`);
 
 const scripts = existsSync(path.join(root, corpusDir))
   ? readdirSync(path.join(root, corpusDir)).filter((f) => f.endsWith('.lua')).sort()

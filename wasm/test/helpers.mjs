@@ -9,7 +9,7 @@ export const wasmPath = process.env.LUA_PERSIST_WASM ||
 
 if (!existsSync(wasmPath)) {
   throw new Error(`${wasmPath} is missing: build it with ` +
-    '`cargo build --release --lib --target wasm32-unknown-unknown` (the README test command does).');
+    '`scripts/build-wasm` (the README test command does).');
 }
 
 export const wasmModule = await compileModule(readFileSync(wasmPath));
