@@ -205,27 +205,101 @@ pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationE
 
 /// Whether the policy lets a function payload load here.
 fn allow_function(dec: &Decoder, is_bytecode: bool) -> Result<(), FunctionSerializationError> {
-    match &dec.policy {
+    policy_allows(&dec.policy, is_bytecode, dec.verified)
+}
+
+fn policy_allows(policy: &BytecodePolicy, is_bytecode: bool, verified: bool) -> Result<(), FunctionSerializationError> {
+    match policy {
         BytecodePolicy::Refuse => Err(FunctionSerializationError::FunctionsRefused),
-        BytecodePolicy::Authenticate(_) if is_bytecode && !dec.verified => Err(FunctionSerializationError::UnsignedBytecode),
+        BytecodePolicy::Authenticate(_) if is_bytecode && !verified => Err(FunctionSerializationError::UnsignedBytecode),
         _ => Ok(()),
     }
 }
 
-// ------------------------------------------------------------------------ functions
-
-/// Whether the function at `idx` is a C function (`lua_getinfo(">S").what == "C"`).
+/// The common case of a stored function, decoded without a protected call: a payload that
+/// is one closure (0x0A) whose upvalues are all nil, booleans, numbers or the globals table.
+/// Loading runs protected by itself, and setting such upvalues allocates nothing. Returns
+/// None when the payload has another shape (the general decoder handles it).
 ///
 /// # Safety
-/// `L` valid, `idx` a function, room for 1 stack slot.
-pub unsafe fn is_c_function(L: *mut lua_State, idx: c_int) -> bool {
-    // SAFETY: forwarded caller contract; getinfo pops the pushed copy.
-    unsafe {
-        let mut ar: lua_Debug = core::mem::zeroed();
-        lua_pushvalue(L, idx);
-        lua_getinfo(L, c">S".as_ptr(), &mut ar);
-        !ar.what.is_null() && CStr::from_ptr(ar.what).to_bytes() == b"C"
+/// `L` valid with room for 2 stack slots.
+pub(crate) unsafe fn decode_simple_closure(
+    L: *mut lua_State,
+    bytes: &[u8],
+    policy: &BytecodePolicy,
+) -> Option<Result<(), SerializationError>> {
+    let (&tag, rest) = bytes.split_first()?;
+    if tag != SerializationType::Closure as u8 {
+        return None;
     }
+    let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let bytecode = rest.get(4..4usize.checked_add(len)?)?;
+    let mut upvalues = &rest[4 + len..];
+    let (&nups, tail) = upvalues.split_first()?;
+    upvalues = tail;
+    // Each upvalue: kind 00, then a tag and its fixed-size payload.
+    let mut cursor = upvalues;
+    for _ in 0..nups {
+        let [0x00, tag, ..] = *cursor else { return None };
+        let size = match tag {
+            0x00 | 0x0D => 0,
+            0x01 => 1,
+            0x02 | 0x03 => 8,
+            _ => return None,
+        };
+        cursor = cursor.get(2 + size..)?;
+    }
+    if !cursor.is_empty() {
+        return None;
+    }
+    if let Err(e) = policy_allows(policy, true, false) {
+        return Some(Err(e.into()));
+    }
+    // SAFETY: forwarded caller contract; nothing below allocates after the load.
+    unsafe {
+        if let Err(e) = deserialize_lua_bytecode(L, bytecode) {
+            return Some(Err(e.into()));
+        }
+        let f = lua_gettop(L);
+        let actual = get_upvalue_count(L, f);
+        if actual != nups {
+            lua_pop(L, 1);
+            return Some(Err(FunctionSerializationError::UpvalueCountMismatch { declared: nups, actual }.into()));
+        }
+        let mut cursor = upvalues;
+        for i in 1..=nups as c_int {
+            let payload = &cursor[2..];
+            match cursor[1] {
+                0x00 => lua_pushnil(L),
+                0x0D => {
+                    lua_pushglobaltable(L);
+                }
+                0x01 => lua_pushboolean(L, (payload[0] != 0) as c_int),
+                0x02 => lua_pushinteger(L, i64::from_le_bytes(payload[..8].try_into().unwrap_or_default())),
+                _ => lua_pushnumber(L, f64::from_le_bytes(payload[..8].try_into().unwrap_or_default())),
+            }
+            lua_setupvalue(L, f, i);
+            let size = match cursor[1] {
+                0x00 | 0x0D => 0,
+                0x01 => 1,
+                _ => 8,
+            };
+            cursor = &cursor[2 + size..];
+        }
+    }
+    Some(Ok(()))
+}
+
+// ------------------------------------------------------------------------ functions
+
+/// Whether the function at `idx` is a C function. This is what `lua_getinfo(">S").what ==
+/// "C"` (cu's test) tells, at a fraction of its cost.
+///
+/// # Safety
+/// `L` valid, `idx` a valid index.
+pub unsafe fn is_c_function(L: *mut lua_State, idx: c_int) -> bool {
+    // SAFETY: forwarded caller contract.
+    unsafe { lua_iscfunction(L, idx) != 0 }
 }
 
 /// The number of upvalues of the function at `idx`.
@@ -233,12 +307,16 @@ pub unsafe fn is_c_function(L: *mut lua_State, idx: c_int) -> bool {
 /// # Safety
 /// `L` valid, `idx` a function, room for 1 stack slot.
 pub unsafe fn get_upvalue_count(L: *mut lua_State, idx: c_int) -> u8 {
-    // SAFETY: forwarded caller contract.
+    // Probing with lua_getupvalue is what lua_getinfo(">u") tells, without parsing options
+    // and filling a lua_Debug; functions have at most 255 upvalues.
+    // SAFETY: forwarded caller contract; each value found is popped.
     unsafe {
-        let mut ar: lua_Debug = core::mem::zeroed();
-        lua_pushvalue(L, idx);
-        lua_getinfo(L, c">u".as_ptr(), &mut ar);
-        ar.nups
+        let mut n = 0u8;
+        while n < u8::MAX && !lua_getupvalue(L, idx, n as c_int + 1).is_null() {
+            lua_pop(L, 1);
+            n += 1;
+        }
+        n
     }
 }
 
@@ -278,9 +356,10 @@ pub unsafe fn serialize_function(enc: &mut Encoder, idx: c_int) -> Result<(), Se
     }
 }
 
-/// State of the `lua_dump` writer.
-struct DumpSink<'a, 'b> {
-    enc: &'a mut Encoder<'b>,
+/// State of the `lua_dump` writer: the output, without the encoder's per-write limit check
+/// (the size is checked once the dump is done).
+struct DumpSink<'a> {
+    out: &'a mut dyn Output,
     error: Option<SerializationError>,
 }
 
@@ -291,7 +370,7 @@ unsafe extern "C-unwind" fn dump_writer(_L: *mut lua_State, p: *const c_void, si
         if size == 0 {
             return 0;
         }
-        match sink.enc.put(core::slice::from_raw_parts(p as *const u8, size)) {
+        match sink.out.put(core::slice::from_raw_parts(p as *const u8, size)) {
             Ok(()) => 0,
             Err(e) => {
                 sink.error = Some(e);
@@ -312,7 +391,7 @@ pub unsafe fn serialize_lua_bytecode(enc: &mut Encoder, idx: c_int) -> Result<()
     let len_at = enc.out.len();
     enc.put_u32(0)?;
     let strip = enc.options.strip_debug as c_int;
-    let mut sink = DumpSink { enc, error: None };
+    let mut sink = DumpSink { out: &mut *enc.out, error: None };
     // SAFETY: idx is a Lua function; lua_dump reads it from the top and does not allocate.
     let status = unsafe {
         lua_pushvalue(L, idx);
@@ -329,7 +408,7 @@ pub unsafe fn serialize_lua_bytecode(enc: &mut Encoder, idx: c_int) -> Result<()
     let len = enc.out.len() - len_at - 4;
     let len = u32::try_from(len).map_err(|_| FunctionSerializationError::BytecodeTooLarge { len })?;
     enc.out.patch_u32(len_at, len);
-    Ok(())
+    enc.put(&[]) // the size limit
 }
 
 /// Writes the upvalue count and each upvalue of the Lua function at `idx`: `00` + value the
@@ -344,14 +423,13 @@ pub unsafe fn serialize_upvalues(enc: &mut Encoder, idx: c_int) -> Result<(), Se
         let nups = get_upvalue_count(L, idx);
         enc.put(&[nups])?;
         for i in 1..=nups as c_int {
-            let id = lua_upvalueid(L, idx, i);
-            if let Some(&k) = enc.upvalues.get(&id) {
+            let id = lua_upvalueid(L, idx, i) as usize;
+            if let Some(k) = enc.upvalues.get(id) {
                 enc.put(&[0x01])?;
                 enc.put_u32(k)?;
                 continue;
             }
-            let k = enc.upvalues.len() as u32;
-            enc.upvalues.insert(id, k);
+            enc.upvalues.insert(id);
             enc.put(&[0x00])?;
             let name = lua_getupvalue(L, idx, i);
             let name = if name.is_null() { String::from("?") } else { CStr::from_ptr(name).to_string_lossy().into_owned() };
@@ -509,11 +587,17 @@ pub unsafe fn deserialize_upvalues(dec: &mut Decoder, object: u32) -> Result<(),
     // SAFETY: the closure is on top; every push is consumed or popped.
     unsafe {
         let declared = dec.take_u8()?;
-        let actual = get_upvalue_count(L, -1);
-        if declared != actual {
+        let f = lua_gettop(L);
+        // The function has exactly `declared` upvalues when #declared exists and #declared+1
+        // does not (cheaper than lua_getinfo, which parses its options).
+        let has = |n: c_int| n == 0 || !lua_getupvalue(L, f, n).is_null() && {
+            lua_pop(L, 1);
+            true
+        };
+        if !has(declared as c_int) || has(declared as c_int + 1) {
+            let actual = get_upvalue_count(L, f);
             return Err(FunctionSerializationError::UpvalueCountMismatch { declared, actual }.into());
         }
-        let f = lua_gettop(L);
         for i in 1..=declared as c_int {
             match dec.take_u8()? {
                 0x00 => {

@@ -12,6 +12,7 @@
 
 use core::ffi::{c_int, c_void};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::ffi::*;
 use crate::function_serializer::{self as functions, FunctionSerializationError};
@@ -242,6 +243,68 @@ impl Output for SliceOutput<'_> {
 
 // ------------------------------------------------------------------------ encoding
 
+/// Object identities (addresses) to indices. Most payloads hold a handful of objects, so
+/// an inline list searched in order comes first (no allocation); past `SMALL` entries a
+/// hash map takes over.
+pub(crate) struct IdentityMap {
+    small: [(usize, u32); 8],
+    small_len: usize,
+    large: HashMap<usize, u32, BuildHasherDefault<AddressHasher>>,
+}
+
+impl Default for IdentityMap {
+    fn default() -> Self {
+        IdentityMap { small: [(0, 0); 8], small_len: 0, large: HashMap::default() }
+    }
+}
+
+impl IdentityMap {
+    pub(crate) fn get(&self, key: usize) -> Option<u32> {
+        if self.large.is_empty() {
+            self.small[..self.small_len].iter().find(|(k, _)| *k == key).map(|&(_, v)| v)
+        } else {
+            self.large.get(&key).copied()
+        }
+    }
+
+    /// Gives `key` the next index and returns it.
+    pub(crate) fn insert(&mut self, key: usize) -> u32 {
+        let index = self.len() as u32;
+        if self.large.is_empty() && self.small_len < self.small.len() {
+            self.small[self.small_len] = (key, index);
+            self.small_len += 1;
+        } else {
+            self.large.extend(self.small[..self.small_len].iter().copied());
+            self.small_len = 0;
+            self.large.insert(key, index);
+        }
+        index
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.small_len + self.large.len()
+    }
+}
+
+/// Addresses are already well spread: a multiplicative hash is enough (and much cheaper
+/// than SipHash, which guards against adversarial keys that addresses are not).
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// One serialization: the output and the identities seen so far, so that a table,
 /// function or upvalue met twice is encoded once and referenced after.
 pub struct Encoder<'a> {
@@ -251,33 +314,38 @@ pub struct Encoder<'a> {
     depth: usize,
     entries: usize,
     /// Tables and functions by `lua_topointer`, with their object index.
-    objects: HashMap<*const c_void, u32>,
+    objects: IdentityMap,
     /// Upvalues by `lua_upvalueid`, with their upvalue index.
-    pub(crate) upvalues: HashMap<*mut c_void, u32>,
-    globals: *const c_void,
+    pub(crate) upvalues: IdentityMap,
+    globals: Option<*const c_void>,
 }
 
 impl<'a> Encoder<'a> {
-    /// # Safety
-    /// `L` must be a valid state with room for 1 more stack slot.
-    unsafe fn new(L: *mut lua_State, out: &'a mut dyn Output, options: &'a SerializeOptions) -> Self {
-        // SAFETY: forwarded caller contract; the globals table stays alive in the registry.
-        let globals = unsafe {
-            lua_pushglobaltable(L);
-            let p = lua_topointer(L, -1);
-            lua_pop(L, 1);
-            p
-        };
+    fn new(L: *mut lua_State, out: &'a mut dyn Output, options: &'a SerializeOptions) -> Self {
         Encoder {
             L,
             out,
             options,
             depth: 0,
             entries: 0,
-            objects: HashMap::new(),
-            upvalues: HashMap::new(),
-            globals,
+            objects: IdentityMap::default(),
+            upvalues: IdentityMap::default(),
+            globals: None,
         }
+    }
+
+    /// The address of the state's globals table, looked up on first need.
+    fn globals(&mut self) -> *const c_void {
+        *self.globals.get_or_insert_with(|| {
+            // SAFETY: a valid state with room for one slot (checked by serialize_value_with
+            // and nested()); the globals table stays alive in the registry.
+            unsafe {
+                lua_pushglobaltable(self.L);
+                let p = lua_topointer(self.L, -1);
+                lua_pop(self.L, 1);
+                p
+            }
+        })
     }
 
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
@@ -343,14 +411,13 @@ impl<'a> Encoder<'a> {
     /// `idx` must be a valid index.
     pub(crate) unsafe fn reference_or_register(&mut self, idx: c_int) -> Result<bool, SerializationError> {
         // SAFETY: forwarded caller contract.
-        let p = unsafe { lua_topointer(self.L, idx) };
-        if let Some(&index) = self.objects.get(&p) {
+        let p = unsafe { lua_topointer(self.L, idx) } as usize;
+        if let Some(index) = self.objects.get(p) {
             self.put_tag(SerializationType::Reference)?;
             self.put_u32(index)?;
             return Ok(true);
         }
-        let index = self.objects.len() as u32;
-        self.objects.insert(p, index);
+        self.objects.insert(p);
         Ok(false)
     }
 
@@ -377,7 +444,7 @@ impl<'a> Encoder<'a> {
     unsafe fn table(&mut self, idx: c_int) -> Result<(), SerializationError> {
         let L = self.L;
         // SAFETY: idx is a table.
-        if unsafe { lua_topointer(L, idx) } == self.globals {
+        if unsafe { lua_topointer(L, idx) } == self.globals() {
             return self.put_tag(SerializationType::Globals);
         }
         // SAFETY: idx is valid.
@@ -487,6 +554,8 @@ pub unsafe fn serialize_value(L: *mut lua_State, index: c_int, buf: &mut [u8]) -
 /// # Safety
 /// `L` must be a valid state and `index` a valid index in it.
 pub unsafe fn serialize_value_to_vec(L: *mut lua_State, index: c_int, out: &mut Vec<u8>) -> Result<(), SerializationError> {
+    // Most payloads are a few hundred bytes: start there rather than grow from nothing.
+    out.reserve(512);
     // SAFETY: forwarded caller contract.
     unsafe { serialize_value_with(L, index, out, &SerializeOptions::default()) }
 }
@@ -544,8 +613,9 @@ pub struct Decoder<'a> {
     options: &'a DeserializeOptions,
     depth: usize,
     entries: usize,
-    /// Stack index of the table of decoded objects (index -> table or function).
-    objects_table: c_int,
+    /// Stack index of the first of `STACK_OBJECTS` slots holding the first decoded objects
+    /// (tables and functions); the table of the others follows them.
+    objects_base: c_int,
     objects: u32,
     /// For each upvalue index: (object index of the closure that owns it, upvalue number).
     pub(crate) upvalues: Vec<(u32, c_int)>,
@@ -597,11 +667,21 @@ impl<'a> Decoder<'a> {
     pub(crate) unsafe fn register_object(&mut self) -> u32 {
         let index = self.objects;
         self.objects += 1;
-        // SAFETY: objects_table is a table on the stack; may raise only on out of memory,
-        // which the protected call catches.
+        let L = self.L;
+        // SAFETY: the slots and the table were set up by decode_protected; the table's
+        // growth may raise only on out of memory, which the protected call catches.
         unsafe {
-            lua_pushvalue(self.L, -1);
-            lua_rawseti(self.L, self.objects_table, index as lua_Integer + 1);
+            if index < STACK_OBJECTS {
+                lua_copy(L, -1, self.objects_base + index as c_int);
+            } else {
+                let table = self.objects_base + STACK_OBJECTS as c_int;
+                if lua_type(L, table) != LUA_TTABLE {
+                    lua_createtable(L, 64, 0);
+                    lua_replace(L, table);
+                }
+                lua_pushvalue(L, -1);
+                lua_rawseti(L, table, (index - STACK_OBJECTS) as lua_Integer + 1);
+            }
         }
         index
     }
@@ -614,8 +694,15 @@ impl<'a> Decoder<'a> {
         if index >= self.objects {
             return Err(SerializationError::InvalidReference { index, known: self.objects, offset });
         }
-        // SAFETY: objects_table is a table on the stack.
-        unsafe { lua_rawgeti(self.L, self.objects_table, index as lua_Integer + 1) };
+        // SAFETY: register_object stored the object in its slot or in the table.
+        unsafe {
+            if index < STACK_OBJECTS {
+                lua_pushvalue(self.L, self.objects_base + index as c_int);
+            } else {
+                let table = self.objects_base + STACK_OBJECTS as c_int;
+                lua_rawgeti(self.L, table, (index - STACK_OBJECTS) as lua_Integer + 1);
+            }
+        }
         Ok(())
     }
 
@@ -762,6 +849,10 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// How many decoded objects live in stack slots before a table is needed: most payloads
+/// hold a few, and a table per decode would cost an allocation.
+const STACK_OBJECTS: u32 = 8;
+
 /// The protected body of [`deserialize_value_with`]: stack 1 is the Decoder (light
 /// userdata). Leaves the decoded value on top, or nothing when the decoder records an error.
 unsafe extern "C-unwind" fn decode_protected(L: *mut lua_State) -> c_int {
@@ -769,8 +860,13 @@ unsafe extern "C-unwind" fn decode_protected(L: *mut lua_State) -> c_int {
     let dec = unsafe { &mut *(lua_touserdata(L, 1) as *mut Decoder) };
     // SAFETY: a protected call on a valid state.
     unsafe {
-        lua_createtable(L, 0, 0); // slot 2: the decoded objects
-        dec.objects_table = 2;
+        // Slots 2..: the first decoded objects, then (made when needed) a table of the rest.
+        if lua_checkstack(L, STACK_OBJECTS as c_int + 8) == 0 {
+            dec.error = Some(SerializationError::Lua("stack overflow".into()));
+            return 0;
+        }
+        lua_settop(L, 2 + STACK_OBJECTS as c_int); // nils
+        dec.objects_base = 2;
         let result = dec.value().and_then(|()| {
             if dec.pos != dec.input.len() {
                 lua_pop(L, 1);
@@ -819,6 +915,9 @@ pub unsafe fn deserialize_value_with(
             return Err(SerializationError::Lua("stack overflow".into()));
         }
         let policy = functions::bytecode_policy(L);
+        if let Some(result) = functions::decode_simple_closure(L, bytes, &policy) {
+            return result;
+        }
         let mut dec = Decoder {
             L,
             input: bytes,
@@ -826,7 +925,7 @@ pub unsafe fn deserialize_value_with(
             options,
             depth: 0,
             entries: 0,
-            objects_table: 0,
+            objects_base: 0,
             objects: 0,
             upvalues: Vec::new(),
             policy,

@@ -1,0 +1,140 @@
+//! Serializer benchmarks (README, "Benchmarks"): `cargo run --release --example serializer-bench`.
+//! Each line compares with a reference measured in the same run; times are the best of
+//! several rounds, so other load on the machine matters less.
+#![allow(non_snake_case)]
+
+use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+use lua_persist::ffi::*;
+use lua_persist::lua;
+use lua_persist::serializer::{deserialize_value, serialize_value_to_vec};
+
+struct State(*mut lua_State);
+
+impl State {
+    fn new() -> State {
+        let L = lua::new_state(usize::MAX);
+        // SAFETY: a fresh state.
+        unsafe { lua::protected(L, &mut |L| luaL_openlibs(L)).expect("openlibs") };
+        State(L)
+    }
+    /// Evaluates `code` and leaves its result on the stack.
+    fn eval(&self, code: &str) {
+        let code = CString::new(code).unwrap();
+        // SAFETY: a valid state.
+        unsafe {
+            assert_eq!(luaL_loadstring(self.0, code.as_ptr()), LUA_OK);
+            assert_eq!(lua_pcall(self.0, 0, 1, 0), LUA_OK, "{}", String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?")));
+        }
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        // SAFETY: from lua::new_state.
+        unsafe { lua::close(self.0) }
+    }
+}
+
+/// Best time per iteration over `rounds` rounds of `iters` iterations.
+fn best(rounds: usize, iters: usize, mut f: impl FnMut()) -> Duration {
+    (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            start.elapsed() / iters as u32
+        })
+        .min()
+        .unwrap()
+}
+
+unsafe extern "C-unwind" fn writer(_: *mut lua_State, p: *const core::ffi::c_void, n: usize, ud: *mut core::ffi::c_void) -> i32 {
+    // SAFETY: ud is a Vec<u8>; Lua passes n readable bytes.
+    unsafe { (*(ud as *mut Vec<u8>)).extend_from_slice(core::slice::from_raw_parts(p as *const u8, n)) };
+    0
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn main() {
+    let s = State::new();
+    let L = s.0;
+    let rounds = 7;
+
+    // 1. An upvalue-free function: persist + restore against raw lua_dump + luaL_loadbufferx.
+    s.eval("return function(a, b, c) local t = {} for i = 1, a do t[i] = (b or 0) * i + (c or 0) end return t, #t end");
+    let raw = best(rounds, 20_000, || {
+        let mut bytes: Vec<u8> = Vec::new();
+        // SAFETY: the function is on top; the loaded copy is popped.
+        unsafe {
+            lua_dump(L, Some(writer), &mut bytes as *mut Vec<u8> as *mut _, 1);
+            assert_eq!(luaL_loadbufferx(L, bytes.as_ptr().cast(), bytes.len(), c"=f".as_ptr(), c"b".as_ptr()), LUA_OK);
+            lua_pop(L, 1);
+        }
+    });
+    let ours = best(rounds, 20_000, || {
+        let mut bytes = Vec::new();
+        // SAFETY: the function is on top; the restored copy is popped.
+        unsafe {
+            serialize_value_to_vec(L, -1, &mut bytes).unwrap();
+            deserialize_value(L, &bytes).unwrap();
+            lua_pop(L, 1);
+        }
+    });
+    println!("function without upvalues, persist + restore: {:.2} us; raw lua_dump + luaL_loadbufferx: {:.2} us; ratio {:.2} (goal <= 1.10)",
+        micros(ours), micros(raw), ours.as_secs_f64() / raw.as_secs_f64());
+    // SAFETY: pop the function.
+    unsafe { lua_pop(L, 1) };
+
+    // 2..4: throughput, against rebuilding the same value in Lua (a Lua-side deep copy).
+    s.eval("return function(v) local function copy(x) if type(x) ~= 'table' then return x end local t = {} for k, y in pairs(x) do t[k] = copy(y) end return t end return copy(v) end");
+    // SAFETY: keep the copier in the registry slot-free way: a global.
+    unsafe { lua_setglobal(L, c"deep_copy".as_ptr()) };
+    let cases = [
+        ("closure with 10 upvalues", "local a, b, c, d, e, f, g, h, i, j = 1, 2.5, 'three', {4}, true, 6, 7, 8, 9, 10 return function() return a, b, c, d, e, f, g, h, i, j end", 20_000),
+        ("1 MB string", "return string.rep('abcdefgh', 131072)", 200),
+        ("100k-entry table", "local t = {} for i = 1, 50000 do t[i] = i * 0.5 end for i = 1, 50000 do t['k' .. i] = i end return t", 5),
+    ];
+    for (name, code, iters) in cases {
+        s.eval(code);
+        let mut bytes = Vec::new();
+        // SAFETY: the value is on top.
+        unsafe { serialize_value_to_vec(L, -1, &mut bytes).unwrap() };
+        let size = bytes.len() as f64 / 1e6;
+        let ser = best(rounds, iters, || {
+            let mut out = Vec::with_capacity(bytes.len());
+            // SAFETY: the value is on top.
+            unsafe { serialize_value_to_vec(L, -1, &mut out).unwrap() };
+        });
+        let de = best(rounds, iters, || {
+            // SAFETY: a valid state; the restored value is popped.
+            unsafe {
+                deserialize_value(L, &bytes).unwrap();
+                lua_pop(L, 1);
+            }
+        });
+        let copy = best(rounds, iters, || {
+            // SAFETY: calls deep_copy(value) and pops the result.
+            unsafe {
+                lua_getglobal(L, c"deep_copy".as_ptr());
+                lua_pushvalue(L, -2);
+                assert_eq!(lua_pcall(L, 1, 1, 0), LUA_OK);
+                lua_pop(L, 1);
+            }
+        });
+        println!(
+            "{name} ({:.3} MB): serialize {:.1} MB/s, deserialize {:.1} MB/s; deserialize / Lua deep copy = {:.2}",
+            size,
+            size / ser.as_secs_f64(),
+            size / de.as_secs_f64(),
+            de.as_secs_f64() / copy.as_secs_f64()
+        );
+        // SAFETY: pop the value.
+        unsafe { lua_pop(L, 1) };
+    }
+}
