@@ -85,7 +85,10 @@ fn registry_key(key: &'static u8) -> *const c_void {
 ///
 /// # Safety
 /// `L` must be a valid state.
-pub unsafe fn set_bytecode_policy(L: *mut lua_State, policy: &BytecodePolicy) -> Result<(), SerializationError> {
+pub unsafe fn set_bytecode_policy(
+    L: *mut lua_State,
+    policy: &BytecodePolicy,
+) -> Result<(), SerializationError> {
     // SAFETY: forwarded caller contract; allocations run protected.
     unsafe {
         lua::protected(L, &mut |L| {
@@ -144,7 +147,8 @@ pub(crate) unsafe fn signing_key(L: *mut lua_State) -> Option<Vec<u8>> {
 
 fn mac(key: &[u8]) -> Hmac<Sha256> {
     // HMAC takes keys of any length.
-    <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+    <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
 }
 
 const MAC_LEN: usize = 32;
@@ -164,7 +168,9 @@ pub(crate) fn write_signed(
     let inner_start = out.len();
     body(out)?;
     let inner = out.written(inner_start);
-    let len = u32::try_from(inner.len()).map_err(|_| SerializationError::SizeLimitExceeded { limit: u32::MAX as usize })?;
+    let len = u32::try_from(inner.len()).map_err(|_| SerializationError::SizeLimitExceeded {
+        limit: u32::MAX as usize,
+    })?;
     let mut m = mac(key);
     m.update(inner);
     let tag = m.finalize().into_bytes();
@@ -186,7 +192,8 @@ pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationE
     if let BytecodePolicy::Authenticate(key) = &dec.policy {
         let mut m = mac(key);
         m.update(inner);
-        m.verify_slice(expected).map_err(|_| FunctionSerializationError::SignatureMismatch)?;
+        m.verify_slice(expected)
+            .map_err(|_| FunctionSerializationError::SignatureMismatch)?;
     }
     dec.pos = inner_start;
     let outer = dec.verified;
@@ -198,7 +205,10 @@ pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationE
     if dec.pos != inner_start + len {
         // SAFETY: the decoded value is on top.
         unsafe { lua_pop(dec.L, 1) };
-        return Err(SerializationError::TrailingBytes { offset: dec.pos, len: inner_start + len - dec.pos });
+        return Err(SerializationError::TrailingBytes {
+            offset: dec.pos,
+            len: inner_start + len - dec.pos,
+        });
     }
     Ok(())
 }
@@ -208,10 +218,16 @@ fn allow_function(dec: &Decoder, is_bytecode: bool) -> Result<(), FunctionSerial
     policy_allows(&dec.policy, is_bytecode, dec.verified)
 }
 
-fn policy_allows(policy: &BytecodePolicy, is_bytecode: bool, verified: bool) -> Result<(), FunctionSerializationError> {
+fn policy_allows(
+    policy: &BytecodePolicy,
+    is_bytecode: bool,
+    verified: bool,
+) -> Result<(), FunctionSerializationError> {
     match policy {
         BytecodePolicy::Refuse => Err(FunctionSerializationError::FunctionsRefused),
-        BytecodePolicy::Authenticate(_) if is_bytecode && !verified => Err(FunctionSerializationError::UnsignedBytecode),
+        BytecodePolicy::Authenticate(_) if is_bytecode && !verified => {
+            Err(FunctionSerializationError::UnsignedBytecode)
+        }
         _ => Ok(()),
     }
 }
@@ -240,7 +256,9 @@ pub(crate) unsafe fn decode_simple_closure(
     // Each upvalue: kind 00, then a tag and its fixed-size payload.
     let mut cursor = upvalues;
     for _ in 0..nups {
-        let [0x00, tag, ..] = *cursor else { return None };
+        let [0x00, tag, ..] = *cursor else {
+            return None;
+        };
         let size = match tag {
             0x00 | 0x0D => 0,
             0x01 => 1,
@@ -264,7 +282,11 @@ pub(crate) unsafe fn decode_simple_closure(
         let actual = get_upvalue_count(L, f);
         if actual != nups {
             lua_pop(L, 1);
-            return Some(Err(FunctionSerializationError::UpvalueCountMismatch { declared: nups, actual }.into()));
+            return Some(Err(FunctionSerializationError::UpvalueCountMismatch {
+                declared: nups,
+                actual,
+            }
+            .into()));
         }
         let mut cursor = upvalues;
         for i in 1..=nups as c_int {
@@ -275,8 +297,14 @@ pub(crate) unsafe fn decode_simple_closure(
                     lua_pushglobaltable(L);
                 }
                 0x01 => lua_pushboolean(L, (payload[0] != 0) as c_int),
-                0x02 => lua_pushinteger(L, i64::from_le_bytes(payload[..8].try_into().unwrap_or_default())),
-                _ => lua_pushnumber(L, f64::from_le_bytes(payload[..8].try_into().unwrap_or_default())),
+                0x02 => lua_pushinteger(
+                    L,
+                    i64::from_le_bytes(payload[..8].try_into().unwrap_or_default()),
+                ),
+                _ => lua_pushnumber(
+                    L,
+                    f64::from_le_bytes(payload[..8].try_into().unwrap_or_default()),
+                ),
             }
             lua_setupvalue(L, f, i);
             let size = match cursor[1] {
@@ -324,11 +352,16 @@ pub unsafe fn get_upvalue_count(L: *mut lua_State, idx: c_int) -> u8 {
 ///
 /// # Safety
 /// `L` valid, `idx` a valid index.
-pub unsafe fn serialize_function_to_vec(L: *mut lua_State, idx: c_int, out: &mut Vec<u8>) -> Result<(), SerializationError> {
+pub unsafe fn serialize_function_to_vec(
+    L: *mut lua_State,
+    idx: c_int,
+    out: &mut Vec<u8>,
+) -> Result<(), SerializationError> {
     // SAFETY: forwarded caller contract.
     unsafe {
         if lua_type(L, idx) != LUA_TFUNCTION {
-            let type_name = String::from_utf8_lossy(lua::typename(L, lua_type(L, idx))).into_owned();
+            let type_name =
+                String::from_utf8_lossy(lua::typename(L, lua_type(L, idx))).into_owned();
             return Err(FunctionSerializationError::UnsupportedFunctionType { type_name }.into());
         }
         crate::serializer::serialize_value_to_vec(L, idx, out)
@@ -363,14 +396,33 @@ struct DumpSink<'a> {
     error: Option<SerializationError>,
 }
 
-unsafe extern "C-unwind" fn dump_writer(_L: *mut lua_State, p: *const c_void, size: usize, ud: *mut c_void) -> c_int {
+unsafe extern "C-unwind" fn dump_writer(
+    _L: *mut lua_State,
+    p: *const c_void,
+    size: usize,
+    ud: *mut c_void,
+) -> c_int {
+    // SAFETY: the body has the same contract; a panic must not unwind into C.
+
+    crate::lua::abort_on_panic(|| unsafe { dump_writer_body(_L, p, size, ud) })
+}
+
+unsafe fn dump_writer_body(
+    _L: *mut lua_State,
+    p: *const c_void,
+    size: usize,
+    ud: *mut c_void,
+) -> c_int {
     // SAFETY: serialize_lua_bytecode passes a live DumpSink; Lua passes `size` readable bytes.
     unsafe {
         let sink = &mut *(ud as *mut DumpSink);
         if size == 0 {
             return 0;
         }
-        match sink.out.put(core::slice::from_raw_parts(p as *const u8, size)) {
+        match sink
+            .out
+            .put(core::slice::from_raw_parts(p as *const u8, size))
+        {
             Ok(()) => 0,
             Err(e) => {
                 sink.error = Some(e);
@@ -385,17 +437,28 @@ unsafe extern "C-unwind" fn dump_writer(_L: *mut lua_State, p: *const c_void, si
 ///
 /// # Safety
 /// `idx` must be a valid index of a Lua function.
-pub unsafe fn serialize_lua_bytecode(enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError> {
+pub unsafe fn serialize_lua_bytecode(
+    enc: &mut Encoder,
+    idx: c_int,
+) -> Result<(), SerializationError> {
     let L = enc.L;
     enc.put_tag(SerializationType::Closure)?;
     let len_at = enc.out.len();
     enc.put_u32(0)?;
     let strip = enc.options.strip_debug as c_int;
-    let mut sink = DumpSink { out: &mut *enc.out, error: None };
+    let mut sink = DumpSink {
+        out: &mut *enc.out,
+        error: None,
+    };
     // SAFETY: idx is a Lua function; lua_dump reads it from the top and does not allocate.
     let status = unsafe {
         lua_pushvalue(L, idx);
-        let status = lua_dump(L, Some(dump_writer), &mut sink as *mut DumpSink as *mut c_void, strip);
+        let status = lua_dump(
+            L,
+            Some(dump_writer),
+            &mut sink as *mut DumpSink as *mut c_void,
+            strip,
+        );
         lua_pop(L, 1);
         status
     };
@@ -403,10 +466,14 @@ pub unsafe fn serialize_lua_bytecode(enc: &mut Encoder, idx: c_int) -> Result<()
         return Err(e);
     }
     if status != 0 {
-        return Err(FunctionSerializationError::InvalidBytecode { reason: format!("lua_dump failed ({status})") }.into());
+        return Err(FunctionSerializationError::InvalidBytecode {
+            reason: format!("lua_dump failed ({status})"),
+        }
+        .into());
     }
     let len = enc.out.len() - len_at - 4;
-    let len = u32::try_from(len).map_err(|_| FunctionSerializationError::BytecodeTooLarge { len })?;
+    let len =
+        u32::try_from(len).map_err(|_| FunctionSerializationError::BytecodeTooLarge { len })?;
     enc.out.patch_u32(len_at, len);
     enc.put(&[]) // the size limit
 }
@@ -432,7 +499,11 @@ pub unsafe fn serialize_upvalues(enc: &mut Encoder, idx: c_int) -> Result<(), Se
             enc.upvalues.insert(id);
             enc.put(&[0x00])?;
             let name = lua_getupvalue(L, idx, i);
-            let name = if name.is_null() { String::from("?") } else { CStr::from_ptr(name).to_string_lossy().into_owned() };
+            let name = if name.is_null() {
+                String::from("?")
+            } else {
+                CStr::from_ptr(name).to_string_lossy().into_owned()
+            };
             let r = enc.value(-1);
             lua_pop(L, 1);
             r.map_err(|e| e.inside(&format!("<upvalue {name}>")))?;
@@ -445,7 +516,10 @@ pub unsafe fn serialize_upvalues(enc: &mut Encoder, idx: c_int) -> Result<(), Se
 ///
 /// # Safety
 /// `idx` must be a valid index of a C function.
-pub unsafe fn serialize_c_function_ref(enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError> {
+pub unsafe fn serialize_c_function_ref(
+    enc: &mut Encoder,
+    idx: c_int,
+) -> Result<(), SerializationError> {
     let L = enc.L;
     // SAFETY: idx is a C function; the registry lookups do not allocate.
     unsafe {
@@ -469,9 +543,11 @@ pub unsafe fn serialize_c_function_ref(enc: &mut Encoder, idx: c_int) -> Result<
             }
             .into());
         }
-        let len = u16::try_from(name.len()).map_err(|_| FunctionSerializationError::CFunctionNotSerializable {
-            description: name.clone(),
-            reason: String::from("its name is longer than 65535 bytes"),
+        let len = u16::try_from(name.len()).map_err(|_| {
+            FunctionSerializationError::CFunctionNotSerializable {
+                description: name.clone(),
+                reason: String::from("its name is longer than 65535 bytes"),
+            }
         })?;
         enc.put_tag(SerializationType::CFunction)?;
         enc.put(&len.to_le_bytes())?;
@@ -483,7 +559,10 @@ pub unsafe fn serialize_c_function_ref(enc: &mut Encoder, idx: c_int) -> Result<
 ///
 /// # Safety
 /// Inside the protected decode call.
-pub unsafe fn deserialize_function(dec: &mut Decoder, kind: SerializationType) -> Result<(), SerializationError> {
+pub unsafe fn deserialize_function(
+    dec: &mut Decoder,
+    kind: SerializationType,
+) -> Result<(), SerializationError> {
     // SAFETY: forwarded caller contract.
     unsafe {
         match kind {
@@ -527,7 +606,11 @@ pub unsafe fn deserialize_function(dec: &mut Decoder, kind: SerializationType) -
 /// Checks a Lua 5.4 binary chunk's header against this build (version, format, sizes of
 /// Instruction, lua_Integer and lua_Number, and the test values) before Lua loads it.
 pub fn validate_bytecode(bytecode: &[u8]) -> Result<(), FunctionSerializationError> {
-    let invalid = |reason: &str| Err(FunctionSerializationError::InvalidBytecode { reason: reason.to_string() });
+    let invalid = |reason: &str| {
+        Err(FunctionSerializationError::InvalidBytecode {
+            reason: reason.to_string(),
+        })
+    };
     let Some(header) = bytecode.get(..31) else {
         return invalid("shorter than the 31-byte Lua 5.4 header");
     };
@@ -558,7 +641,10 @@ pub fn validate_bytecode(bytecode: &[u8]) -> Result<(), FunctionSerializationErr
 /// # Safety
 /// `L` valid with room for 1 stack slot. The bytecode is executed when the function is
 /// called: Lua does not verify it, so it must come from a trusted source.
-pub unsafe fn deserialize_lua_bytecode(L: *mut lua_State, bytecode: &[u8]) -> Result<(), FunctionSerializationError> {
+pub unsafe fn deserialize_lua_bytecode(
+    L: *mut lua_State,
+    bytecode: &[u8],
+) -> Result<(), FunctionSerializationError> {
     validate_bytecode(bytecode)?;
     // SAFETY: forwarded caller contract; luaL_loadbufferx reports errors as a status.
     unsafe {
@@ -582,7 +668,10 @@ pub unsafe fn deserialize_lua_bytecode(L: *mut lua_State, bytecode: &[u8]) -> Re
 ///
 /// # Safety
 /// Inside the protected decode call, with the closure on top.
-pub unsafe fn deserialize_upvalues(dec: &mut Decoder, object: u32) -> Result<(), SerializationError> {
+pub unsafe fn deserialize_upvalues(
+    dec: &mut Decoder,
+    object: u32,
+) -> Result<(), SerializationError> {
     let L = dec.L;
     // SAFETY: the closure is on top; every push is consumed or popped.
     unsafe {
@@ -590,13 +679,18 @@ pub unsafe fn deserialize_upvalues(dec: &mut Decoder, object: u32) -> Result<(),
         let f = lua_gettop(L);
         // The function has exactly `declared` upvalues when #declared exists and #declared+1
         // does not (cheaper than lua_getinfo, which parses its options).
-        let has = |n: c_int| n == 0 || !lua_getupvalue(L, f, n).is_null() && {
-            lua_pop(L, 1);
-            true
+        let has = |n: c_int| {
+            n == 0
+                || !lua_getupvalue(L, f, n).is_null() && {
+                    lua_pop(L, 1);
+                    true
+                }
         };
         if !has(declared as c_int) || has(declared as c_int + 1) {
             let actual = get_upvalue_count(L, f);
-            return Err(FunctionSerializationError::UpvalueCountMismatch { declared, actual }.into());
+            return Err(
+                FunctionSerializationError::UpvalueCountMismatch { declared, actual }.into(),
+            );
         }
         for i in 1..=declared as c_int {
             match dec.take_u8()? {
@@ -609,7 +703,11 @@ pub unsafe fn deserialize_upvalues(dec: &mut Decoder, object: u32) -> Result<(),
                     let offset = dec.pos;
                     let k = dec.take_u32()?;
                     let Some(&(owner, n)) = dec.upvalues.get(k as usize) else {
-                        return Err(FunctionSerializationError::InvalidSharedUpvalue { index: k, known: dec.upvalues.len() }.into());
+                        return Err(FunctionSerializationError::InvalidSharedUpvalue {
+                            index: k,
+                            known: dec.upvalues.len(),
+                        }
+                        .into());
                     };
                     dec.push_object(owner, offset)?;
                     lua_upvaluejoin(L, f, i, -1, n);
@@ -628,8 +726,18 @@ pub unsafe fn deserialize_upvalues(dec: &mut Decoder, object: u32) -> Result<(),
 /// functions of `_G` keep their plain names, the others `lib.name`. (C strings, because
 /// building the registry runs where a Lua error may jump over the frame: no Rust-owned
 /// memory may be alive there.)
-const STANDARD_LIBRARIES: &[&CStr] =
-    &[c"_G", c"coroutine", c"debug", c"io", c"math", c"os", c"package", c"string", c"table", c"utf8"];
+const STANDARD_LIBRARIES: &[&CStr] = &[
+    c"_G",
+    c"coroutine",
+    c"debug",
+    c"io",
+    c"math",
+    c"os",
+    c"package",
+    c"string",
+    c"table",
+    c"utf8",
+];
 
 /// Makes sure the state's C function registry exists: a table in the Lua registry that maps
 /// each C function (light userdata of its address) to its name and each name to the
@@ -688,7 +796,10 @@ unsafe fn register_library(L: *mut lua_State, registry: c_int, prefix: &CStr) {
         let lib = lua_gettop(L);
         lua_pushnil(L);
         while lua_next(L, lib) != 0 {
-            if lua_type(L, -2) == LUA_TSTRING && lua_tocfunction(L, -1).is_some() && get_upvalue_count(L, -1) == 0 {
+            if lua_type(L, -2) == LUA_TSTRING
+                && lua_tocfunction(L, -1).is_some()
+                && get_upvalue_count(L, -1) == 0
+            {
                 if prefix != c"_G" {
                     lua_pushfstring(L, c"%s.".as_ptr(), prefix.as_ptr());
                     lua_pushvalue(L, -3);
@@ -736,7 +847,11 @@ unsafe fn add_to_registry(L: *mut lua_State, registry: c_int, replace: bool) {
 ///
 /// # Safety
 /// `L` must be a valid state.
-pub unsafe fn register_c_function(L: *mut lua_State, name: &str, f: lua_CFunction) -> Result<(), SerializationError> {
+pub unsafe fn register_c_function(
+    L: *mut lua_State,
+    name: &str,
+    f: lua_CFunction,
+) -> Result<(), SerializationError> {
     // SAFETY: forwarded caller contract.
     unsafe {
         ensure_c_function_registry(L)?;
@@ -775,7 +890,10 @@ unsafe fn c_function_name(L: *mut lua_State, f: lua_CFunction) -> Option<String>
 ///
 /// # Safety
 /// Inside a protected call (or where an allocation failure may raise).
-pub unsafe fn deserialize_c_function_ref(L: *mut lua_State, name: &[u8]) -> Result<(), FunctionSerializationError> {
+pub unsafe fn deserialize_c_function_ref(
+    L: *mut lua_State,
+    name: &[u8],
+) -> Result<(), FunctionSerializationError> {
     // SAFETY: forwarded caller contract.
     unsafe {
         if lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&CFUNCTIONS_KEY)) != LUA_TTABLE {
@@ -788,7 +906,9 @@ pub unsafe fn deserialize_c_function_ref(L: *mut lua_State, name: &[u8]) -> Resu
         lua_remove(L, -2);
         if !found {
             lua_pop(L, 1);
-            return Err(FunctionSerializationError::UnknownCFunction { name: String::from_utf8_lossy(name).into_owned() });
+            return Err(FunctionSerializationError::UnknownCFunction {
+                name: String::from_utf8_lossy(name).into_owned(),
+            });
         }
     }
     Ok(())
@@ -796,15 +916,71 @@ pub unsafe fn deserialize_c_function_ref(L: *mut lua_State, name: &[u8]) -> Resu
 
 /// cu's C function table (function_serializer.zig:24-98), by index.
 pub const CU_C_FUNCTION_NAMES: [&str; 66] = [
-    "print", "type", "tonumber", "tostring", "pairs", "ipairs", "next", "pcall", "xpcall", "error",
-    "assert", "select", "rawget", "rawset", "rawequal", "getmetatable", "setmetatable", "math.abs",
-    "math.acos", "math.asin", "math.atan", "math.atan2", "math.ceil", "math.cos", "math.cosh",
-    "math.deg", "math.exp", "math.floor", "math.fmod", "math.frexp", "math.huge", "math.ldexp",
-    "math.log", "math.log10", "math.max", "math.min", "math.modf", "math.pi", "math.pow", "math.rad",
-    "math.random", "math.randomseed", "math.sin", "math.sinh", "math.sqrt", "math.tan", "math.tanh",
-    "string.byte", "string.char", "string.dump", "string.find", "string.format", "string.gmatch",
-    "string.gsub", "string.len", "string.lower", "string.match", "string.rep", "string.reverse",
-    "string.sub", "string.upper", "table.concat", "table.insert", "table.maxn", "table.remove",
+    "print",
+    "type",
+    "tonumber",
+    "tostring",
+    "pairs",
+    "ipairs",
+    "next",
+    "pcall",
+    "xpcall",
+    "error",
+    "assert",
+    "select",
+    "rawget",
+    "rawset",
+    "rawequal",
+    "getmetatable",
+    "setmetatable",
+    "math.abs",
+    "math.acos",
+    "math.asin",
+    "math.atan",
+    "math.atan2",
+    "math.ceil",
+    "math.cos",
+    "math.cosh",
+    "math.deg",
+    "math.exp",
+    "math.floor",
+    "math.fmod",
+    "math.frexp",
+    "math.huge",
+    "math.ldexp",
+    "math.log",
+    "math.log10",
+    "math.max",
+    "math.min",
+    "math.modf",
+    "math.pi",
+    "math.pow",
+    "math.rad",
+    "math.random",
+    "math.randomseed",
+    "math.sin",
+    "math.sinh",
+    "math.sqrt",
+    "math.tan",
+    "math.tanh",
+    "string.byte",
+    "string.char",
+    "string.dump",
+    "string.find",
+    "string.format",
+    "string.gmatch",
+    "string.gsub",
+    "string.len",
+    "string.lower",
+    "string.match",
+    "string.rep",
+    "string.reverse",
+    "string.sub",
+    "string.upper",
+    "table.concat",
+    "table.insert",
+    "table.maxn",
+    "table.remove",
     "table.sort",
 ];
 
@@ -825,7 +1001,10 @@ unsafe extern "C-unwind" fn unsupported_c_function(L: *mut lua_State) -> c_int {
 ///
 /// # Safety
 /// Inside the protected decode call.
-unsafe fn deserialize_cu_function_ref(L: *mut lua_State, index: u16) -> Result<(), FunctionSerializationError> {
+unsafe fn deserialize_cu_function_ref(
+    L: *mut lua_State,
+    index: u16,
+) -> Result<(), FunctionSerializationError> {
     // SAFETY: forwarded caller contract.
     unsafe {
         if index == 0xFFFF {
@@ -850,7 +1029,10 @@ unsafe fn deserialize_cu_function_ref(L: *mut lua_State, index: u16) -> Result<(
 ///
 /// # Safety
 /// `L` must be a valid state.
-pub unsafe fn set_table_ref_resolver(L: *mut lua_State, resolver: lua_CFunction) -> Result<(), SerializationError> {
+pub unsafe fn set_table_ref_resolver(
+    L: *mut lua_State,
+    resolver: lua_CFunction,
+) -> Result<(), SerializationError> {
     // SAFETY: forwarded caller contract.
     unsafe {
         lua::protected(L, &mut |L| {
@@ -863,11 +1045,15 @@ pub unsafe fn set_table_ref_resolver(L: *mut lua_State, resolver: lua_CFunction)
 
 /// # Safety
 /// Inside the protected decode call.
-pub(crate) unsafe fn resolve_table_ref(dec: &mut Decoder, id: u32) -> Result<(), SerializationError> {
+pub(crate) unsafe fn resolve_table_ref(
+    dec: &mut Decoder,
+    id: u32,
+) -> Result<(), SerializationError> {
     let L = dec.L;
     // SAFETY: inside the protected call; the resolver's errors propagate as Lua errors.
     unsafe {
-        if lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&TABLE_REF_RESOLVER_KEY)) != LUA_TFUNCTION {
+        if lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&TABLE_REF_RESOLVER_KEY)) != LUA_TFUNCTION
+        {
             lua_pop(L, 1);
             return Err(SerializationError::UnresolvedTableRef { id });
         }

@@ -17,6 +17,17 @@ pub use crate::ffi::lua_State as State;
 /// Lua's blocks are aligned as C's max_align_t (16 on every supported target).
 const BLOCK_ALIGN: usize = 16;
 
+/// Runs the body of a function that Lua calls (a C function, the allocator, a writer): a
+/// Rust panic there aborts the process instead of unwinding into Lua's C frames. Lua errors
+/// (`lua_error`, a longjmp) pass through unchanged.
+#[inline]
+pub fn abort_on_panic<R>(body: impl FnOnce() -> R) -> R {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(_) => std::process::abort(),
+    }
+}
+
 /// The allocator's bookkeeping, owned by the state (freed by [`close`]).
 struct MemoryAccount {
     used: usize,
@@ -26,6 +37,16 @@ struct MemoryAccount {
 /// The `lua_Alloc` of every state made by [`new_state`]: Rust's global allocator, with a
 /// limit above which Lua sees a failed allocation and raises "not enough memory".
 unsafe extern "C-unwind" fn allocate(
+    ud: *mut c_void,
+    block: *mut c_void,
+    osize: usize,
+    nsize: usize,
+) -> *mut c_void {
+    // SAFETY: the body has the same contract; a panic must not unwind into C.
+    crate::lua::abort_on_panic(|| unsafe { allocate_body(ud, block, osize, nsize) })
+}
+
+unsafe fn allocate_body(
     ud: *mut c_void,
     block: *mut c_void,
     osize: usize,
@@ -141,7 +162,10 @@ pub struct AbandonedState {
 /// `L` must come from [`new_state`] and not be closed.
 pub unsafe fn abandonable(L: *mut State) -> AbandonedState {
     // SAFETY: forwarded caller contract.
-    AbandonedState { state: L, account: unsafe { account(L) } }
+    AbandonedState {
+        state: L,
+        account: unsafe { account(L) },
+    }
 }
 
 /// Frees the bookkeeping of a state that a jump left. If Lua closed the state (all its
@@ -180,8 +204,17 @@ pub unsafe fn protected(L: *mut State, body: &mut dyn FnMut(*mut State)) -> Resu
 /// # Safety
 /// `L` must be a valid state with room for 2 + `nresults` stack slots; `body` must push at
 /// least `nresults` values.
-pub unsafe fn protected_results(L: *mut State, nresults: c_int, body: &mut dyn FnMut(*mut State)) -> Result<(), String> {
+pub unsafe fn protected_results(
+    L: *mut State,
+    nresults: c_int,
+    body: &mut dyn FnMut(*mut State),
+) -> Result<(), String> {
     unsafe extern "C-unwind" fn trampoline(L: *mut State) -> c_int {
+        // SAFETY: the body has the same contract; a panic must not unwind into C.
+        crate::lua::abort_on_panic(|| unsafe { trampoline_body(L) })
+    }
+
+    unsafe fn trampoline_body(L: *mut State) -> c_int {
         // SAFETY: `protected_results` pushed a pointer to a live `&mut dyn FnMut`.
         let body = unsafe { &mut *(lua_touserdata(L, 1) as *mut &mut dyn FnMut(*mut State)) };
         body(L);
@@ -193,11 +226,16 @@ pub unsafe fn protected_results(L: *mut State, nresults: c_int, body: &mut dyn F
     unsafe {
         let top = lua_gettop(L);
         lua_pushcfunction(L, Some(trampoline));
-        lua_pushlightuserdata(L, &mut body as *mut &mut dyn FnMut(*mut State) as *mut c_void);
+        lua_pushlightuserdata(
+            L,
+            &mut body as *mut &mut dyn FnMut(*mut State) as *mut c_void,
+        );
         if lua_pcall(L, 1, nresults, 0) == LUA_OK {
             return Ok(());
         }
-        let message = String::from_utf8_lossy(tostring(L, -1).unwrap_or(b"(error object is not a string)")).into_owned();
+        let message =
+            String::from_utf8_lossy(tostring(L, -1).unwrap_or(b"(error object is not a string)"))
+                .into_owned();
         lua_settop(L, top);
         Err(message)
     }

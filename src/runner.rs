@@ -221,6 +221,11 @@ fn skip_shebang(mut source: Vec<u8>) -> Vec<u8> {
 
 /// The protected body of [`run`]: opens the libraries, builds `arg`, runs the chunks.
 unsafe extern "C-unwind" fn pmain(L: *mut lua_State) -> c_int {
+    // SAFETY: the body has the same contract; a panic must not unwind into C.
+    crate::lua::abort_on_panic(|| unsafe { pmain_body(L) })
+}
+
+unsafe fn pmain_body(L: *mut lua_State) -> c_int {
     // SAFETY: run() pushed a pointer to a MainContext that outlives this call.
     let ctx = unsafe { &*(lua_touserdata(L, 1) as *const MainContext) };
     // SAFETY: L is a valid state inside a protected call; errors raised here are caught
@@ -258,7 +263,12 @@ unsafe extern "C-unwind" fn pmain(L: *mut lua_State) -> c_int {
 pub unsafe fn open_persist(L: *mut lua_State) {
     // SAFETY: forwarded caller contract.
     unsafe {
-        luaL_requiref(L, c"persist".as_ptr(), Some(crate::serializer::luaopen_persist), 1);
+        luaL_requiref(
+            L,
+            c"persist".as_ptr(),
+            Some(crate::serializer::luaopen_persist),
+            1,
+        );
         lua_pop(L, 1);
     }
 }
@@ -334,6 +344,11 @@ unsafe fn run_chunk(
 
 /// lua.c's `msghandler`: turn the error into a string and append a traceback.
 unsafe extern "C-unwind" fn message_handler(L: *mut lua_State) -> c_int {
+    // SAFETY: the body has the same contract; a panic must not unwind into C.
+    crate::lua::abort_on_panic(|| unsafe { message_handler_body(L) })
+}
+
+unsafe fn message_handler_body(L: *mut lua_State) -> c_int {
     // SAFETY: called by Lua with the error object at index 1.
     unsafe {
         let mut msg = lua_tostring(L, 1);

@@ -84,7 +84,10 @@ pub enum SerializationError {
     SizeLimitExceeded { limit: usize },
     #[error("more than the limit of {limit} table entries")]
     EntryLimitExceeded { limit: usize },
-    #[error("a string of {len} bytes is longer than the format's 4 GiB limit{}", at(path))]
+    #[error(
+        "a string of {len} bytes is longer than the format's 4 GiB limit{}",
+        at(path)
+    )]
     StringTooLong { len: usize, path: String },
     #[error("truncated input: {needed} more bytes needed at offset {offset}")]
     Truncated { offset: usize, needed: usize },
@@ -92,11 +95,19 @@ pub enum SerializationError {
     UnknownTag { tag: u8, offset: usize },
     #[error("{len} bytes after the value at offset {offset}")]
     TrailingBytes { offset: usize, len: usize },
-    #[error("reference to object #{index} at offset {offset}, but only {known} objects precede it")]
-    InvalidReference { index: u32, known: u32, offset: usize },
+    #[error(
+        "reference to object #{index} at offset {offset}, but only {known} objects precede it"
+    )]
+    InvalidReference {
+        index: u32,
+        known: u32,
+        offset: usize,
+    },
     #[error("a table key is {what} at offset {offset}")]
     InvalidKey { what: &'static str, offset: usize },
-    #[error("external table {id} cannot be resolved: no external-table store is attached to this state")]
+    #[error(
+        "external table {id} cannot be resolved: no external-table store is attached to this state"
+    )]
     UnresolvedTableRef { id: u32 },
     #[error("Lua error while decoding: {0}")]
     Lua(String),
@@ -117,7 +128,10 @@ fn at(path: &str) -> String {
 
 impl From<FunctionSerializationError> for SerializationError {
     fn from(source: FunctionSerializationError) -> Self {
-        SerializationError::Function { source, path: String::new() }
+        SerializationError::Function {
+            source,
+            path: String::new(),
+        }
     }
 }
 
@@ -151,7 +165,12 @@ pub struct SerializeOptions {
 
 impl Default for SerializeOptions {
     fn default() -> Self {
-        SerializeOptions { strip_debug: true, max_depth: 100, max_size: 1 << 30, max_entries: 10_000_000 }
+        SerializeOptions {
+            strip_debug: true,
+            max_depth: 100,
+            max_size: 1 << 30,
+            max_entries: 10_000_000,
+        }
     }
 }
 
@@ -168,7 +187,11 @@ pub struct DeserializeOptions {
 
 impl Default for DeserializeOptions {
     fn default() -> Self {
-        DeserializeOptions { max_depth: 100, max_size: 1 << 30, max_entries: 10_000_000 }
+        DeserializeOptions {
+            max_depth: 100,
+            max_size: 1 << 30,
+            max_entries: 10_000_000,
+        }
     }
 }
 
@@ -221,7 +244,9 @@ impl Output for SliceOutput<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
         let end = self.len + bytes.len();
         let Some(dest) = self.buf.get_mut(self.len..end) else {
-            return Err(SerializationError::BufferTooSmall { capacity: self.buf.len() });
+            return Err(SerializationError::BufferTooSmall {
+                capacity: self.buf.len(),
+            });
         };
         dest.copy_from_slice(bytes);
         self.len = end;
@@ -254,14 +279,21 @@ pub(crate) struct IdentityMap {
 
 impl Default for IdentityMap {
     fn default() -> Self {
-        IdentityMap { small: [(0, 0); 8], small_len: 0, large: HashMap::default() }
+        IdentityMap {
+            small: [(0, 0); 8],
+            small_len: 0,
+            large: HashMap::default(),
+        }
     }
 }
 
 impl IdentityMap {
     pub(crate) fn get(&self, key: usize) -> Option<u32> {
         if self.large.is_empty() {
-            self.small[..self.small_len].iter().find(|(k, _)| *k == key).map(|&(_, v)| v)
+            self.small[..self.small_len]
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|&(_, v)| v)
         } else {
             self.large.get(&key).copied()
         }
@@ -274,7 +306,8 @@ impl IdentityMap {
             self.small[self.small_len] = (key, index);
             self.small_len += 1;
         } else {
-            self.large.extend(self.small[..self.small_len].iter().copied());
+            self.large
+                .extend(self.small[..self.small_len].iter().copied());
             self.small_len = 0;
             self.large.insert(key, index);
         }
@@ -351,7 +384,9 @@ impl<'a> Encoder<'a> {
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
         self.out.put(bytes)?;
         if self.out.len() > self.options.max_size {
-            return Err(SerializationError::SizeLimitExceeded { limit: self.options.max_size });
+            return Err(SerializationError::SizeLimitExceeded {
+                limit: self.options.max_size,
+            });
         }
         Ok(())
     }
@@ -375,7 +410,10 @@ impl<'a> Encoder<'a> {
             let idx = lua_absindex(L, idx);
             match lua_type(L, idx) {
                 LUA_TNIL => self.put_tag(SerializationType::Nil),
-                LUA_TBOOLEAN => self.put(&[SerializationType::Boolean as u8, lua_toboolean(L, idx) as u8]),
+                LUA_TBOOLEAN => self.put(&[
+                    SerializationType::Boolean as u8,
+                    lua_toboolean(L, idx) as u8,
+                ]),
                 LUA_TNUMBER => {
                     if lua_isinteger(L, idx) != 0 {
                         self.put_tag(SerializationType::Integer)?;
@@ -388,7 +426,10 @@ impl<'a> Encoder<'a> {
                 LUA_TSTRING => {
                     let bytes = lua::tostring(L, idx).unwrap_or_default();
                     let Ok(len) = u32::try_from(bytes.len()) else {
-                        return Err(SerializationError::StringTooLong { len: bytes.len(), path: String::new() });
+                        return Err(SerializationError::StringTooLong {
+                            len: bytes.len(),
+                            path: String::new(),
+                        });
                     };
                     self.put_tag(SerializationType::String)?;
                     self.put_u32(len)?;
@@ -409,7 +450,10 @@ impl<'a> Encoder<'a> {
     ///
     /// # Safety
     /// `idx` must be a valid index.
-    pub(crate) unsafe fn reference_or_register(&mut self, idx: c_int) -> Result<bool, SerializationError> {
+    pub(crate) unsafe fn reference_or_register(
+        &mut self,
+        idx: c_int,
+    ) -> Result<bool, SerializationError> {
         // SAFETY: forwarded caller contract.
         let p = unsafe { lua_topointer(self.L, idx) } as usize;
         if let Some(index) = self.objects.get(p) {
@@ -427,11 +471,17 @@ impl<'a> Encoder<'a> {
         body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
     ) -> Result<T, SerializationError> {
         if self.depth >= self.options.max_depth {
-            return Err(SerializationError::DepthLimitExceeded { limit: self.options.max_depth, path: String::new() });
+            return Err(SerializationError::DepthLimitExceeded {
+                limit: self.options.max_depth,
+                path: String::new(),
+            });
         }
         // SAFETY: a valid state; lua_checkstack does not raise.
         if unsafe { lua_checkstack(self.L, 8) } == 0 {
-            return Err(SerializationError::DepthLimitExceeded { limit: self.depth, path: String::new() });
+            return Err(SerializationError::DepthLimitExceeded {
+                limit: self.depth,
+                path: String::new(),
+            });
         }
         self.depth += 1;
         let result = body(self);
@@ -461,7 +511,11 @@ impl<'a> Encoder<'a> {
                     array_len += 1;
                 }
                 lua_pop(L, 1);
-                let array_len = u32::try_from(array_len).map_err(|_| SerializationError::EntryLimitExceeded { limit: u32::MAX as usize })?;
+                let array_len = u32::try_from(array_len).map_err(|_| {
+                    SerializationError::EntryLimitExceeded {
+                        limit: u32::MAX as usize,
+                    }
+                })?;
                 enc.count_entries(array_len as usize)?;
                 enc.put_tag(SerializationType::Table)?;
                 enc.put_u32(array_len)?;
@@ -477,9 +531,13 @@ impl<'a> Encoder<'a> {
                 let mut hash_count: u32 = 0;
                 lua_pushnil(L);
                 while lua_next(L, idx) != 0 {
-                    let in_array = lua_isinteger(L, -2) != 0 && (1..=array_len as i64).contains(&lua_tointeger(L, -2));
+                    let in_array = lua_isinteger(L, -2) != 0
+                        && (1..=array_len as i64).contains(&lua_tointeger(L, -2));
                     if !in_array {
-                        let r = enc.count_entries(1).and_then(|_| enc.value(-2)).and_then(|_| enc.value(-1));
+                        let r = enc
+                            .count_entries(1)
+                            .and_then(|_| enc.value(-2))
+                            .and_then(|_| enc.value(-1));
                         if let Err(e) = r {
                             let segment = key_segment(L, -2);
                             lua_pop(L, 2);
@@ -504,7 +562,9 @@ impl<'a> Encoder<'a> {
     fn count_entries(&mut self, n: usize) -> Result<(), SerializationError> {
         self.entries += n;
         if self.entries > self.options.max_entries {
-            return Err(SerializationError::EntryLimitExceeded { limit: self.options.max_entries });
+            return Err(SerializationError::EntryLimitExceeded {
+                limit: self.options.max_entries,
+            });
         }
         Ok(())
     }
@@ -519,7 +579,8 @@ unsafe fn key_segment(L: *mut lua_State, idx: c_int) -> String {
     unsafe {
         match lua_type(L, idx) {
             LUA_TSTRING => {
-                let s = String::from_utf8_lossy(lua::tostring(L, idx).unwrap_or_default()).into_owned();
+                let s =
+                    String::from_utf8_lossy(lua::tostring(L, idx).unwrap_or_default()).into_owned();
                 let is_name = !s.is_empty()
                     && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                     && !s.as_bytes()[0].is_ascii_digit();
@@ -542,7 +603,11 @@ unsafe fn key_segment(L: *mut lua_State, idx: c_int) -> String {
 ///
 /// # Safety
 /// `L` must be a valid state and `index` a valid index in it.
-pub unsafe fn serialize_value(L: *mut lua_State, index: c_int, buf: &mut [u8]) -> Result<usize, SerializationError> {
+pub unsafe fn serialize_value(
+    L: *mut lua_State,
+    index: c_int,
+    buf: &mut [u8],
+) -> Result<usize, SerializationError> {
     let mut out = SliceOutput { buf, len: 0 };
     // SAFETY: forwarded caller contract.
     unsafe { serialize_value_with(L, index, &mut out, &SerializeOptions::default())? };
@@ -553,7 +618,11 @@ pub unsafe fn serialize_value(L: *mut lua_State, index: c_int, buf: &mut [u8]) -
 ///
 /// # Safety
 /// `L` must be a valid state and `index` a valid index in it.
-pub unsafe fn serialize_value_to_vec(L: *mut lua_State, index: c_int, out: &mut Vec<u8>) -> Result<(), SerializationError> {
+pub unsafe fn serialize_value_to_vec(
+    L: *mut lua_State,
+    index: c_int,
+    out: &mut Vec<u8>,
+) -> Result<(), SerializationError> {
     // Most payloads are a few hundred bytes: start there rather than grow from nothing.
     out.reserve(512);
     // SAFETY: forwarded caller contract.
@@ -579,7 +648,10 @@ pub unsafe fn serialize_value_with(
         let top = lua_gettop(L);
         let index = lua_absindex(L, index);
         if lua_checkstack(L, 8) == 0 {
-            return Err(SerializationError::DepthLimitExceeded { limit: 0, path: String::new() });
+            return Err(SerializationError::DepthLimitExceeded {
+                limit: 0,
+                path: String::new(),
+            });
         }
         functions::ensure_c_function_registry(L)?;
         let key = functions::signing_key(L);
@@ -633,7 +705,10 @@ impl<'a> Decoder<'a> {
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], SerializationError> {
         let input: &'a [u8] = self.input;
         let Some(bytes) = input.get(self.pos..self.pos.saturating_add(n)) else {
-            return Err(SerializationError::Truncated { offset: self.pos, needed: n - self.remaining() });
+            return Err(SerializationError::Truncated {
+                offset: self.pos,
+                needed: n - self.remaining(),
+            });
         };
         self.pos += n;
         Ok(bytes)
@@ -690,9 +765,17 @@ impl<'a> Decoder<'a> {
     ///
     /// # Safety
     /// Inside the protected decode call.
-    pub(crate) unsafe fn push_object(&mut self, index: u32, offset: usize) -> Result<(), SerializationError> {
+    pub(crate) unsafe fn push_object(
+        &mut self,
+        index: u32,
+        offset: usize,
+    ) -> Result<(), SerializationError> {
         if index >= self.objects {
-            return Err(SerializationError::InvalidReference { index, known: self.objects, offset });
+            return Err(SerializationError::InvalidReference {
+                index,
+                known: self.objects,
+                offset,
+            });
         }
         // SAFETY: register_object stored the object in its slot or in the table.
         unsafe {
@@ -712,11 +795,17 @@ impl<'a> Decoder<'a> {
         body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
     ) -> Result<T, SerializationError> {
         if self.depth >= self.options.max_depth {
-            return Err(SerializationError::DepthLimitExceeded { limit: self.options.max_depth, path: String::new() });
+            return Err(SerializationError::DepthLimitExceeded {
+                limit: self.options.max_depth,
+                path: String::new(),
+            });
         }
         // SAFETY: a valid state; lua_checkstack does not raise.
         if unsafe { lua_checkstack(self.L, 8) } == 0 {
-            return Err(SerializationError::DepthLimitExceeded { limit: self.depth, path: String::new() });
+            return Err(SerializationError::DepthLimitExceeded {
+                limit: self.depth,
+                path: String::new(),
+            });
         }
         self.depth += 1;
         let result = body(self);
@@ -743,7 +832,9 @@ impl<'a> Decoder<'a> {
                     let b = self.take_u8()?;
                     lua_pushboolean(L, (b != 0) as c_int); // cu: any non-zero byte is true
                 }
-                SerializationType::Integer => lua_pushinteger(L, i64::from_le_bytes(self.take_8()?)),
+                SerializationType::Integer => {
+                    lua_pushinteger(L, i64::from_le_bytes(self.take_8()?))
+                }
                 SerializationType::Float => lua_pushnumber(L, f64::from_le_bytes(self.take_8()?)),
                 SerializationType::String => {
                     let len = self.take_u32()? as usize;
@@ -782,17 +873,26 @@ impl<'a> Decoder<'a> {
         // allocating anything for them.
         let least = array_len as usize + 2 * hash_count as usize;
         if least > self.remaining() {
-            return Err(SerializationError::Truncated { offset: self.pos, needed: least - self.remaining() });
+            return Err(SerializationError::Truncated {
+                offset: self.pos,
+                needed: least - self.remaining(),
+            });
         }
         self.entries += array_len as usize + hash_count as usize;
         if self.entries > self.options.max_entries {
-            return Err(SerializationError::EntryLimitExceeded { limit: self.options.max_entries });
+            return Err(SerializationError::EntryLimitExceeded {
+                limit: self.options.max_entries,
+            });
         }
         self.nested(|dec| {
             // SAFETY: inside the protected call; the new table stays on top on success and
             // is popped on error.
             unsafe {
-                lua_createtable(L, array_len.min(1 << 24) as c_int, hash_count.min(1 << 24) as c_int);
+                lua_createtable(
+                    L,
+                    array_len.min(1 << 24) as c_int,
+                    hash_count.min(1 << 24) as c_int,
+                );
                 dec.register_object();
                 let r = dec.table_entries(array_len, hash_count);
                 if r.is_err() {
@@ -805,7 +905,11 @@ impl<'a> Decoder<'a> {
 
     /// # Safety
     /// Inside the protected decode call, with the table being filled on top.
-    unsafe fn table_entries(&mut self, array_len: u32, hash_count: u32) -> Result<(), SerializationError> {
+    unsafe fn table_entries(
+        &mut self,
+        array_len: u32,
+        hash_count: u32,
+    ) -> Result<(), SerializationError> {
         let L = self.L;
         // SAFETY: the table is on top; each step pushes and pops in balance.
         unsafe {
@@ -818,12 +922,17 @@ impl<'a> Decoder<'a> {
                 self.value()?;
                 let bad_key = match lua_type(L, -1) {
                     LUA_TNIL => Some("nil"),
-                    LUA_TNUMBER if lua_isinteger(L, -1) == 0 && lua_tonumber(L, -1).is_nan() => Some("NaN"),
+                    LUA_TNUMBER if lua_isinteger(L, -1) == 0 && lua_tonumber(L, -1).is_nan() => {
+                        Some("NaN")
+                    }
                     _ => None,
                 };
                 if let Some(what) = bad_key {
                     lua_pop(L, 1);
-                    return Err(SerializationError::InvalidKey { what, offset: key_offset });
+                    return Err(SerializationError::InvalidKey {
+                        what,
+                        offset: key_offset,
+                    });
                 }
                 if let Err(e) = self.value() {
                     lua_pop(L, 1);
@@ -841,7 +950,10 @@ impl<'a> Decoder<'a> {
                 }
                 _ => {
                     lua_pop(L, 1);
-                    return Err(SerializationError::InvalidKey { what: "a metatable that is not a table", offset: meta_offset });
+                    return Err(SerializationError::InvalidKey {
+                        what: "a metatable that is not a table",
+                        offset: meta_offset,
+                    });
                 }
             }
         }
@@ -856,6 +968,11 @@ const STACK_OBJECTS: u32 = 8;
 /// The protected body of [`deserialize_value_with`]: stack 1 is the Decoder (light
 /// userdata). Leaves the decoded value on top, or nothing when the decoder records an error.
 unsafe extern "C-unwind" fn decode_protected(L: *mut lua_State) -> c_int {
+    // SAFETY: the body has the same contract; a panic must not unwind into C.
+    crate::lua::abort_on_panic(|| unsafe { decode_protected_body(L) })
+}
+
+unsafe fn decode_protected_body(L: *mut lua_State) -> c_int {
     // SAFETY: deserialize_value_with pushed a pointer to a live Decoder.
     let dec = unsafe { &mut *(lua_touserdata(L, 1) as *mut Decoder) };
     // SAFETY: a protected call on a valid state.
@@ -870,7 +987,10 @@ unsafe extern "C-unwind" fn decode_protected(L: *mut lua_State) -> c_int {
         let result = dec.value().and_then(|()| {
             if dec.pos != dec.input.len() {
                 lua_pop(L, 1);
-                Err(SerializationError::TrailingBytes { offset: dec.pos, len: dec.input.len() - dec.pos })
+                Err(SerializationError::TrailingBytes {
+                    offset: dec.pos,
+                    len: dec.input.len() - dec.pos,
+                })
             } else {
                 Ok(())
             }
@@ -906,7 +1026,9 @@ pub unsafe fn deserialize_value_with(
     options: &DeserializeOptions,
 ) -> Result<(), SerializationError> {
     if bytes.len() > options.max_size {
-        return Err(SerializationError::SizeLimitExceeded { limit: options.max_size });
+        return Err(SerializationError::SizeLimitExceeded {
+            limit: options.max_size,
+        });
     }
     // SAFETY: forwarded caller contract. The Decoder lives in this frame, outside the
     // protected call; decode_protected's frames hold only references to it.
@@ -937,7 +1059,8 @@ pub unsafe fn deserialize_value_with(
         lua_pushlightuserdata(L, &mut dec as *mut Decoder as *mut c_void);
         let status = lua_pcall(L, 1, 1, 0);
         if status != LUA_OK {
-            let message = String::from_utf8_lossy(lua::tostring(L, -1).unwrap_or(b"?")).into_owned();
+            let message =
+                String::from_utf8_lossy(lua::tostring(L, -1).unwrap_or(b"?")).into_owned();
             lua_settop(L, top);
             return Err(SerializationError::Lua(message));
         }
@@ -953,11 +1076,19 @@ pub unsafe fn deserialize_value_with(
 
 /// `persist.serialize(value [, keep_debug_info])`: the value's bytes as a string.
 unsafe extern "C-unwind" fn lua_serialize(L: *mut lua_State) -> c_int {
+    // SAFETY: the body has the same contract; a panic must not unwind into C.
+    crate::lua::abort_on_panic(|| unsafe { lua_serialize_body(L) })
+}
+
+unsafe fn lua_serialize_body(L: *mut lua_State) -> c_int {
     // SAFETY: called by Lua. Rust-owned memory (the output, the error) is alive only where
     // nothing raises: the push of the result runs protected.
     unsafe {
         luaL_checkany(L, 1);
-        let options = SerializeOptions { strip_debug: lua_toboolean(L, 2) == 0, ..Default::default() };
+        let options = SerializeOptions {
+            strip_debug: lua_toboolean(L, 2) == 0,
+            ..Default::default()
+        };
         let outcome = {
             let mut bytes = Vec::new();
             match serialize_value_with(L, 1, &mut bytes, &options) {
@@ -974,6 +1105,11 @@ unsafe extern "C-unwind" fn lua_serialize(L: *mut lua_State) -> c_int {
 
 /// `persist.deserialize(bytes)`: the value, or an error naming what is wrong.
 unsafe extern "C-unwind" fn lua_deserialize(L: *mut lua_State) -> c_int {
+    // SAFETY: the body has the same contract; a panic must not unwind into C.
+    crate::lua::abort_on_panic(|| unsafe { lua_deserialize_body(L) })
+}
+
+unsafe fn lua_deserialize_body(L: *mut lua_State) -> c_int {
     // SAFETY: called by Lua; the string stays on the stack while its bytes are read.
     unsafe {
         let mut len = 0;
@@ -994,9 +1130,18 @@ unsafe extern "C-unwind" fn lua_deserialize(L: *mut lua_State) -> c_int {
 /// Called by Lua (e.g. through `luaL_requiref`).
 pub unsafe extern "C-unwind" fn luaopen_persist(L: *mut lua_State) -> c_int {
     let functions = [
-        luaL_Reg { name: c"serialize".as_ptr(), func: Some(lua_serialize) },
-        luaL_Reg { name: c"deserialize".as_ptr(), func: Some(lua_deserialize) },
-        luaL_Reg { name: core::ptr::null(), func: None },
+        luaL_Reg {
+            name: c"serialize".as_ptr(),
+            func: Some(lua_serialize),
+        },
+        luaL_Reg {
+            name: c"deserialize".as_ptr(),
+            func: Some(lua_deserialize),
+        },
+        luaL_Reg {
+            name: core::ptr::null(),
+            func: None,
+        },
     ];
     // SAFETY: called by Lua; the array ends with a NULL name.
     unsafe { luaL_newlib(L, &functions) };
