@@ -25,7 +25,12 @@ impl State {
         // SAFETY: a valid state.
         unsafe {
             assert_eq!(luaL_loadstring(self.0, code.as_ptr()), LUA_OK);
-            assert_eq!(lua_pcall(self.0, 0, 1, 0), LUA_OK, "{}", String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?")));
+            assert_eq!(
+                lua_pcall(self.0, 0, 1, 0),
+                LUA_OK,
+                "{}",
+                String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?"))
+            );
         }
     }
 }
@@ -51,9 +56,16 @@ fn best(rounds: usize, iters: usize, mut f: impl FnMut()) -> Duration {
         .unwrap()
 }
 
-unsafe extern "C-unwind" fn writer(_: *mut lua_State, p: *const core::ffi::c_void, n: usize, ud: *mut core::ffi::c_void) -> i32 {
+unsafe extern "C-unwind" fn writer(
+    _: *mut lua_State,
+    p: *const core::ffi::c_void,
+    n: usize,
+    ud: *mut core::ffi::c_void,
+) -> i32 {
     // SAFETY: ud is a Vec<u8>; Lua passes n readable bytes.
-    unsafe { (*(ud as *mut Vec<u8>)).extend_from_slice(core::slice::from_raw_parts(p as *const u8, n)) };
+    unsafe {
+        (*(ud as *mut Vec<u8>)).extend_from_slice(core::slice::from_raw_parts(p as *const u8, n))
+    };
     0
 }
 
@@ -73,7 +85,16 @@ fn main() {
         // SAFETY: the function is on top; the loaded copy is popped.
         unsafe {
             lua_dump(L, Some(writer), &mut bytes as *mut Vec<u8> as *mut _, 1);
-            assert_eq!(luaL_loadbufferx(L, bytes.as_ptr().cast(), bytes.len(), c"=f".as_ptr(), c"b".as_ptr()), LUA_OK);
+            assert_eq!(
+                luaL_loadbufferx(
+                    L,
+                    bytes.as_ptr().cast(),
+                    bytes.len(),
+                    c"=f".as_ptr(),
+                    c"b".as_ptr()
+                ),
+                LUA_OK
+            );
             lua_pop(L, 1);
         }
     });

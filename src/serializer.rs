@@ -871,18 +871,15 @@ impl<'a> Decoder<'a> {
         let hash_count = self.take_u32()?;
         // Every entry takes at least one byte (two for a pair): reject lying counts before
         // allocating anything for them.
-        let least = array_len as usize + 2 * hash_count as usize;
-        if least > self.remaining() {
-            return Err(SerializationError::Truncated {
-                offset: self.pos,
-                needed: least - self.remaining(),
-            });
+        let least = array_len as u64 + 2 * hash_count as u64;
+        if least > self.remaining() as u64 {
+            let needed = usize::try_from(least - self.remaining() as u64).unwrap_or(usize::MAX);
+            return Err(SerializationError::Truncated { offset: self.pos, needed });
         }
-        self.entries += array_len as usize + hash_count as usize;
+        // Both counts fit in the input, so in usize.
+        self.entries = self.entries.saturating_add(array_len as usize + hash_count as usize);
         if self.entries > self.options.max_entries {
-            return Err(SerializationError::EntryLimitExceeded {
-                limit: self.options.max_entries,
-            });
+            return Err(SerializationError::EntryLimitExceeded { limit: self.options.max_entries });
         }
         self.nested(|dec| {
             // SAFETY: inside the protected call; the new table stays on top on success and

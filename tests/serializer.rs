@@ -11,15 +11,24 @@ fn scalars_keep_their_exact_value_and_subtype() {
     round_trip("return 0/0", "assert(v ~= v)");
     round_trip("return math.huge", "assert(v == math.huge)");
     round_trip("return -math.huge", "assert(v == -math.huge)");
-    round_trip("return math.mininteger", "assert(math.type(v) == 'integer' and v == math.mininteger)");
+    round_trip(
+        "return math.mininteger",
+        "assert(math.type(v) == 'integer' and v == math.mininteger)",
+    );
     round_trip("return math.maxinteger", "assert(v == math.maxinteger)");
     round_trip("return 0.1", "assert(v == 0.1)");
     round_trip("return true", "assert(v == true)");
     round_trip("return false", "assert(v == false)");
     round_trip("return nil", "assert(v == nil)");
-    round_trip(r#"return "a\0b\255""#, r#"assert(v == "a\0b\255" and #v == 4)"#);
+    round_trip(
+        r#"return "a\0b\255""#,
+        r#"assert(v == "a\0b\255" and #v == 4)"#,
+    );
     round_trip("return ''", "assert(v == '')");
-    round_trip("return string.rep('x', 3 * 1024 * 1024)", "assert(#v == 3 * 1024 * 1024)");
+    round_trip(
+        "return string.rep('x', 3 * 1024 * 1024)",
+        "assert(#v == 3 * 1024 * 1024)",
+    );
 }
 
 #[test]
@@ -40,7 +49,10 @@ fn tables_with_shared_references_cycles_and_metatables() {
 
 #[test]
 fn functions_and_closures() {
-    round_trip("return function(a, b) return a + b end", "assert(v(2, 3) == 5)");
+    round_trip(
+        "return function(a, b) return a + b end",
+        "assert(v(2, 3) == 5)",
+    );
     round_trip(
         "local n = 41 return function() n = n + 1 return n end",
         "assert(v() == 42 and v() == 43)",
@@ -52,7 +64,10 @@ fn functions_and_closures() {
         "v.inc() v.inc() assert(v.get() == 3)",
     );
     // Globals re-bind to the loading state's globals; a custom _ENV is kept.
-    round_trip("return function() return marker end", "marker = 'here' assert(v() == 'here')");
+    round_trip(
+        "return function() return marker end",
+        "marker = 'here' assert(v() == 'here')",
+    );
     round_trip(
         "local env = {x = 5} return load('return x', 'c', 't', env)",
         "x = 'global' assert(v() == 5)",
@@ -68,7 +83,10 @@ fn functions_and_closures() {
         "assert(v.obj.f(1) == 2 and v.list[1]() == 'x')",
     );
     // The same function twice is one function after restore.
-    round_trip("local f = function() end return {f, f}", "assert(v[1] == v[2])");
+    round_trip(
+        "local f = function() end return {f, f}",
+        "assert(v[1] == v[2])",
+    );
 }
 
 #[test]
@@ -78,7 +96,10 @@ fn c_functions_by_name() {
         "assert(v.fmt == string.format and v.p == print and v.ins == table.insert and v.co == coroutine.wrap and v.floor == math.floor)",
     );
     round_trip("return io.stdout.write", "assert(v == io.stdout.write)");
-    round_trip("return function(...) return string.format('%d-%s', ...) end", "assert(v(1, 'a') == '1-a')");
+    round_trip(
+        "return function(...) return string.format('%d-%s', ...) end",
+        "assert(v(1, 'a') == '1-a')",
+    );
 }
 
 #[test]
@@ -92,8 +113,13 @@ fn debug_info_is_stripped_by_default() {
 #[test]
 fn the_stack_is_balanced_on_errors() {
     let s = State::new();
-    let err = s.serialize("return {ok = 1, bad = {coroutine.create(print)}}").unwrap_err();
-    assert_eq!(err.to_string(), "cannot serialize a thread value at .bad[1]");
+    let err = s
+        .serialize("return {ok = 1, bad = {coroutine.create(print)}}")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot serialize a thread value at .bad[1]"
+    );
     let err = s.serialize("return io.stdout").unwrap_err();
     assert_eq!(err.to_string(), "cannot serialize a userdata value");
 }

@@ -25,9 +25,14 @@ impl State {
         // SAFETY: a valid state.
         unsafe {
             let status = luaL_loadstring(self.0, code.as_ptr());
-            let status = if status == LUA_OK { lua_pcall(self.0, 0, 1, 0) } else { status };
+            let status = if status == LUA_OK {
+                lua_pcall(self.0, 0, 1, 0)
+            } else {
+                status
+            };
             if status != LUA_OK {
-                let msg = String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?")).into_owned();
+                let msg =
+                    String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?")).into_owned();
                 panic!("Lua error: {msg}\n--- in:\n{}", code.to_string_lossy());
             }
         }
@@ -75,10 +80,18 @@ impl State {
         let r = unsafe { deserialize_value(self.0, bytes) };
         match &r {
             Ok(()) => {
-                assert_eq!(self.top(), top + 1, "deserialize_value must push exactly one value");
+                assert_eq!(
+                    self.top(),
+                    top + 1,
+                    "deserialize_value must push exactly one value"
+                );
                 self.set_global(name);
             }
-            Err(_) => assert_eq!(self.top(), top, "a failed deserialize_value must push nothing"),
+            Err(_) => assert_eq!(
+                self.top(),
+                top,
+                "a failed deserialize_value must push nothing"
+            ),
         }
         r
     }
