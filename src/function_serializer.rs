@@ -521,8 +521,10 @@ pub unsafe fn serialize_c_function_ref(
     idx: c_int,
 ) -> Result<(), SerializationError> {
     let L = enc.L;
-    // SAFETY: idx is a C function; the registry lookups do not allocate.
+    // SAFETY: idx is a C function; the registry is built in a protected call (its errors
+    // come back as values); the lookups do not allocate.
     unsafe {
+        ensure_c_function_registry(L)?;
         let f = lua_tocfunction(L, idx);
         let nups = get_upvalue_count(L, idx);
         let Some(name) = c_function_name(L, f) else {

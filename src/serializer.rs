@@ -653,7 +653,6 @@ pub unsafe fn serialize_value_with(
                 path: String::new(),
             });
         }
-        functions::ensure_c_function_registry(L)?;
         let key = functions::signing_key(L);
         let result = match &key {
             Some(key) => functions::write_signed(out, key, |inner| {
