@@ -28,15 +28,15 @@ pub enum FunctionSerializationError {
     InvalidBytecode { reason: String },
     #[error("C function {description} is not serializable: {reason}")]
     CFunctionNotSerializable { description: String, reason: String },
-    #[error("upvalue {index} ({name}) of the function cannot be serialized")]
-    UpvalueSerializationFailed { index: u8, name: String },
+    #[error("upvalue {index} ({name}) of the function cannot be serialized: {cause}")]
+    UpvalueSerializationFailed { index: u8, name: String, cause: Box<SerializationError> },
     #[error("no C function named \"{name}\" in this state's registry")]
     UnknownCFunction { name: String },
     #[error("cu's C function index {index} is out of range (0..66)")]
     InvalidCFunctionIndex { index: u16 },
     #[error("function payload refused: this state's bytecode policy is \"refuse\" (values only)")]
     FunctionsRefused,
-    #[error("unsigned bytecode refused: this state's bytecode policy is \"authenticate\"")]
+    #[error("unsigned function payload refused: this state's bytecode policy is \"authenticate\"")]
     UnsignedBytecode,
     #[error("signature mismatch: the payload was altered or signed with another key")]
     SignatureMismatch,
@@ -192,42 +192,40 @@ pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationE
     if let BytecodePolicy::Authenticate(key) = &dec.policy {
         let mut m = mac(key);
         m.update(inner);
-        m.verify_slice(expected)
-            .map_err(|_| FunctionSerializationError::SignatureMismatch)?;
+        m.verify_slice(expected).map_err(|_| FunctionSerializationError::SignatureMismatch)?;
     }
+    // The inner value is decoded from exactly its `len` bytes, one level deeper.
+    let inner_end = inner_start + len;
+    let (outer_input, outer_verified) = (dec.input, dec.verified);
+    dec.input = &outer_input[..inner_end];
     dec.pos = inner_start;
-    let outer = dec.verified;
     dec.verified = true;
     // SAFETY: forwarded caller contract.
-    let result = unsafe { dec.value() };
-    dec.verified = outer;
+    let result = dec.nested(|dec| unsafe { dec.value() });
+    let consumed = dec.pos;
+    dec.input = outer_input;
+    dec.verified = outer_verified;
+    dec.pos = inner_end;
     result?;
-    if dec.pos != inner_start + len {
+    if consumed != inner_end {
         // SAFETY: the decoded value is on top.
         unsafe { lua_pop(dec.L, 1) };
-        return Err(SerializationError::TrailingBytes {
-            offset: dec.pos,
-            len: inner_start + len - dec.pos,
-        });
+        return Err(SerializationError::TrailingBytes { offset: consumed, len: inner_end - consumed });
     }
     Ok(())
 }
 
 /// Whether the policy lets a function payload load here.
-fn allow_function(dec: &Decoder, is_bytecode: bool) -> Result<(), FunctionSerializationError> {
-    policy_allows(&dec.policy, is_bytecode, dec.verified)
+fn allow_function(dec: &Decoder) -> Result<(), FunctionSerializationError> {
+    policy_allows(&dec.policy, dec.verified)
 }
 
-fn policy_allows(
-    policy: &BytecodePolicy,
-    is_bytecode: bool,
-    verified: bool,
-) -> Result<(), FunctionSerializationError> {
+fn policy_allows(policy: &BytecodePolicy, verified: bool) -> Result<(), FunctionSerializationError> {
     match policy {
         BytecodePolicy::Refuse => Err(FunctionSerializationError::FunctionsRefused),
-        BytecodePolicy::Authenticate(_) if is_bytecode && !verified => {
-            Err(FunctionSerializationError::UnsignedBytecode)
-        }
+        // Every function payload must be signed under "authenticate": a C function
+        // reference can be as dangerous as bytecode (os.execute as a metamethod).
+        BytecodePolicy::Authenticate(_) if !verified => Err(FunctionSerializationError::UnsignedBytecode),
         _ => Ok(()),
     }
 }
@@ -270,7 +268,7 @@ pub(crate) unsafe fn decode_simple_closure(
     if !cursor.is_empty() {
         return None;
     }
-    if let Err(e) = policy_allows(policy, true, false) {
+    if let Err(e) = policy_allows(policy, false) {
         return Some(Err(e.into()));
     }
     // SAFETY: forwarded caller contract; nothing below allocates after the load.
@@ -506,7 +504,7 @@ pub unsafe fn serialize_upvalues(enc: &mut Encoder, idx: c_int) -> Result<(), Se
             };
             let r = enc.value(-1);
             lua_pop(L, 1);
-            r.map_err(|e| e.inside(&format!("<upvalue {name}>")))?;
+            r.map_err(|cause| FunctionSerializationError::UpvalueSerializationFailed { index: i as u8, name, cause: Box::new(cause) })?;
         }
     }
     Ok(())
@@ -538,10 +536,12 @@ pub unsafe fn serialize_c_function_ref(
             }
             .into());
         };
-        if nups > 0 {
+        // A C closure (upvalues) is storable only as the very object its name resolves to,
+        // such as math.random; another closure of the same C function is not.
+        if nups > 0 && !registered_object_is(L, &name, idx) {
             return Err(FunctionSerializationError::CFunctionNotSerializable {
                 description: name,
-                reason: format!("it is a C closure with {nups} upvalues, which cannot be stored"),
+                reason: format!("it is a C closure with {nups} upvalues that its name does not resolve to"),
             }
             .into());
         }
@@ -569,14 +569,14 @@ pub unsafe fn deserialize_function(
     unsafe {
         match kind {
             SerializationType::FunctionBytecode => {
-                allow_function(dec, true)?;
+                allow_function(dec)?;
                 let len = dec.take_u32()? as usize;
                 let bytecode = dec.take(len)?;
                 deserialize_lua_bytecode(dec.L, bytecode)?;
                 Ok(())
             }
             SerializationType::Closure => {
-                allow_function(dec, true)?;
+                allow_function(dec)?;
                 let len = dec.take_u32()? as usize;
                 let bytecode = dec.take(len)?;
                 deserialize_lua_bytecode(dec.L, bytecode)?;
@@ -588,14 +588,14 @@ pub unsafe fn deserialize_function(
                 r
             }
             SerializationType::CFunction => {
-                allow_function(dec, false)?;
+                allow_function(dec)?;
                 let len = dec.take_u16()? as usize;
                 let name = dec.take(len)?;
                 deserialize_c_function_ref(dec.L, name)?;
                 Ok(())
             }
             SerializationType::FunctionRef => {
-                allow_function(dec, false)?;
+                allow_function(dec)?;
                 let index = dec.take_u16()?;
                 deserialize_cu_function_ref(dec.L, index)?;
                 Ok(())
@@ -697,9 +697,11 @@ pub unsafe fn deserialize_upvalues(
         for i in 1..=declared as c_int {
             match dec.take_u8()? {
                 0x00 => {
+                    // Numbered before its value is decoded, as the encoder numbers it: the
+                    // value may hold closures that share this very upvalue.
+                    dec.upvalues.push((object, i));
                     dec.value()?;
                     lua_setupvalue(L, f, i);
-                    dec.upvalues.push((object, i));
                 }
                 0x01 => {
                     let offset = dec.pos;
@@ -724,12 +726,11 @@ pub unsafe fn deserialize_upvalues(
 
 // ------------------------------------------------------------- C function registry
 
-/// The standard libraries whose C functions the registry names, in this order; the
-/// functions of `_G` keep their plain names, the others `lib.name`. (C strings, because
+/// The standard libraries whose C functions the registry names, in this order, as
+/// `lib.name`; the base library (`_G`, plain names) comes after them and the file methods. (C strings, because
 /// building the registry runs where a Lua error may jump over the frame: no Rust-owned
 /// memory may be alive there.)
 const STANDARD_LIBRARIES: &[&CStr] = &[
-    c"_G",
     c"coroutine",
     c"debug",
     c"io",
@@ -783,12 +784,18 @@ unsafe fn build_registry(L: *mut lua_State) {
             }
             lua_pop(L, 1);
         }
+        lua_pop(L, 1);
+        // The base library last: a global alias made before the registry was built (say
+        // `unpack = table.unpack`) must not rename a library function.
+        if lua_getfield(L, loaded, c"_G".as_ptr()) == LUA_TTABLE {
+            register_library(L, registry, c"_G");
+        }
         lua_pop(L, 2);
         lua_rawsetp(L, LUA_REGISTRYINDEX, registry_key(&CFUNCTIONS_KEY));
     }
 }
 
-/// Registers the C functions (without upvalues) of the table on top as `prefix.name`.
+/// Registers the C functions of the table on top as `prefix.name`.
 ///
 /// # Safety
 /// Inside a protected call, with the library table on top and the registry at `registry`.
@@ -798,10 +805,7 @@ unsafe fn register_library(L: *mut lua_State, registry: c_int, prefix: &CStr) {
         let lib = lua_gettop(L);
         lua_pushnil(L);
         while lua_next(L, lib) != 0 {
-            if lua_type(L, -2) == LUA_TSTRING
-                && lua_tocfunction(L, -1).is_some()
-                && get_upvalue_count(L, -1) == 0
-            {
+            if lua_type(L, -2) == LUA_TSTRING && lua_tocfunction(L, -1).is_some() {
                 if prefix != c"_G" {
                     lua_pushfstring(L, c"%s.".as_ptr(), prefix.as_ptr());
                     lua_pushvalue(L, -3);
@@ -817,8 +821,12 @@ unsafe fn register_library(L: *mut lua_State, registry: c_int, prefix: &CStr) {
     }
 }
 
-/// Adds the function below the name on top (both popped) to the registry at `registry`.
-/// Without `replace`, a function that has a name already keeps it.
+/// Adds the function below the name on top (both popped) to the registry at `registry`:
+/// the name always resolves to the function. The function's own name (what the encoder
+/// writes) is the first one registered; within one library, where one function may have
+/// two names (`FILE*.__gc` and `FILE*.__close`), the bytewise smaller, so that the choice
+/// does not follow the table's iteration order. With `replace`, the name becomes the
+/// function's own name.
 ///
 /// # Safety
 /// Inside a protected call; stack: ..., function, name.
@@ -830,18 +838,36 @@ unsafe fn add_to_registry(L: *mut lua_State, registry: c_int, replace: bool) {
             return;
         };
         let key = f as *const c_void;
-        if !replace && lua_rawgetp(L, registry, key) != LUA_TNIL {
-            lua_pop(L, 3);
-            return;
-        }
-        if !replace {
-            lua_pop(L, 1);
-        }
+        // name -> function
         lua_pushvalue(L, -1);
-        lua_rawsetp(L, registry, key); // function -> name
-        lua_insert(L, -2); // ..., name, function
-        lua_rawset(L, registry); // name -> function
+        lua_pushvalue(L, -3);
+        lua_rawset(L, registry);
+        // function -> name
+        let take = replace || {
+            let known = lua_rawgetp(L, registry, key) != LUA_TNIL;
+            let smaller = known
+                && same_library_and_smaller(
+                    lua::tostring(L, -2).unwrap_or_default(),
+                    lua::tostring(L, -1).unwrap_or_default(),
+                );
+            lua_pop(L, 1);
+            !known || smaller
+        };
+        if take {
+            lua_pushvalue(L, -1);
+            lua_rawsetp(L, registry, key);
+        }
+        lua_pop(L, 2);
     }
+}
+
+/// Whether `new` should replace `old` as a function's own name: both name the function in
+/// the same library (the same prefix up to the last dot), and `new` sorts first.
+fn same_library_and_smaller(new: &[u8], old: &[u8]) -> bool {
+    fn library(name: &[u8]) -> &[u8] {
+        name.iter().rposition(|&b| b == b'.').map_or(&[][..], |i| &name[..i])
+    }
+    library(new) == library(old) && new < old
 }
 
 /// Registers a host C function under a stable `name`, so that values holding it can be
@@ -866,6 +892,33 @@ pub unsafe fn register_c_function(
             lua_pop(L, 1);
         })
         .map_err(SerializationError::Lua)
+    }
+}
+
+/// Whether the registry's function for `name` is the value at `idx` itself.
+///
+/// # Safety
+/// `L` valid with room for 3 stack slots; the registry must exist.
+unsafe fn registered_object_is(L: *mut lua_State, name: &str, idx: c_int) -> bool {
+    // SAFETY: forwarded caller contract. The name is found by walking the registry rather
+    // than pushed as a string, because pushing could allocate and raise here (the encoder
+    // runs unprotected). Only C closures, which are rare, take this path.
+    unsafe {
+        let idx = lua_absindex(L, idx);
+        lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&CFUNCTIONS_KEY));
+        let registry = lua_gettop(L);
+        let mut same = false;
+        lua_pushnil(L);
+        while lua_next(L, registry) != 0 {
+            if lua_type(L, -2) == LUA_TSTRING && lua::tostring(L, -2) == Some(name.as_bytes()) {
+                same = lua_rawequal(L, -1, idx) != 0;
+                lua_pop(L, 2);
+                break;
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+        same
     }
 }
 

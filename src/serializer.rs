@@ -105,6 +105,8 @@ pub enum SerializationError {
     },
     #[error("a table key is {what} at offset {offset}")]
     InvalidKey { what: &'static str, offset: usize },
+    #[error("a metatable is not a table at offset {offset}")]
+    InvalidMetatable { offset: usize },
     #[error(
         "external table {id} cannot be resolved: no external-table store is attached to this state"
     )]
@@ -344,6 +346,8 @@ pub struct Encoder<'a> {
     pub(crate) L: *mut lua_State,
     pub(crate) out: &'a mut dyn Output,
     pub(crate) options: &'a SerializeOptions,
+    /// Where this payload starts in `out` (which may hold bytes from before).
+    start: usize,
     depth: usize,
     entries: usize,
     /// Tables and functions by `lua_topointer`, with their object index.
@@ -355,10 +359,12 @@ pub struct Encoder<'a> {
 
 impl<'a> Encoder<'a> {
     fn new(L: *mut lua_State, out: &'a mut dyn Output, options: &'a SerializeOptions) -> Self {
+        let start = out.len();
         Encoder {
             L,
             out,
             options,
+            start,
             depth: 0,
             entries: 0,
             objects: IdentityMap::default(),
@@ -383,7 +389,7 @@ impl<'a> Encoder<'a> {
 
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
         self.out.put(bytes)?;
-        if self.out.len() > self.options.max_size {
+        if self.out.len() - self.start > self.options.max_size {
             return Err(SerializationError::SizeLimitExceeded {
                 limit: self.options.max_size,
             });
@@ -679,7 +685,7 @@ pub unsafe fn serialize_value_with(
 /// stack, so references and cycles resolve), and the upvalues that later closures join.
 pub struct Decoder<'a> {
     pub(crate) L: *mut lua_State,
-    input: &'a [u8],
+    pub(crate) input: &'a [u8],
     pub(crate) pos: usize,
     options: &'a DeserializeOptions,
     depth: usize,
@@ -946,10 +952,7 @@ impl<'a> Decoder<'a> {
                 }
                 _ => {
                     lua_pop(L, 1);
-                    return Err(SerializationError::InvalidKey {
-                        what: "a metatable that is not a table",
-                        offset: meta_offset,
-                    });
+                    return Err(SerializationError::InvalidMetatable { offset: meta_offset });
                 }
             }
         }
@@ -1033,8 +1036,10 @@ pub unsafe fn deserialize_value_with(
             return Err(SerializationError::Lua("stack overflow".into()));
         }
         let policy = functions::bytecode_policy(L);
-        if let Some(result) = functions::decode_simple_closure(L, bytes, &policy) {
-            return result;
+        if options.max_depth >= 1 {
+            if let Some(result) = functions::decode_simple_closure(L, bytes, &policy) {
+                return result;
+            }
         }
         let mut dec = Decoder {
             L,
