@@ -29,7 +29,11 @@ pub enum FunctionSerializationError {
     #[error("C function {description} is not serializable: {reason}")]
     CFunctionNotSerializable { description: String, reason: String },
     #[error("upvalue {index} ({name}) of the function cannot be serialized: {cause}")]
-    UpvalueSerializationFailed { index: u8, name: String, cause: Box<SerializationError> },
+    UpvalueSerializationFailed {
+        index: u8,
+        name: String,
+        cause: Box<SerializationError>,
+    },
     #[error("no C function named \"{name}\" in this state's registry")]
     UnknownCFunction { name: String },
     #[error("cu's C function index {index} is out of range (0..66)")]
@@ -192,7 +196,8 @@ pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationE
     if let BytecodePolicy::Authenticate(key) = &dec.policy {
         let mut m = mac(key);
         m.update(inner);
-        m.verify_slice(expected).map_err(|_| FunctionSerializationError::SignatureMismatch)?;
+        m.verify_slice(expected)
+            .map_err(|_| FunctionSerializationError::SignatureMismatch)?;
     }
     // The inner value is decoded from exactly its `len` bytes, one level deeper.
     let inner_end = inner_start + len;
@@ -210,7 +215,10 @@ pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationE
     if consumed != inner_end {
         // SAFETY: the decoded value is on top.
         unsafe { lua_pop(dec.L, 1) };
-        return Err(SerializationError::TrailingBytes { offset: consumed, len: inner_end - consumed });
+        return Err(SerializationError::TrailingBytes {
+            offset: consumed,
+            len: inner_end - consumed,
+        });
     }
     Ok(())
 }
@@ -220,12 +228,17 @@ fn allow_function(dec: &Decoder) -> Result<(), FunctionSerializationError> {
     policy_allows(&dec.policy, dec.verified)
 }
 
-fn policy_allows(policy: &BytecodePolicy, verified: bool) -> Result<(), FunctionSerializationError> {
+fn policy_allows(
+    policy: &BytecodePolicy,
+    verified: bool,
+) -> Result<(), FunctionSerializationError> {
     match policy {
         BytecodePolicy::Refuse => Err(FunctionSerializationError::FunctionsRefused),
         // Every function payload must be signed under "authenticate": a C function
         // reference can be as dangerous as bytecode (os.execute as a metamethod).
-        BytecodePolicy::Authenticate(_) if !verified => Err(FunctionSerializationError::UnsignedBytecode),
+        BytecodePolicy::Authenticate(_) if !verified => {
+            Err(FunctionSerializationError::UnsignedBytecode)
+        }
         _ => Ok(()),
     }
 }
@@ -504,7 +517,13 @@ pub unsafe fn serialize_upvalues(enc: &mut Encoder, idx: c_int) -> Result<(), Se
             };
             let r = enc.value(-1);
             lua_pop(L, 1);
-            r.map_err(|cause| FunctionSerializationError::UpvalueSerializationFailed { index: i as u8, name, cause: Box::new(cause) })?;
+            r.map_err(
+                |cause| FunctionSerializationError::UpvalueSerializationFailed {
+                    index: i as u8,
+                    name,
+                    cause: Box::new(cause),
+                },
+            )?;
         }
     }
     Ok(())
@@ -541,7 +560,9 @@ pub unsafe fn serialize_c_function_ref(
         if nups > 0 && !registered_object_is(L, &name, idx) {
             return Err(FunctionSerializationError::CFunctionNotSerializable {
                 description: name,
-                reason: format!("it is a C closure with {nups} upvalues that its name does not resolve to"),
+                reason: format!(
+                    "it is a C closure with {nups} upvalues that its name does not resolve to"
+                ),
             }
             .into());
         }
@@ -865,7 +886,9 @@ unsafe fn add_to_registry(L: *mut lua_State, registry: c_int, replace: bool) {
 /// the same library (the same prefix up to the last dot), and `new` sorts first.
 fn same_library_and_smaller(new: &[u8], old: &[u8]) -> bool {
     fn library(name: &[u8]) -> &[u8] {
-        name.iter().rposition(|&b| b == b'.').map_or(&[][..], |i| &name[..i])
+        name.iter()
+            .rposition(|&b| b == b'.')
+            .map_or(&[][..], |i| &name[..i])
     }
     library(new) == library(old) && new < old
 }

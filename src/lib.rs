@@ -15,6 +15,7 @@
 //! }
 //! ```
 
+pub mod ext_table;
 pub mod ffi;
 pub mod function_serializer;
 pub mod lua;

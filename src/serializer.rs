@@ -270,23 +270,25 @@ impl Output for SliceOutput<'_> {
 
 // ------------------------------------------------------------------------ encoding
 
+/// Where tables go instead of inline: the external tables of `ext_table.rs` store each
+/// table under an id and write a reference (`07` + id). Called for every table value,
+/// the globals table excepted.
+pub trait TableSink {
+    /// Encodes the table at the absolute index `idx` into `enc`.
+    ///
+    /// # Safety
+    /// `idx` must be a table in the encoder's state; must not raise a Lua error.
+    unsafe fn table(&mut self, enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError>;
+}
+
 /// Object identities (addresses) to indices. Most payloads hold a handful of objects, so
 /// an inline list searched in order comes first (no allocation); past `SMALL` entries a
 /// hash map takes over.
+#[derive(Default)]
 pub(crate) struct IdentityMap {
     small: [(usize, u32); 8],
     small_len: usize,
     large: HashMap<usize, u32, BuildHasherDefault<AddressHasher>>,
-}
-
-impl Default for IdentityMap {
-    fn default() -> Self {
-        IdentityMap {
-            small: [(0, 0); 8],
-            small_len: 0,
-            large: HashMap::default(),
-        }
-    }
 }
 
 impl IdentityMap {
@@ -304,6 +306,12 @@ impl IdentityMap {
     /// Gives `key` the next index and returns it.
     pub(crate) fn insert(&mut self, key: usize) -> u32 {
         let index = self.len() as u32;
+        self.insert_with(key, index);
+        index
+    }
+
+    /// Maps `key` to `index`.
+    pub(crate) fn insert_with(&mut self, key: usize, index: u32) {
         if self.large.is_empty() && self.small_len < self.small.len() {
             self.small[self.small_len] = (key, index);
             self.small_len += 1;
@@ -313,7 +321,6 @@ impl IdentityMap {
             self.small_len = 0;
             self.large.insert(key, index);
         }
-        index
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -355,6 +362,8 @@ pub struct Encoder<'a> {
     /// Upvalues by `lua_upvalueid`, with their upvalue index.
     pub(crate) upvalues: IdentityMap,
     globals: Option<*const c_void>,
+    /// Tables go here instead of inline, when set.
+    tables: Option<&'a mut dyn TableSink>,
 }
 
 impl<'a> Encoder<'a> {
@@ -370,7 +379,29 @@ impl<'a> Encoder<'a> {
             objects: IdentityMap::default(),
             upvalues: IdentityMap::default(),
             globals: None,
+            tables: None,
         }
+    }
+
+    /// An encoder whose tables go to `sink`.
+    pub fn with_table_sink(
+        L: *mut lua_State,
+        out: &'a mut dyn Output,
+        options: &'a SerializeOptions,
+        sink: &'a mut dyn TableSink,
+    ) -> Self {
+        let mut enc = Encoder::new(L, out, options);
+        enc.tables = Some(sink);
+        enc
+    }
+
+    /// Encodes the value at `idx`.
+    ///
+    /// # Safety
+    /// `idx` must be a valid index of the encoder's state, with room for 8 stack slots.
+    pub unsafe fn encode(&mut self, idx: c_int) -> Result<(), SerializationError> {
+        // SAFETY: forwarded caller contract.
+        unsafe { self.value(idx) }
     }
 
     /// The address of the state's globals table, looked up on first need.
@@ -502,6 +533,12 @@ impl<'a> Encoder<'a> {
         // SAFETY: idx is a table.
         if unsafe { lua_topointer(L, idx) } == self.globals() {
             return self.put_tag(SerializationType::Globals);
+        }
+        if let Some(sink) = self.tables.take() {
+            // SAFETY: idx is a table; the sink is put back on every path.
+            let result = self.nested(|enc| unsafe { sink.table(enc, idx) });
+            self.tables = Some(sink);
+            return result;
         }
         // SAFETY: idx is valid.
         if unsafe { self.reference_or_register(idx)? } {
@@ -879,12 +916,19 @@ impl<'a> Decoder<'a> {
         let least = array_len as u64 + 2 * hash_count as u64;
         if least > self.remaining() as u64 {
             let needed = usize::try_from(least - self.remaining() as u64).unwrap_or(usize::MAX);
-            return Err(SerializationError::Truncated { offset: self.pos, needed });
+            return Err(SerializationError::Truncated {
+                offset: self.pos,
+                needed,
+            });
         }
         // Both counts fit in the input, so in usize.
-        self.entries = self.entries.saturating_add(array_len as usize + hash_count as usize);
+        self.entries = self
+            .entries
+            .saturating_add(array_len as usize + hash_count as usize);
         if self.entries > self.options.max_entries {
-            return Err(SerializationError::EntryLimitExceeded { limit: self.options.max_entries });
+            return Err(SerializationError::EntryLimitExceeded {
+                limit: self.options.max_entries,
+            });
         }
         self.nested(|dec| {
             // SAFETY: inside the protected call; the new table stays on top on success and
@@ -952,7 +996,9 @@ impl<'a> Decoder<'a> {
                 }
                 _ => {
                     lua_pop(L, 1);
-                    return Err(SerializationError::InvalidMetatable { offset: meta_offset });
+                    return Err(SerializationError::InvalidMetatable {
+                        offset: meta_offset,
+                    });
                 }
             }
         }

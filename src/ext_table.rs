@@ -1,0 +1,642 @@
+//! External tables (cu: `ext_table.zig`): Lua tables whose contents live in a host store,
+//! as serialized values under byte-string keys, one key space per table id. A proxy is a
+//! table `{__ext_table_id = id}` with a shared metatable; reading and writing its fields
+//! goes to the store.
+//!
+//! What cu does and we keep: ids are u32 from a counter (1 = `_home`, 2 = `_io`), keys are
+//! strings as they are and integral numbers in decimal (`t[1]` and `t["1"]` are one key),
+//! and a plain table assigned into an external table becomes an external table itself.
+//! What we fix: `pairs` works (`__pairs` over the store's keys), assigning nil deletes the
+//! key, the same id gives the same proxy, shared subtables and cycles convert once, and a
+//! store failure or an unstorable value raises a Lua error naming the key, with nothing
+//! half-written.
+//!
+//! Keys: strings (any bytes, not empty) and numbers. An integral float is the integer
+//! (`t[2.0]` is `t[2]`); another float is its shortest round-trip decimal (`"1.5"`); NaN,
+//! booleans and other key types raise an error, where cu silently drops the assignment.
+
+#![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
+
+use core::ffi::{c_int, c_void};
+
+use crate::ffi::*;
+use crate::function_serializer::set_table_ref_resolver;
+use crate::lua;
+use crate::serializer::{
+    deserialize_value, Encoder, IdentityMap, SerializationError, SerializeOptions, TableSink,
+};
+
+/// Why a store operation failed; the message becomes part of a Lua error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// The host store behind external tables: the operations of cu's `js_ext_table_*` imports.
+/// Values are opaque bytes (serialized Lua values); keys are byte strings.
+pub trait ExtStore {
+    fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
+    fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError>;
+    /// The number of keys of table `id` (0 for an unknown table).
+    fn size(&mut self, id: u32) -> Result<usize, StoreError>;
+    /// The keys of table `id`, in the store's order.
+    fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// The smallest id the store has never used (so a new state does not reuse one); 1 for
+    /// an empty store.
+    fn next_free_id(&mut self) -> Result<u32, StoreError>;
+}
+
+/// The entries of one table, in insertion order.
+type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// An in-memory store: tables of keys in insertion order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MemoryStore {
+    tables: std::collections::BTreeMap<u32, Entries>,
+}
+
+impl ExtStore for MemoryStore {
+    fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let table = self.tables.entry(id).or_default();
+        match table.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.to_vec(),
+            None => table.push((key.to_vec(), value.to_vec())),
+        }
+        Ok(())
+    }
+    fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .tables
+            .get(&id)
+            .and_then(|t| t.iter().find(|(k, _)| k == key))
+            .map(|(_, v)| v.clone()))
+    }
+    fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError> {
+        if let Some(table) = self.tables.get_mut(&id) {
+            table.retain(|(k, _)| k != key);
+        }
+        Ok(())
+    }
+    fn size(&mut self, id: u32) -> Result<usize, StoreError> {
+        Ok(self.tables.get(&id).map_or(0, Vec::len))
+    }
+    fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(self
+            .tables
+            .get(&id)
+            .map_or_else(Vec::new, |t| t.iter().map(|(k, _)| k.clone()).collect()))
+    }
+    fn next_free_id(&mut self) -> Result<u32, StoreError> {
+        Ok(self.tables.keys().next_back().map_or(1, |id| id + 1))
+    }
+}
+
+/// The id of `_home`, the persistent table scripts see.
+pub const HOME_TABLE_ID: u32 = 1;
+/// The id of `_io`, the table of input and output shared with the host.
+pub const IO_TABLE_ID: u32 = 2;
+
+/// The per-state part: the store and the id counter. Lives in a userdata (upvalue 1 of
+/// every external-table function), freed by its `__gc`.
+struct ExtState {
+    store: Box<dyn ExtStore>,
+    next_id: u32,
+}
+
+/// Registry keys (addresses of these statics).
+static METATABLE_KEY: u8 = 0;
+/// The string "__ext_table_id", kept alive here so that looking the field up never
+/// allocates (it runs inside the encoder, where nothing may raise).
+static ID_FIELD_KEY: u8 = 0;
+static PROXIES_KEY: u8 = 0;
+static STATE_KEY: u8 = 0;
+
+fn key_of(k: &'static u8) -> *const c_void {
+    k as *const u8 as *const c_void
+}
+
+/// Installs external tables in `L` over `store`: the proxy metatable, `_home` (id 1),
+/// `_io` (id 2), `Memory` (an alias of `_home` when `memory_alias`), `ext.table()`, and the
+/// resolver that turns stored references (`07` + id) into proxies.
+///
+/// # Safety
+/// `L` must be a valid state with the base library open.
+pub unsafe fn install(
+    L: *mut lua_State,
+    store: Box<dyn ExtStore>,
+    memory_alias: bool,
+) -> Result<(), String> {
+    let state = Box::into_raw(Box::new(ExtState { store, next_id: 0 }));
+    // SAFETY: forwarded caller contract; everything that allocates runs protected; the
+    // box is owned by the userdata as soon as that exists.
+    unsafe {
+        let next = (*state).store.next_free_id().map_err(|e| e.0)?;
+        (*state).next_id = next.max(IO_TABLE_ID + 1);
+        let mut owned = Some(state);
+        let result = lua::protected(L, &mut |L| {
+            // The state userdata, owning the Rust side.
+            let slot = lua_newuserdatauv(L, core::mem::size_of::<*mut ExtState>(), 0)
+                as *mut *mut ExtState;
+            *slot = owned.take().unwrap_or(core::ptr::null_mut());
+            lua_createtable(L, 0, 1);
+            lua_pushcfunction(L, Some(state_gc));
+            lua_setfield(L, -2, c"__gc".as_ptr());
+            lua_setmetatable(L, -2);
+            lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&STATE_KEY));
+            lua_pushliteral(L, b"__ext_table_id");
+            lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&ID_FIELD_KEY));
+            // Proxies by id, weak values: the same id gives the same proxy while it lives.
+            lua_createtable(L, 0, 4);
+            lua_createtable(L, 0, 1);
+            lua_pushliteral(L, b"v");
+            lua_setfield(L, -2, c"__mode".as_ptr());
+            lua_setmetatable(L, -2);
+            lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
+            // The proxy metatable.
+            lua_createtable(L, 0, 5);
+            for (name, f) in [
+                (
+                    c"__index",
+                    proxy_index as unsafe extern "C-unwind" fn(*mut lua_State) -> c_int,
+                ),
+                (c"__newindex", proxy_newindex),
+                (c"__len", proxy_len),
+                (c"__pairs", proxy_pairs),
+            ] {
+                lua_pushcfunction(L, Some(f));
+                lua_setfield(L, -2, name.as_ptr());
+            }
+            lua_pushliteral(L, b"ext_table");
+            lua_setfield(L, -2, c"__name".as_ptr());
+            lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&METATABLE_KEY));
+            // Globals.
+            push_proxy(L, HOME_TABLE_ID);
+            if memory_alias {
+                lua_pushvalue(L, -1);
+                lua_setglobal(L, c"Memory".as_ptr());
+            }
+            lua_setglobal(L, c"_home".as_ptr());
+            push_proxy(L, IO_TABLE_ID);
+            lua_setglobal(L, c"_io".as_ptr());
+            lua_createtable(L, 0, 1);
+            lua_pushcfunction(L, Some(ext_new_table));
+            lua_setfield(L, -2, c"table".as_ptr());
+            lua_setglobal(L, c"ext".as_ptr());
+        });
+        if let Some(state) = owned {
+            drop(Box::from_raw(state)); // the userdata was never made
+        }
+        result?;
+        set_table_ref_resolver(L, Some(resolve_table_ref)).map_err(|e| e.to_string())
+    }
+}
+
+unsafe extern "C-unwind" fn state_gc(L: *mut lua_State) -> c_int {
+    lua::abort_on_panic(|| {
+        // SAFETY: called by Lua on the state userdata, once.
+        unsafe {
+            let slot = lua_touserdata(L, 1) as *mut *mut ExtState;
+            if !slot.is_null() && !(*slot).is_null() {
+                drop(Box::from_raw(*slot));
+                *slot = core::ptr::null_mut();
+            }
+        }
+        0
+    })
+}
+
+/// The Rust side of the state's external tables, or None if they are not installed (or
+/// the state is closing).
+///
+/// # Safety
+/// `L` valid with room for 1 stack slot.
+unsafe fn ext_state<'a>(L: *mut lua_State) -> Option<&'a mut ExtState> {
+    // SAFETY: the userdata at STATE_KEY holds a pointer owned by it.
+    unsafe {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&STATE_KEY));
+        let slot = lua_touserdata(L, -1) as *mut *mut ExtState;
+        lua_pop(L, 1);
+        if slot.is_null() || (*slot).is_null() {
+            None
+        } else {
+            Some(&mut **slot)
+        }
+    }
+}
+
+/// Pushes the proxy of table `id`, the same object for the same id while it lives.
+///
+/// # Safety
+/// `L` valid, in a protected context (it allocates).
+pub unsafe fn push_proxy(L: *mut lua_State, id: u32) {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
+        if lua_rawgeti(L, -1, id as lua_Integer) == LUA_TTABLE {
+            lua_remove(L, -2);
+            return;
+        }
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 1);
+        lua_pushinteger(L, id as lua_Integer);
+        lua_setfield(L, -2, c"__ext_table_id".as_ptr());
+        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&METATABLE_KEY));
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, id as lua_Integer);
+        lua_remove(L, -2);
+    }
+}
+
+/// The id of the proxy at `idx`, if it is one (raw field and our metatable).
+///
+/// # Safety
+/// `L` valid with room for 2 stack slots.
+unsafe fn proxy_id(L: *mut lua_State, idx: c_int) -> Option<u32> {
+    // SAFETY: raw reads only.
+    unsafe {
+        if lua_type(L, idx) != LUA_TTABLE || lua_getmetatable(L, idx) == 0 {
+            return None;
+        }
+        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&METATABLE_KEY));
+        let ours = lua_rawequal(L, -1, -2) != 0;
+        lua_pop(L, 2);
+        if !ours {
+            return None;
+        }
+        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&ID_FIELD_KEY));
+        lua_rawget(L, idx);
+        let id = lua::tointeger(L, -1).and_then(|id| u32::try_from(id).ok());
+        lua_pop(L, 1);
+        id
+    }
+}
+
+/// The store key of the Lua key at `idx` (see the module documentation), or why not.
+///
+/// # Safety
+/// `L` valid.
+unsafe fn store_key(L: *mut lua_State, idx: c_int) -> Result<Vec<u8>, String> {
+    // SAFETY: reads only; numbers are formatted in Rust, not converted in place.
+    unsafe {
+        match lua_type(L, idx) {
+            LUA_TSTRING => {
+                let key = lua::tostring(L, idx).unwrap_or_default();
+                if key.is_empty() {
+                    return Err("an external table key cannot be the empty string".into());
+                }
+                Ok(key.to_vec())
+            }
+            LUA_TNUMBER => {
+                if let Some(i) = lua::tointeger(L, idx) {
+                    return Ok(i.to_string().into_bytes()); // integral floats too: 2.0 -> "2"
+                }
+                let f = lua_tonumber(L, idx);
+                if f.is_nan() {
+                    return Err("an external table key cannot be NaN".into());
+                }
+                Ok(format!("{f}").into_bytes())
+            }
+            t => Err(format!(
+                "an external table key must be a string or a number, not a {}",
+                String::from_utf8_lossy(lua::typename(L, t))
+            )),
+        }
+    }
+}
+
+/// A key for messages: strings quoted, numbers as they are.
+fn show_key(key: &[u8]) -> String {
+    format!("\"{}\"", String::from_utf8_lossy(key))
+}
+
+/// `__index(t, k)`: the stored value, or nil.
+unsafe extern "C-unwind" fn proxy_index(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua with (proxy, key); Rust values are dropped before any raise.
+    lua::abort_on_panic(|| unsafe {
+        let message = match index_value(L) {
+            Ok(()) => return 1,
+            Err(message) => message,
+        };
+        lua::raise(L, message)
+    })
+}
+
+/// # Safety
+/// Called from `__index`: stack (proxy, key).
+unsafe fn index_value(L: *mut lua_State) -> Result<(), String> {
+    // SAFETY: forwarded caller contract; the decode runs protected.
+    unsafe {
+        let Some(id) = proxy_id(L, 1) else {
+            return Err("not an external table".into());
+        };
+        let key = match store_key(L, 2) {
+            Ok(key) => key,
+            Err(_) => {
+                lua_pushnil(L); // such a key is never stored: reading it gives nil
+                return Ok(());
+            }
+        };
+        let Some(state) = ext_state(L) else {
+            return Err("external tables are closed".into());
+        };
+        let bytes = state.store.get(id, &key).map_err(|e| {
+            format!(
+                "external table {id}: cannot read key {}: {e}",
+                show_key(&key)
+            )
+        })?;
+        match bytes {
+            None => lua_pushnil(L),
+            Some(bytes) => deserialize_value(L, &bytes).map_err(|e| {
+                format!(
+                    "external table {id}: key {} holds bad data: {e}",
+                    show_key(&key)
+                )
+            })?,
+        }
+        Ok(())
+    }
+}
+
+/// `__newindex(t, k, v)`: stores `v` (converting plain tables into external tables), or
+/// deletes the key when `v` is nil.
+unsafe extern "C-unwind" fn proxy_newindex(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua with (proxy, key, value); Rust values are dropped before a raise.
+    lua::abort_on_panic(|| unsafe {
+        let message = match store_value(L) {
+            Ok(()) => return 0,
+            Err(message) => message,
+        };
+        lua::raise(L, message)
+    })
+}
+
+/// Conversion of plain tables into external tables during one assignment: each table gets
+/// one new id (so shared tables and cycles convert once), and every write waits in `writes`
+/// until the whole value has been encoded.
+struct Conversion<'a> {
+    state: &'a mut ExtState,
+    converted: IdentityMap,
+    writes: Vec<(u32, Vec<u8>, Vec<u8>)>,
+    options: SerializeOptions,
+}
+
+impl TableSink for Conversion<'_> {
+    unsafe fn table(&mut self, enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError> {
+        let L = enc.L;
+        // SAFETY: idx is a table; reads and balanced pushes only (nothing raises).
+        unsafe {
+            if let Some(id) = proxy_id(L, idx) {
+                return write_table_ref(enc, id);
+            }
+            let address = lua_topointer(L, idx) as usize;
+            if let Some(id) = self.converted.get(address) {
+                return write_table_ref(enc, id);
+            }
+            let id = self.state.next_id;
+            self.state.next_id = id.checked_add(1).ok_or_else(|| {
+                SerializationError::Lua("external table ids are exhausted".into())
+            })?;
+            self.converted.insert_with(address, id);
+            write_table_ref(enc, id)?;
+            lua_pushnil(L);
+            while lua_next(L, idx) != 0 {
+                let key = match store_key(L, -2) {
+                    Ok(key) => key,
+                    Err(why) => {
+                        lua_pop(L, 2);
+                        return Err(SerializationError::Lua(why));
+                    }
+                };
+                let mut bytes = Vec::new();
+                let options = self.options.clone();
+                let mut inner = Encoder::with_table_sink(L, &mut bytes, &options, self);
+                let r = inner.encode(-1);
+                lua_pop(L, 1);
+                if let Err(e) = r {
+                    lua_pop(L, 1);
+                    return Err(e.inside(&format!("[{}]", show_key(&key))));
+                }
+                self.writes.push((id, key, bytes));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_table_ref(enc: &mut Encoder, id: u32) -> Result<(), SerializationError> {
+    enc.put_tag(crate::serializer::SerializationType::TableRef)?;
+    enc.put_u32(id)
+}
+
+/// # Safety
+/// Called from `__newindex`: stack (proxy, key, value).
+unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
+    // SAFETY: forwarded caller contract; encoding does not raise, and the store is Rust.
+    unsafe {
+        let Some(id) = proxy_id(L, 1) else {
+            return Err("not an external table".into());
+        };
+        let key = store_key(L, 2)?;
+        let Some(state) = ext_state(L) else {
+            return Err("external tables are closed".into());
+        };
+        if lua_isnil(L, 3) != 0 {
+            return state.store.delete(id, &key).map_err(|e| {
+                format!(
+                    "external table {id}: cannot delete key {}: {e}",
+                    show_key(&key)
+                )
+            });
+        }
+        let first_new_id = state.next_id;
+        let mut conversion = Conversion {
+            state,
+            converted: IdentityMap::default(),
+            writes: Vec::new(),
+            options: SerializeOptions::default(),
+        };
+        let mut value = Vec::new();
+        let options = conversion.options.clone();
+        let encoded = Encoder::with_table_sink(L, &mut value, &options, &mut conversion).encode(3);
+        let Conversion { state, writes, .. } = conversion;
+        if let Err(e) = encoded {
+            state.next_id = first_new_id; // nothing was written: the ids are free again
+            return Err(format!(
+                "cannot store key {} in external table {id}: {e}",
+                show_key(&key)
+            ));
+        }
+        // New tables first, the key that makes them reachable last; undo on failure.
+        let mut written = 0;
+        let mut failure = None;
+        for (table, k, v) in &writes {
+            if let Err(e) = state.store.set(*table, k, v) {
+                failure = Some(e);
+                break;
+            }
+            written += 1;
+        }
+        if failure.is_none() {
+            failure = state.store.set(id, &key, &value).err();
+        }
+        if let Some(e) = failure {
+            for (table, k, _) in &writes[..written] {
+                let _ = state.store.delete(*table, k);
+            }
+            return Err(format!(
+                "external table {id}: cannot store key {}: {e}",
+                show_key(&key)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `__len(t)`: the number of keys the store holds for the table (as cu: not a border).
+unsafe extern "C-unwind" fn proxy_len(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua with the proxy; Rust values are dropped before a raise.
+    lua::abort_on_panic(|| unsafe {
+        let result = match (proxy_id(L, 1), ext_state(L)) {
+            (Some(id), Some(state)) => state
+                .store
+                .size(id)
+                .map_err(|e| format!("external table {id}: {e}")),
+            _ => Err("not an external table".to_string()),
+        };
+        match result {
+            Ok(n) => {
+                lua_pushinteger(L, n as lua_Integer);
+                1
+            }
+            Err(message) => lua::raise(L, message),
+        }
+    })
+}
+
+/// `__pairs(t)`: iterates over a snapshot of the store's keys. Keys that are canonical
+/// decimal integers come back as integers (cu stores `t[1]` as "1").
+unsafe extern "C-unwind" fn proxy_pairs(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua with the proxy; Rust values are dropped before a raise.
+    lua::abort_on_panic(|| unsafe {
+        let keys = match (proxy_id(L, 1), ext_state(L)) {
+            (Some(id), Some(state)) => state
+                .store
+                .keys(id)
+                .map_err(|e| format!("external table {id}: {e}")),
+            _ => Err("not an external table".to_string()),
+        };
+        let keys = match keys {
+            Ok(keys) => keys,
+            Err(message) => lua::raise(L, message),
+        };
+        // Move the keys into a Lua table (protected: pushing may fail for lack of memory).
+        let pushed = lua::protected_results(L, 1, &mut |L| {
+            lua_createtable(L, keys.len() as c_int, 0);
+            for (i, key) in keys.iter().enumerate() {
+                push_lua_key(L, key);
+                lua_rawseti(L, -2, i as lua_Integer + 1);
+            }
+        });
+        drop(keys);
+        if let Err(message) = pushed {
+            lua::raise(L, message);
+        }
+        // iterator, proxy, control (the position), with the key list as upvalue.
+        lua_pushinteger(L, 0);
+        lua_pushcclosure(L, Some(pairs_next), 2);
+        lua_pushvalue(L, 1);
+        lua_pushnil(L);
+        3
+    })
+}
+
+/// Pushes a stored key as Lua sees it.
+///
+/// # Safety
+/// `L` valid, in a protected context.
+unsafe fn push_lua_key(L: *mut lua_State, key: &[u8]) {
+    let integer = core::str::from_utf8(key)
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|i| i.to_string().as_bytes() == key);
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        match integer {
+            Some(i) => lua_pushinteger(L, i),
+            None => lua::pushstring(L, key),
+        }
+    }
+}
+
+/// The `pairs` iterator: upvalue 1 is the key list, upvalue 2 the position.
+unsafe extern "C-unwind" fn pairs_next(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua as (proxy, previous key); the value read goes through __index.
+    lua::abort_on_panic(|| unsafe {
+        let position = lua_tointeger(L, lua_upvalueindex(2)) + 1;
+        if lua_rawgeti(L, lua_upvalueindex(1), position) == LUA_TNIL {
+            return 1; // nil: done
+        }
+        lua_pushinteger(L, position);
+        lua_replace(L, lua_upvalueindex(2));
+        lua_pushvalue(L, -1);
+        lua_gettable(L, 1); // the value, through __index
+        2
+    })
+}
+
+/// `ext.table()`: a new, empty external table.
+unsafe extern "C-unwind" fn ext_new_table(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua.
+    lua::abort_on_panic(|| unsafe {
+        let Some(state) = ext_state(L) else {
+            lua::raise(L, "external tables are closed".into())
+        };
+        let id = state.next_id;
+        match id.checked_add(1) {
+            Some(next) => state.next_id = next,
+            None => lua::raise(L, "external table ids are exhausted".into()),
+        }
+        push_proxy(L, id);
+        1
+    })
+}
+
+/// The table-reference resolver: `07` + id decodes to the proxy of that id.
+unsafe extern "C-unwind" fn resolve_table_ref(L: *mut lua_State) -> c_int {
+    // SAFETY: called by the decoder with the id; pushing the proxy may raise, which the
+    // decoder's protected call catches.
+    lua::abort_on_panic(|| unsafe {
+        let id = lua_tointeger(L, 1);
+        let Ok(id) = u32::try_from(id) else {
+            lua::raise(L, format!("bad external table id {id}"))
+        };
+        if let Some(state) = ext_state(L) {
+            state.next_id = state.next_id.max(id.saturating_add(1));
+        }
+        push_proxy(L, id);
+        1
+    })
+}
+
+/// The id the next new external table gets.
+///
+/// # Safety
+/// `L` valid with external tables installed.
+pub unsafe fn next_table_id(L: *mut lua_State) -> Option<u32> {
+    // SAFETY: forwarded caller contract.
+    unsafe { ext_state(L).map(|s| s.next_id) }
+}
+
+/// Raises the id counter to at least `next` (cu's `sync_external_table_counter`); it never
+/// goes down.
+///
+/// # Safety
+/// `L` valid with external tables installed.
+pub unsafe fn sync_table_counter(L: *mut lua_State, next: u32) {
+    // SAFETY: forwarded caller contract.
+    if let Some(state) = unsafe { ext_state(L) } {
+        state.next_id = state.next_id.max(next);
+    }
+}
