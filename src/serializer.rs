@@ -268,6 +268,19 @@ impl Output for SliceOutput<'_> {
     }
 }
 
+/// The check before going one nesting level deeper (encoding or decoding): within the
+/// depth limit, and with room on the Lua stack for the level's values.
+fn enter_level(L: *mut lua_State, depth: usize, limit: usize) -> Result<(), SerializationError> {
+    // SAFETY: a valid state; lua_checkstack does not raise.
+    if depth >= limit || unsafe { lua_checkstack(L, 8) } == 0 {
+        return Err(SerializationError::DepthLimitExceeded {
+            limit: limit.min(depth),
+            path: String::new(),
+        });
+    }
+    Ok(())
+}
+
 // ------------------------------------------------------------------------ encoding
 
 /// Where tables go instead of inline: the external tables of `ext_table.rs` store each
@@ -507,19 +520,7 @@ impl<'a> Encoder<'a> {
         &mut self,
         body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
     ) -> Result<T, SerializationError> {
-        if self.depth >= self.options.max_depth {
-            return Err(SerializationError::DepthLimitExceeded {
-                limit: self.options.max_depth,
-                path: String::new(),
-            });
-        }
-        // SAFETY: a valid state; lua_checkstack does not raise.
-        if unsafe { lua_checkstack(self.L, 8) } == 0 {
-            return Err(SerializationError::DepthLimitExceeded {
-                limit: self.depth,
-                path: String::new(),
-            });
-        }
+        enter_level(self.L, self.depth, self.options.max_depth)?;
         self.depth += 1;
         let result = body(self);
         self.depth -= 1;
@@ -836,19 +837,7 @@ impl<'a> Decoder<'a> {
         &mut self,
         body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
     ) -> Result<T, SerializationError> {
-        if self.depth >= self.options.max_depth {
-            return Err(SerializationError::DepthLimitExceeded {
-                limit: self.options.max_depth,
-                path: String::new(),
-            });
-        }
-        // SAFETY: a valid state; lua_checkstack does not raise.
-        if unsafe { lua_checkstack(self.L, 8) } == 0 {
-            return Err(SerializationError::DepthLimitExceeded {
-                limit: self.depth,
-                path: String::new(),
-            });
-        }
+        enter_level(self.L, self.depth, self.options.max_depth)?;
         self.depth += 1;
         let result = body(self);
         self.depth -= 1;
