@@ -40,6 +40,8 @@ pub enum FunctionSerializationError {
     InvalidCFunctionIndex { index: u16 },
     #[error("function payload refused: this state's bytecode policy is \"refuse\" (values only)")]
     FunctionsRefused,
+    #[error("the globals table refused: this state's bytecode policy allows it only in trusted payloads")]
+    GlobalsRefused,
     #[error("unsigned function payload refused: this state's bytecode policy is \"authenticate\"")]
     UnsignedBytecode,
     #[error("signature mismatch: the payload was altered or signed with another key")]
@@ -157,6 +159,9 @@ fn mac(key: &[u8]) -> Hmac<Sha256> {
 
 const MAC_LEN: usize = 32;
 
+/// The bytes a signed envelope adds before its inner value: tag, length, MAC.
+pub(crate) const SIGNED_HEADER_LEN: usize = 1 + 4 + MAC_LEN;
+
 /// Writes `0C`, the inner length, the HMAC-SHA-256 of the inner bytes, then what `body`
 /// writes.
 pub(crate) fn write_signed(
@@ -189,6 +194,13 @@ pub(crate) fn write_signed(
 /// # Safety
 /// Inside the protected decode call.
 pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationError> {
+    // Only as the whole payload: inside unsigned bytes, the object and upvalue numbering of
+    // what surrounds it could redirect the signed value's references.
+    if dec.pos != 1 {
+        return Err(SerializationError::MisplacedSignature {
+            offset: dec.pos - 1,
+        });
+    }
     let len = dec.take_u32()? as usize;
     let expected = dec.take(MAC_LEN)?;
     let inner_start = dec.pos;
@@ -199,14 +211,14 @@ pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationE
         m.verify_slice(expected)
             .map_err(|_| FunctionSerializationError::SignatureMismatch)?;
     }
-    // The inner value is decoded from exactly its `len` bytes, one level deeper.
+    // The inner value is decoded from exactly its `len` bytes.
     let inner_end = inner_start + len;
     let (outer_input, outer_verified) = (dec.input, dec.verified);
     dec.input = &outer_input[..inner_end];
     dec.pos = inner_start;
     dec.verified = true;
     // SAFETY: forwarded caller contract.
-    let result = dec.nested(|dec| unsafe { dec.value() });
+    let result = unsafe { dec.value() };
     let consumed = dec.pos;
     dec.input = outer_input;
     dec.verified = outer_verified;
@@ -224,6 +236,12 @@ pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationE
 }
 
 /// Whether the policy lets a function payload load here.
+/// Whether the policy lets the globals table (0x0D) appear here: as functions, only in
+/// trusted payloads, since a restored `{__newindex = _G}` could write into the globals.
+pub(crate) fn allow_globals(dec: &Decoder) -> Result<(), FunctionSerializationError> {
+    policy_allows(&dec.policy, dec.verified).map_err(|_| FunctionSerializationError::GlobalsRefused)
+}
+
 fn allow_function(dec: &Decoder) -> Result<(), FunctionSerializationError> {
     policy_allows(&dec.policy, dec.verified)
 }
@@ -517,13 +535,21 @@ pub unsafe fn serialize_upvalues(enc: &mut Encoder, idx: c_int) -> Result<(), Se
             };
             let r = enc.value(-1);
             lua_pop(L, 1);
-            r.map_err(
-                |cause| FunctionSerializationError::UpvalueSerializationFailed {
+            r.map_err(|cause| match cause {
+                // Limits and a full buffer are the caller's to act on, as they are anywhere.
+                SerializationError::BufferTooSmall { .. }
+                | SerializationError::SizeLimitExceeded { .. }
+                | SerializationError::EntryLimitExceeded { .. } => cause,
+                SerializationError::DepthLimitExceeded { .. } => {
+                    cause.inside(&format!("<upvalue {name}>"))
+                }
+                _ => FunctionSerializationError::UpvalueSerializationFailed {
                     index: i as u8,
                     name,
                     cause: Box::new(cause),
-                },
-            )?;
+                }
+                .into(),
+            })?;
         }
     }
     Ok(())
@@ -669,22 +695,178 @@ pub unsafe fn deserialize_lua_bytecode(
     bytecode: &[u8],
 ) -> Result<(), FunctionSerializationError> {
     validate_bytecode(bytecode)?;
-    // SAFETY: forwarded caller contract; luaL_loadbufferx reports errors as a status.
+    // SAFETY: forwarded caller contract; luaL_loadbufferx reports errors as a status. The
+    // load runs under an allocation budget: corrupt counts in a chunk make Lua's loader
+    // allocate what they claim before it reads (and fails on) the missing data.
     unsafe {
-        let status = luaL_loadbufferx(
-            L,
-            bytecode.as_ptr() as *const c_char,
-            bytecode.len(),
-            c"=deserialized".as_ptr(),
-            c"b".as_ptr(),
-        );
+        let budget = bytecode
+            .len()
+            .saturating_mul(LOAD_BUDGET_FACTOR)
+            .saturating_add(LOAD_BUDGET_BASE);
+        let status = with_allocation_budget(L, budget, || {
+            luaL_loadbufferx(
+                L,
+                bytecode.as_ptr() as *const c_char,
+                bytecode.len(),
+                c"=deserialized".as_ptr(),
+                c"b".as_ptr(),
+            )
+        });
         if status != LUA_OK {
             let reason = String::from_utf8_lossy(lua::tostring(L, -1).unwrap_or(b"?")).into_owned();
             lua_pop(L, 1);
             return Err(FunctionSerializationError::InvalidBytecode { reason });
         }
+        // The closure gets as many upvalue slots as the chunk's header byte says, which Lua
+        // does not check against the function's own count (lundump.c only asserts it):
+        // reading an upvalue past the slots would read past the closure.
+        let slots = closure_slots(L, -1);
+        let declared = function_upvalue_count(L);
+        if Some(slots) != declared {
+            lua_pop(L, 1);
+            return Err(FunctionSerializationError::InvalidBytecode {
+                reason: format!(
+                    "the chunk gives its closure {slots} upvalue slots, but the function has {}",
+                    declared.map_or_else(|| "an unknown number".to_string(), |n| n.to_string())
+                ),
+            });
+        }
     }
     Ok(())
+}
+
+/// Memory a chunk of n bytes may take while it loads: generous for any real chunk (its
+/// objects are about as large as their bytes), far below what corrupt counts claim.
+const LOAD_BUDGET_FACTOR: usize = 16;
+const LOAD_BUDGET_BASE: usize = 1 << 20;
+
+/// What `with_allocation_budget` wraps: the state's allocator and the bytes left.
+struct Budget {
+    inner: lua_Alloc,
+    inner_ud: *mut c_void,
+    remaining: usize,
+}
+
+unsafe extern "C-unwind" fn budget_allocate(
+    ud: *mut c_void,
+    block: *mut c_void,
+    osize: usize,
+    nsize: usize,
+) -> *mut c_void {
+    lua::abort_on_panic(|| {
+        // SAFETY: ud is the Budget installed by with_allocation_budget; the inner allocator
+        // gets the same arguments Lua gave.
+        unsafe {
+            let budget = &mut *(ud as *mut Budget);
+            let old = if block.is_null() { 0 } else { osize };
+            if nsize > old && nsize - old > budget.remaining {
+                return core::ptr::null_mut(); // Lua collects garbage and, failing, raises
+            }
+            let Some(inner) = budget.inner else {
+                return core::ptr::null_mut();
+            };
+            let result = inner(budget.inner_ud, block, osize, nsize);
+            if !result.is_null() || nsize == 0 {
+                budget.remaining = if nsize > old {
+                    budget.remaining - (nsize - old)
+                } else {
+                    budget.remaining.saturating_add(old - nsize)
+                };
+            }
+            result
+        }
+    })
+}
+
+/// Runs `body` with the state's allocations limited to `bytes` more than now.
+///
+/// # Safety
+/// `L` valid; `body` must not close the state.
+unsafe fn with_allocation_budget<R>(
+    L: *mut lua_State,
+    bytes: usize,
+    body: impl FnOnce() -> R,
+) -> R {
+    // SAFETY: forwarded caller contract; the original allocator is restored before return
+    // (luaL_loadbufferx does not raise), and blocks allocated meanwhile belong to it (the
+    // budget only forwards).
+    unsafe {
+        let mut inner_ud = core::ptr::null_mut();
+        let inner = lua_getallocf(L, &mut inner_ud);
+        let mut budget = Budget {
+            inner,
+            inner_ud,
+            remaining: bytes,
+        };
+        lua_setallocf(
+            L,
+            Some(budget_allocate),
+            &mut budget as *mut Budget as *mut c_void,
+        );
+        let result = body();
+        lua_setallocf(L, inner, inner_ud);
+        result
+    }
+}
+
+/// The number of upvalue slots of the closure at `idx` (what the loader allocated).
+///
+/// # Safety
+/// `L` valid, `idx` a function.
+unsafe fn closure_slots(L: *mut lua_State, idx: c_int) -> u8 {
+    // SAFETY: lua_getinfo(">u") reads the closure's header, not its slots.
+    unsafe {
+        let mut ar: lua_Debug = core::mem::zeroed();
+        lua_pushvalue(L, idx);
+        lua_getinfo(L, c">u".as_ptr(), &mut ar);
+        ar.nups
+    }
+}
+
+/// The upvalue count of the function on top of the stack (its prototype's), read from the
+/// first 32 bytes of its dump: the header and that count, which `lua_dump` takes from the
+/// prototype, not from the closure.
+///
+/// # Safety
+/// `L` valid with a Lua function on top.
+unsafe fn function_upvalue_count(L: *mut lua_State) -> Option<u8> {
+    struct Prefix {
+        bytes: [u8; 32],
+        len: usize,
+    }
+    unsafe extern "C-unwind" fn take_prefix(
+        _: *mut lua_State,
+        p: *const c_void,
+        size: usize,
+        ud: *mut c_void,
+    ) -> c_int {
+        // SAFETY: ud is the Prefix below; Lua passes `size` readable bytes.
+        unsafe {
+            let prefix = &mut *(ud as *mut Prefix);
+            let n = size.min(prefix.bytes.len() - prefix.len);
+            core::ptr::copy_nonoverlapping(
+                p as *const u8,
+                prefix.bytes.as_mut_ptr().add(prefix.len),
+                n,
+            );
+            prefix.len += n;
+            (prefix.len == prefix.bytes.len()) as c_int // stop once we have the count
+        }
+    }
+    let mut prefix = Prefix {
+        bytes: [0; 32],
+        len: 0,
+    };
+    // SAFETY: lua_dump reads the prototype (not the upvalue slots) and does not allocate.
+    unsafe {
+        lua_dump(
+            L,
+            Some(take_prefix),
+            &mut prefix as *mut Prefix as *mut c_void,
+            1,
+        )
+    };
+    (prefix.len == 32).then_some(prefix.bytes[31])
 }
 
 /// Restores the upvalues of the closure on top of the stack (object index `object`).

@@ -107,6 +107,8 @@ pub enum SerializationError {
     InvalidKey { what: &'static str, offset: usize },
     #[error("a metatable is not a table at offset {offset}")]
     InvalidMetatable { offset: usize },
+    #[error("a signed envelope (0x0C) must be the whole payload; found one at offset {offset}")]
+    MisplacedSignature { offset: usize },
     #[error(
         "external table {id} cannot be resolved: no external-table store is attached to this state"
     )]
@@ -643,7 +645,8 @@ unsafe fn key_segment(L: *mut lua_State, idx: c_int) -> String {
 }
 
 /// Serializes the value at `index` into `buf`; returns the number of bytes written.
-/// Fails with `BufferTooSmall` when it does not fit. Leaves the stack unchanged.
+/// Fails with `BufferTooSmall` when it does not fit. Leaves the stack unchanged. On an
+/// error, the start of `buf` may have been overwritten.
 ///
 /// # Safety
 /// `L` must be a valid state and `index` a valid index in it.
@@ -699,10 +702,27 @@ pub unsafe fn serialize_value_with(
         }
         let key = functions::signing_key(L);
         let result = match &key {
-            Some(key) => functions::write_signed(out, key, |inner| {
-                let mut enc = Encoder::new(L, inner, options);
-                enc.value(index)
-            }),
+            Some(key) => {
+                // The envelope's header counts against max_size, as the decoder counts it.
+                let inner_options = SerializeOptions {
+                    max_size: options
+                        .max_size
+                        .saturating_sub(functions::SIGNED_HEADER_LEN),
+                    ..options.clone()
+                };
+                functions::write_signed(out, key, |inner| {
+                    let mut enc = Encoder::new(L, inner, &inner_options);
+                    enc.value(index)
+                })
+                .map_err(|e| match e {
+                    SerializationError::SizeLimitExceeded { .. } => {
+                        SerializationError::SizeLimitExceeded {
+                            limit: options.max_size,
+                        }
+                    }
+                    e => e,
+                })
+            }
             None => {
                 let mut enc = Encoder::new(L, out, options);
                 enc.value(index)
@@ -878,6 +898,7 @@ impl<'a> Decoder<'a> {
                     self.push_object(index, offset)?;
                 }
                 SerializationType::Globals => {
+                    functions::allow_globals(self)?;
                     lua_pushglobaltable(L);
                 }
                 SerializationType::TableRef => {
@@ -923,11 +944,15 @@ impl<'a> Decoder<'a> {
             // SAFETY: inside the protected call; the new table stays on top on success and
             // is popped on error.
             unsafe {
-                lua_createtable(
-                    L,
-                    array_len.min(1 << 24) as c_int,
-                    hash_count.min(1 << 24) as c_int,
-                );
+                // The top-level table gets its full size (the counts are bounded by the input's
+                // length); nested ones at most NESTED_PREALLOCATION entries, so that lying
+                // counts at many levels cannot each reserve memory for the whole input.
+                let cap = if dec.depth <= 1 {
+                    1 << 24
+                } else {
+                    NESTED_PREALLOCATION
+                };
+                lua_createtable(L, array_len.min(cap) as c_int, hash_count.min(cap) as c_int);
                 dec.register_object();
                 let r = dec.table_entries(array_len, hash_count);
                 if r.is_err() {
@@ -994,6 +1019,9 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 }
+
+/// The most entries a nested table is created with; it grows past that as it is filled.
+const NESTED_PREALLOCATION: u32 = 256;
 
 /// How many decoded objects live in stack slots before a table is needed: most payloads
 /// hold a few, and a table per decode would cost an allocation.

@@ -107,12 +107,18 @@ fn debug_info_is_stripped_by_default_and_kept_on_request() {
     use lua_persist::serializer::{serialize_value_with, SerializeOptions};
     let make = "return function()\n\n  error('boom')\nend";
     // Stripped: no line numbers in the error.
-    round_trip(make, "local ok, e = pcall(v) assert(not ok and e == 'boom', e)");
+    round_trip(
+        make,
+        "local ok, e = pcall(v) assert(not ok and e == 'boom', e)",
+    );
     // Kept: the error names the line of the original source.
     let a = State::new();
     a.eval(make);
     let mut bytes = Vec::new();
-    let options = SerializeOptions { strip_debug: false, ..Default::default() };
+    let options = SerializeOptions {
+        strip_debug: false,
+        ..Default::default()
+    };
     // SAFETY: the function is on top of a valid state.
     unsafe { serialize_value_with(a.0, -1, &mut bytes, &options).unwrap() };
     let b = State::new();
