@@ -1479,17 +1479,18 @@ fn failing_decodes_leak_nothing() {
         &s,
         "local c = 0 return {function() c = c + 1 end, function() return c end, print}",
     );
-    let mut failing: Vec<Vec<u8>> = Vec::new();
-    // Valid prefix, then a bad tag / truncation / bad reference at the very end.
-    failing.push(cat(&[&table[..table.len() - 1], &[0xEE]]));
-    failing.push(table[..table.len() - 1].to_vec());
-    failing.push(cat(&[&table[..table.len() - 1], &hex("09 FFFFFF00")]));
-    failing.push(cat(&[&counter, &[0x00]]));
-    failing.push(counter[..counter.len() - 3].to_vec());
-    // The resolver raises a Lua error deep inside.
-    failing.push(cat(&[&table[..table.len() - 1], &hex("07 01000000")]));
-    // A signed envelope whose MAC is not checked but whose value is bad.
-    failing.push(cat(&[&hex("0C 05000000"), &[0; 32], &hex("08 01000000")]));
+    let failing: Vec<Vec<u8>> = vec![
+        // Valid prefix, then a bad tag / truncation / bad reference at the very end.
+        cat(&[&table[..table.len() - 1], &[0xEE]]),
+        table[..table.len() - 1].to_vec(),
+        cat(&[&table[..table.len() - 1], &hex("09 FFFFFF00")]),
+        cat(&[&counter, &[0x00]]),
+        counter[..counter.len() - 3].to_vec(),
+        // The resolver raises a Lua error deep inside.
+        cat(&[&table[..table.len() - 1], &hex("07 01000000")]),
+        // A signed envelope whose MAC is not checked but whose value is bad.
+        cat(&[&hex("0C 05000000"), &[0; 32], &hex("08 01000000")]),
+    ];
 
     let run = |rounds: usize| {
         for _ in 0..rounds {
