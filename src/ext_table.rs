@@ -126,12 +126,12 @@ pub unsafe fn install(
     store: Box<dyn ExtStore>,
     memory_alias: bool,
 ) -> Result<(), String> {
-    let state = Box::into_raw(Box::new(ExtState { store, next_id: 0 }));
+    let mut store = store;
+    let next_id = store.next_free_id().map_err(|e| e.0)?.max(IO_TABLE_ID + 1);
+    let state = Box::into_raw(Box::new(ExtState { store, next_id }));
     // SAFETY: forwarded caller contract; everything that allocates runs protected; the
-    // box is owned by the userdata as soon as that exists.
+    // box is owned by the userdata as soon as that exists, and freed here if it never is.
     unsafe {
-        let next = (*state).store.next_free_id().map_err(|e| e.0)?;
-        (*state).next_id = next.max(IO_TABLE_ID + 1);
         let mut owned = Some(state);
         let result = lua::protected(L, &mut |L| {
             // The state userdata, owning the Rust side.
