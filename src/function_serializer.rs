@@ -681,7 +681,107 @@ pub fn validate_bytecode(bytecode: &[u8]) -> Result<(), FunctionSerializationErr
     if header[15..23] != 0x5678i64.to_le_bytes() || header[23..31] != 370.5f64.to_le_bytes() {
         return invalid("another integer or float format (byte order)");
     }
-    Ok(())
+    // The closure's upvalue slots (byte 31) must match the function's own upvalue count:
+    // Lua only asserts it, and reading an upvalue past the slots would read past the closure.
+    // The walk also rejects counts that the chunk's bytes do not back.
+    let slots = bytecode.get(31).copied();
+    match (slots, main_function_upvalues(bytecode)) {
+        (Some(slots), Some(count)) if slots as usize == count => Ok(()),
+        (Some(slots), Some(count)) => invalid(&format!(
+            "the chunk gives its closure {slots} upvalue slots, but the function has {count}"
+        )),
+        _ => invalid("truncated or malformed function (a count exceeds the bytes that follow it)"),
+    }
+}
+
+/// Walks a chunk's function tree as `lundump.c` reads it and returns the main function's
+/// upvalue count. Every count in a chunk is followed by at least one byte per element, so a
+/// chunk that walks to its end claims no more than its size: Lua's loader, which allocates
+/// each vector before reading it, then allocates at most a small multiple of the input.
+fn main_function_upvalues(bytecode: &[u8]) -> Option<usize> {
+    let mut reader = ChunkReader {
+        bytes: bytecode,
+        pos: 32,
+    };
+    let upvalues = reader.function(0)?;
+    (reader.pos == bytecode.len()).then_some(upvalues)
+}
+
+struct ChunkReader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl ChunkReader<'_> {
+    /// Lua's unsigned varint: 7 bits a byte, most significant first; the last has 0x80.
+    fn varint(&mut self) -> Option<usize> {
+        let mut x: usize = 0;
+        loop {
+            let b = *self.bytes.get(self.pos)?;
+            self.pos += 1;
+            x = x.checked_mul(128)? | (b & 0x7f) as usize;
+            if b & 0x80 != 0 {
+                return Some(x);
+            }
+        }
+    }
+
+    fn skip(&mut self, n: usize) -> Option<()> {
+        let end = self.pos.checked_add(n)?;
+        (end <= self.bytes.len()).then(|| self.pos = end)
+    }
+
+    /// A string: its size + 1 (0 for none), then its bytes.
+    fn string(&mut self) -> Option<()> {
+        let size = self.varint()?;
+        self.skip(size.saturating_sub(1))
+    }
+
+    /// A count, then `count` elements of at least one byte each, read by `element`.
+    fn elements(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<usize> {
+        let n = self.varint()?;
+        if n > self.bytes.len() - self.pos {
+            return None; // more elements than bytes left
+        }
+        for _ in 0..n {
+            element(self)?;
+        }
+        Some(n)
+    }
+
+    /// One function (dumpFunction in ldump.c); returns its upvalue count.
+    fn function(&mut self, depth: usize) -> Option<usize> {
+        if depth > 200 {
+            return None; // deeper than Lua's parser nests functions
+        }
+        self.string()?; // source
+        self.varint()?; // linedefined
+        self.varint()?; // lastlinedefined
+        self.skip(3)?; // numparams, is_vararg, maxstacksize
+        let code = self.varint()?;
+        self.skip(code.checked_mul(4)?)?;
+        self.elements(|r| {
+            let tag = *r.bytes.get(r.pos)?;
+            r.pos += 1;
+            match tag {
+                0 | 1 | 17 => Some(()), // nil, false, true
+                3 | 19 => r.skip(8),    // integer, float
+                4 | 20 => r.string(),   // short, long string
+                _ => None,
+            }
+        })?;
+        let upvalues = self.elements(|r| r.skip(3))?; // instack, idx, kind
+        self.elements(|r| r.function(depth + 1).map(|_| ()))?; // nested functions
+        self.elements(|r| r.skip(1))?; // lineinfo
+        self.elements(|r| r.varint().and_then(|_| r.varint()).map(|_| ()))?; // abslineinfo
+        self.elements(|r| {
+            r.string()?;
+            r.varint()?;
+            r.varint().map(|_| ())
+        })?; // local variables
+        self.elements(|r| r.string())?; // upvalue names
+        Some(upvalues)
+    }
 }
 
 /// Validates and loads Lua bytecode (mode "b") and pushes the function. As `lua_load`
@@ -696,177 +796,22 @@ pub unsafe fn deserialize_lua_bytecode(
 ) -> Result<(), FunctionSerializationError> {
     validate_bytecode(bytecode)?;
     // SAFETY: forwarded caller contract; luaL_loadbufferx reports errors as a status. The
-    // load runs under an allocation budget: corrupt counts in a chunk make Lua's loader
-    // allocate what they claim before it reads (and fails on) the missing data.
+    // walk in validate_bytecode bounds what the loader allocates by the chunk's size.
     unsafe {
-        let budget = bytecode
-            .len()
-            .saturating_mul(LOAD_BUDGET_FACTOR)
-            .saturating_add(LOAD_BUDGET_BASE);
-        let status = with_allocation_budget(L, budget, || {
-            luaL_loadbufferx(
-                L,
-                bytecode.as_ptr() as *const c_char,
-                bytecode.len(),
-                c"=deserialized".as_ptr(),
-                c"b".as_ptr(),
-            )
-        });
+        let status = luaL_loadbufferx(
+            L,
+            bytecode.as_ptr() as *const c_char,
+            bytecode.len(),
+            c"=deserialized".as_ptr(),
+            c"b".as_ptr(),
+        );
         if status != LUA_OK {
             let reason = String::from_utf8_lossy(lua::tostring(L, -1).unwrap_or(b"?")).into_owned();
             lua_pop(L, 1);
             return Err(FunctionSerializationError::InvalidBytecode { reason });
         }
-        // The closure gets as many upvalue slots as the chunk's header byte says, which Lua
-        // does not check against the function's own count (lundump.c only asserts it):
-        // reading an upvalue past the slots would read past the closure.
-        let slots = closure_slots(L, -1);
-        let declared = function_upvalue_count(L);
-        if Some(slots) != declared {
-            lua_pop(L, 1);
-            return Err(FunctionSerializationError::InvalidBytecode {
-                reason: format!(
-                    "the chunk gives its closure {slots} upvalue slots, but the function has {}",
-                    declared.map_or_else(|| "an unknown number".to_string(), |n| n.to_string())
-                ),
-            });
-        }
     }
     Ok(())
-}
-
-/// Memory a chunk of n bytes may take while it loads: generous for any real chunk (its
-/// objects are about as large as their bytes), far below what corrupt counts claim.
-const LOAD_BUDGET_FACTOR: usize = 16;
-const LOAD_BUDGET_BASE: usize = 1 << 20;
-
-/// What `with_allocation_budget` wraps: the state's allocator and the bytes left.
-struct Budget {
-    inner: lua_Alloc,
-    inner_ud: *mut c_void,
-    remaining: usize,
-}
-
-unsafe extern "C-unwind" fn budget_allocate(
-    ud: *mut c_void,
-    block: *mut c_void,
-    osize: usize,
-    nsize: usize,
-) -> *mut c_void {
-    lua::abort_on_panic(|| {
-        // SAFETY: ud is the Budget installed by with_allocation_budget; the inner allocator
-        // gets the same arguments Lua gave.
-        unsafe {
-            let budget = &mut *(ud as *mut Budget);
-            let old = if block.is_null() { 0 } else { osize };
-            if nsize > old && nsize - old > budget.remaining {
-                return core::ptr::null_mut(); // Lua collects garbage and, failing, raises
-            }
-            let Some(inner) = budget.inner else {
-                return core::ptr::null_mut();
-            };
-            let result = inner(budget.inner_ud, block, osize, nsize);
-            if !result.is_null() || nsize == 0 {
-                budget.remaining = if nsize > old {
-                    budget.remaining - (nsize - old)
-                } else {
-                    budget.remaining.saturating_add(old - nsize)
-                };
-            }
-            result
-        }
-    })
-}
-
-/// Runs `body` with the state's allocations limited to `bytes` more than now.
-///
-/// # Safety
-/// `L` valid; `body` must not close the state.
-unsafe fn with_allocation_budget<R>(
-    L: *mut lua_State,
-    bytes: usize,
-    body: impl FnOnce() -> R,
-) -> R {
-    // SAFETY: forwarded caller contract; the original allocator is restored before return
-    // (luaL_loadbufferx does not raise), and blocks allocated meanwhile belong to it (the
-    // budget only forwards).
-    unsafe {
-        let mut inner_ud = core::ptr::null_mut();
-        let inner = lua_getallocf(L, &mut inner_ud);
-        let mut budget = Budget {
-            inner,
-            inner_ud,
-            remaining: bytes,
-        };
-        lua_setallocf(
-            L,
-            Some(budget_allocate),
-            &mut budget as *mut Budget as *mut c_void,
-        );
-        let result = body();
-        lua_setallocf(L, inner, inner_ud);
-        result
-    }
-}
-
-/// The number of upvalue slots of the closure at `idx` (what the loader allocated).
-///
-/// # Safety
-/// `L` valid, `idx` a function.
-unsafe fn closure_slots(L: *mut lua_State, idx: c_int) -> u8 {
-    // SAFETY: lua_getinfo(">u") reads the closure's header, not its slots.
-    unsafe {
-        let mut ar: lua_Debug = core::mem::zeroed();
-        lua_pushvalue(L, idx);
-        lua_getinfo(L, c">u".as_ptr(), &mut ar);
-        ar.nups
-    }
-}
-
-/// The upvalue count of the function on top of the stack (its prototype's), read from the
-/// first 32 bytes of its dump: the header and that count, which `lua_dump` takes from the
-/// prototype, not from the closure.
-///
-/// # Safety
-/// `L` valid with a Lua function on top.
-unsafe fn function_upvalue_count(L: *mut lua_State) -> Option<u8> {
-    struct Prefix {
-        bytes: [u8; 32],
-        len: usize,
-    }
-    unsafe extern "C-unwind" fn take_prefix(
-        _: *mut lua_State,
-        p: *const c_void,
-        size: usize,
-        ud: *mut c_void,
-    ) -> c_int {
-        // SAFETY: ud is the Prefix below; Lua passes `size` readable bytes.
-        unsafe {
-            let prefix = &mut *(ud as *mut Prefix);
-            let n = size.min(prefix.bytes.len() - prefix.len);
-            core::ptr::copy_nonoverlapping(
-                p as *const u8,
-                prefix.bytes.as_mut_ptr().add(prefix.len),
-                n,
-            );
-            prefix.len += n;
-            (prefix.len == prefix.bytes.len()) as c_int // stop once we have the count
-        }
-    }
-    let mut prefix = Prefix {
-        bytes: [0; 32],
-        len: 0,
-    };
-    // SAFETY: lua_dump reads the prototype (not the upvalue slots) and does not allocate.
-    unsafe {
-        lua_dump(
-            L,
-            Some(take_prefix),
-            &mut prefix as *mut Prefix as *mut c_void,
-            1,
-        )
-    };
-    (prefix.len == 32).then_some(prefix.bytes[31])
 }
 
 /// Restores the upvalues of the closure on top of the stack (object index `object`).
