@@ -60,10 +60,13 @@ fn main() {
     println!("cargo:rerun-if-changed=lua-src");
     println!("cargo:rerun-if-changed=wasm/include");
     println!("cargo:rerun-if-changed=wasm/libc");
+    println!("cargo:rerun-if-changed=src/ffi/noreturn.c");
 
     let mut lua = cc::Build::new();
     lua.include("lua-src").warnings(false);
     lua.files(LUA_SOURCES.iter().map(|f| Path::new("lua-src").join(f)));
+    // lua_error/luaL_error returning void, for Rust's `-> !` (see the file).
+    lua.file("src/ffi/noreturn.c");
 
     match target.as_str() {
         "wasm32-unknown-unknown" => configure_wasm(&mut lua),

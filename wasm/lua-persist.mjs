@@ -11,12 +11,108 @@ export async function compileModule(bytes) {
   return WebAssembly.compile(bytes);
 }
 
+/**
+ * An external-table store in memory: table id -> (key bytes -> value bytes), keys in
+ * insertion order. Any object with the same methods can stand in for it (see storeImports).
+ */
+export class MemoryStore {
+  constructor() {
+    this.tables = new Map();
+  }
+  #table(id, create) {
+    let t = this.tables.get(id);
+    if (!t && create) this.tables.set(id, (t = new Map()));
+    return t;
+  }
+  /** Keys are byte strings; a latin1 string holds them exactly. */
+  static keyString(bytes) {
+    let s = '';
+    for (const b of bytes) s += String.fromCharCode(b);
+    return s;
+  }
+  static keyBytes(string) {
+    return Uint8Array.from(string, (c) => c.charCodeAt(0));
+  }
+  set(id, key, value) {
+    this.#table(id, true).set(MemoryStore.keyString(key), value.slice());
+  }
+  get(id, key) {
+    return this.#table(id, false)?.get(MemoryStore.keyString(key));
+  }
+  delete(id, key) {
+    this.#table(id, false)?.delete(MemoryStore.keyString(key));
+  }
+  size(id) {
+    return this.#table(id, false)?.size ?? 0;
+  }
+  keys(id) {
+    return [...(this.#table(id, false)?.keys() ?? [])].map(MemoryStore.keyBytes);
+  }
+  /** The smallest id never used. */
+  nextFreeId() {
+    return this.tables.size === 0 ? 1 : Math.max(...this.tables.keys()) + 1;
+  }
+}
+
+/**
+ * The module's imports (`env`, cu's names) over a store, with the protocol of
+ * src/wasm/host_store.rs: a value longer than the window is announced by its length and read
+ * again; an empty value written means delete; the empty key reads the key listing (each key
+ * as u32 LE length + bytes); size(0) is the next free id.
+ */
+export function storeImports(store, memory) {
+  const bytes = (ptr, len) => new Uint8Array(memory().buffer, ptr, len);
+  const answer = (value, out, max) => {
+    if (value === undefined) return -1;
+    if (value.length <= max) bytes(out, value.length).set(value);
+    return value.length;
+  };
+  return {
+    js_ext_table_set(id, keyPtr, keyLen, valPtr, valLen) {
+      try {
+        const key = bytes(keyPtr, keyLen).slice();
+        if (valLen === 0) store.delete(id, key);
+        else store.set(id, key, bytes(valPtr, valLen).slice());
+        return 0;
+      } catch {
+        return 1;
+      }
+    },
+    js_ext_table_get(id, keyPtr, keyLen, out, max) {
+      if (keyLen === 0) {
+        const keys = store.keys(id);
+        const listing = new Uint8Array(keys.reduce((n, k) => n + 4 + k.length, 0));
+        const view = new DataView(listing.buffer);
+        let at = 0;
+        for (const k of keys) {
+          view.setUint32(at, k.length, true);
+          listing.set(k, at + 4);
+          at += 4 + k.length;
+        }
+        return keys.length === 0 ? -1 : answer(listing, out, max);
+      }
+      return answer(store.get(id, bytes(keyPtr, keyLen).slice()), out, max);
+    },
+    js_ext_table_size(id) {
+      return id === 0 ? store.nextFreeId() : store.size(id);
+    },
+  };
+}
+
 /** One instance of the module: one wasm memory, any number of Lua states. */
 export class LuaModule {
-  /** @param {WebAssembly.Module} module */
-  static async instantiate(module) {
-    const instance = await WebAssembly.instantiate(module, {});
-    return new LuaModule(instance);
+  /**
+   * @param {WebAssembly.Module} module
+   * @param {{store?: object}} options the external-table store (default: a new MemoryStore)
+   */
+  static async instantiate(module, { store = new MemoryStore() } = {}) {
+    let memory;
+    const env = storeImports(store, () => memory);
+    const instance = await WebAssembly.instantiate(module, { env });
+    memory = instance.exports.memory;
+    const lua = new LuaModule(instance);
+    lua.store = store;
+    return lua;
   }
 
   constructor(instance) {

@@ -65,9 +65,13 @@ pub union luaL_Buffer_init {
 }
 
 extern "C-unwind" {
-    /// Raises the value on top of the stack as an error. Never returns.
+    /// Raises the value on top of the stack as an error. Never returns. (Linked to a void
+    /// wrapper in `src/ffi/noreturn.c`, so the declaration matches on wasm32 too.)
+    #[link_name = "lp_lua_error"]
     pub fn lua_error(L: *mut lua_State) -> !;
-    /// Raises a formatted error message (`lua_pushfstring` formats). Never returns.
+    /// Raises a formatted error message (`lua_pushfstring` formats) with the position
+    /// (`luaL_where(L, 1)`). Never returns. (A void wrapper, as `lua_error`.)
+    #[link_name = "lp_luaL_error"]
     pub fn luaL_error(L: *mut lua_State, fmt: *const c_char, ...) -> !;
 }
 
@@ -648,5 +652,18 @@ pub mod wasm_libc {
         ) -> c_int;
         /// Sets the wall clock in seconds since the epoch (time.c).
         pub fn __lp_set_clock(unix_seconds: f64);
+    }
+}
+
+/// The host's external-table store, as cu's module imports it (module `env`). Only cu's own
+/// three are imported, so a host written for cu links; deleting and listing keys travel
+/// through them by the protocol in `src/wasm/host_store.rs`.
+#[cfg(target_arch = "wasm32")]
+pub mod host_imports {
+    #[link(wasm_import_module = "env")]
+    extern "C" {
+        pub fn js_ext_table_set(id: u32, key: *const u8, key_len: usize, value: *const u8, value_len: usize) -> i32;
+        pub fn js_ext_table_get(id: u32, key: *const u8, key_len: usize, out: *mut u8, max_len: usize) -> i32;
+        pub fn js_ext_table_size(id: u32) -> i32;
     }
 }

@@ -214,7 +214,9 @@ pub extern "C" fn lp_main() -> c_int {
     }
 }
 
-/// Creates a long-lived state with the standard libraries; 0 if memory is exhausted.
+/// Creates a long-lived state with the standard libraries, `persist`, and the external
+/// tables over the host's store (`_home`, `_io`, `Memory`, `ext.table()`); 0 if memory is
+/// exhausted or the store cannot tell its next table id.
 #[no_mangle]
 pub extern "C" fn lp_state_new() -> *mut lua_State {
     let L = lua::new_state(usize::MAX);
@@ -237,6 +239,9 @@ unsafe extern "C-unwind" fn open_libraries(L: *mut lua_State) -> c_int {
     unsafe {
         luaL_openlibs(L);
         runner::open_persist(L);
+        if let Err(message) = crate::ext_table::install(L, Box::new(super::host_store::HostStore), true) {
+            lua::raise(L, message);
+        }
     }
     0
 }

@@ -14,4 +14,6 @@ pub(crate) mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod exports;
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod host_store;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod libc;

@@ -174,3 +174,10 @@ test('os.exit in a long-lived state ends it and reports the code; the instance g
   assert.equal(fresh.memoryBytes, before, 'states closed by os.exit(code, true) are freed');
   assert.equal(text(S.exec('print(#big)').stdout), '100000\n');
 });
+
+test('errors raised from Rust (persist) and through luaL_error are Lua errors on wasm', () => {
+  assert.equal(run(`print(pcall(persist.serialize, io.stdout))`), 'false\tcannot serialize a userdata value\n');
+  assert.equal(run(`print(pcall(persist.deserialize, '\\14'))`), 'false\tunknown type tag 0x0e at offset 0\n');
+  // cu's "unsupported C function" marker decodes to a function that raises with luaL_error.
+  assert.match(run(`print(pcall(persist.deserialize('\\6\\255\\255')))`), /^false\t.*cu could not serialize/);
+});

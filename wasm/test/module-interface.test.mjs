@@ -10,8 +10,9 @@ test('the export list matches wasm/exports.txt', () => {
   assert.deepEqual(actual, expected);
 });
 
-test('the module imports nothing', () => {
-  assert.deepEqual(WebAssembly.Module.imports(wasmModule), []);
+test("the module imports cu's external-table functions and nothing else", () => {
+  const imports = WebAssembly.Module.imports(wasmModule).map((i) => `${i.module}.${i.name}:${i.kind}`).sort();
+  assert.deepEqual(imports, ['env.js_ext_table_get:function', 'env.js_ext_table_set:function', 'env.js_ext_table_size:function']);
 });
 
 test('size_t is 4 bytes on wasm32, as string.pack\'s T shows', async () => {

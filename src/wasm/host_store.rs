@@ -1,0 +1,95 @@
+//! The external-table store of the wasm module: the host, through cu's imports
+//! `js_ext_table_set`, `js_ext_table_get` and `js_ext_table_size` (cu: `ext_table.zig`'s
+//! externs). A host written for cu provides exactly these, so the module imports no more;
+//! what cu lacks travels through them:
+//!
+//! | operation | call | a cu host |
+//! |---|---|---|
+//! | get | `get(id, key, out, 16384)`: the length; if larger than the window, the host writes nothing and the call is repeated with a buffer of that length | returns -1 for long values: read as missing |
+//! | delete | `set(id, key, value_len = 0)` (a stored value is never empty) | stores an empty value, which reads as nil |
+//! | keys | `get(id, key_len = 0, ...)` (keys are never empty): each key as u32 LE length + bytes | -1: no keys |
+//! | next free id | `size(0)` (0 is never a table id) | 0: the module starts after `_io` |
+
+use crate::ext_table::{ExtStore, StoreError};
+use crate::ffi::host_imports::*;
+
+/// cu's window for `js_ext_table_get` (io_buffer_size / 4).
+const GET_WINDOW: usize = 16 * 1024;
+
+/// The host's store.
+pub(crate) struct HostStore;
+
+impl HostStore {
+    /// `get`, with the large-value protocol; None when the host has nothing.
+    fn read(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut buf = vec![0u8; GET_WINDOW];
+        // SAFETY: the key and the buffer are valid for their lengths during the call.
+        let n = unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), buf.as_mut_ptr(), buf.len()) };
+        let Ok(n) = usize::try_from(n) else { return Ok(None) };
+        if n == 0 {
+            return Ok(None); // cu: any result <= 0 is nil
+        }
+        if n <= buf.len() {
+            buf.truncate(n);
+            return Ok(Some(buf));
+        }
+        let mut big = vec![0u8; n];
+        // SAFETY: as above.
+        let m = unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), big.as_mut_ptr(), big.len()) };
+        if usize::try_from(m) != Ok(n) {
+            return Err(StoreError(format!("the host's value changed size while it was read ({n} then {m} bytes)")));
+        }
+        Ok(Some(big))
+    }
+
+    fn write(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        // SAFETY: the key and the value are valid for their lengths during the call.
+        let rc = unsafe { js_ext_table_set(id, key.as_ptr(), key.len(), value.as_ptr(), value.len()) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(StoreError(format!("the host store refused the write (code {rc})")))
+        }
+    }
+}
+
+impl ExtStore for HostStore {
+    fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.write(id, key, value)
+    }
+
+    fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if key.is_empty() {
+            return Ok(None); // the empty key is the key listing, never a value
+        }
+        self.read(id, key)
+    }
+
+    fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError> {
+        self.write(id, key, &[])
+    }
+
+    fn size(&mut self, id: u32) -> Result<usize, StoreError> {
+        // SAFETY: a plain call.
+        Ok(usize::try_from(unsafe { js_ext_table_size(id) }).unwrap_or(0))
+    }
+
+    fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError> {
+        let Some(listing) = self.read(id, &[])? else { return Ok(Vec::new()) };
+        let mut keys = Vec::new();
+        let mut rest = listing.as_slice();
+        while !rest.is_empty() {
+            let bad = || StoreError("the host's key listing is malformed".into());
+            let len = u32::from_le_bytes(rest.get(..4).ok_or_else(bad)?.try_into().map_err(|_| bad())?) as usize;
+            let key = rest.get(4..4 + len).ok_or_else(bad)?;
+            keys.push(key.to_vec());
+            rest = &rest[4 + len..];
+        }
+        Ok(keys)
+    }
+
+    fn next_free_id(&mut self) -> Result<u32, StoreError> {
+        // SAFETY: a plain call.
+        Ok(u32::try_from(unsafe { js_ext_table_size(0) }).unwrap_or(0).max(1))
+    }
+}

@@ -1,0 +1,53 @@
+// External tables in the wasm module over a JavaScript store (cu's imports and the
+// protocol of src/wasm/host_store.rs): persistence across instances, deletion, iteration,
+// values larger than cu's 16 KiB window, and a failing store.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { wasmModule, text } from './helpers.mjs';
+import { LuaModule, MemoryStore, LuaStatus } from '../lua-persist.mjs';
+
+async function stateOver(store) {
+  const lua = await LuaModule.instantiate(wasmModule, { store });
+  return lua.newState();
+}
+
+function run(S, chunk) {
+  const r = S.exec(chunk);
+  assert.equal(r.status, LuaStatus.OK, text(r.stderr));
+  return text(r.stdout);
+}
+
+test('_home persists across instances over one store, closures included', async () => {
+  const store = new MemoryStore();
+  run(await stateOver(store), `local n = 41 _home.f = function() n = n + 1 return n end
+    local t = {name = 'cyclic'} t.me = t _home.t = t _home.count = 1`);
+  const S = await stateOver(store); // a reload
+  assert.equal(run(S, `print(_home.f(), _home.t.me == _home.t, _home.t.name, _home.count)`), '42\ttrue\tcyclic\t1\n');
+  run(S, `local t = ext.table() t.x = 5 _home.made = t`);
+  assert.equal(run(await stateOver(store), `print(_home.made.x)`), '5\n', 'ext.table ids do not collide across reloads');
+});
+
+test('nil deletes, pairs lists the keys, # counts them', async () => {
+  const S = await stateOver(new MemoryStore());
+  assert.equal(run(S, `_home.a = 1 _home.b = 2 _home[3] = 'c' _home.a = nil
+    local keys = {} for k, v in pairs(_home) do keys[#keys + 1] = tostring(k) .. '=' .. tostring(v) end
+    table.sort(keys) print(table.concat(keys, ' '), #_home)`), '3=c b=2\t2\n');
+});
+
+test('values larger than the 16 KiB window', async () => {
+  const store = new MemoryStore();
+  run(await stateOver(store), `_home.big = string.rep('x', 100000) .. 'end'`);
+  assert.equal(run(await stateOver(store), `print(#_home.big, _home.big:sub(-3))`), '100003\tend\n');
+});
+
+test('a failing store raises a Lua error and stays consistent', async () => {
+  const store = new MemoryStore();
+  const S = await stateOver(store);
+  run(S, `_home.keep = 1`);
+  const set = store.set.bind(store);
+  store.set = () => { throw new Error('quota exceeded'); };
+  assert.match(run(S, `print(pcall(function() _home.t = {1, {2}} end))`), /^false\t.*cannot store key "t".*refused the write/);
+  store.set = set;
+  assert.equal(run(S, `print(_home.keep, _home.t)`), '1\tnil\n');
+  assert.deepEqual([...store.tables.keys()], [1], 'no orphan tables');
+});
