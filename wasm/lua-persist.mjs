@@ -107,7 +107,8 @@ export class LuaModule {
    */
   static async instantiate(module, { store = new MemoryStore() } = {}) {
     let memory;
-    const env = storeImports(store, () => memory);
+    // cu's clock import: milliseconds since the epoch.
+    const env = { ...storeImports(store, () => memory), js_time_now: () => Date.now() };
     const instance = await WebAssembly.instantiate(module, { env });
     memory = instance.exports.memory;
     const lua = new LuaModule(instance);
@@ -117,7 +118,6 @@ export class LuaModule {
 
   constructor(instance) {
     this.exports = instance.exports;
-    this.exports.lp_set_clock(Date.now() / 1000);
   }
 
   /** Copies bytes (Uint8Array or string) into module memory; returns [ptr, len]. Free with #free. */
@@ -163,7 +163,6 @@ export class LuaModule {
       this.exports.lp_arg_push(a[0], a[1]);
       this.#free(a);
     }
-    this.exports.lp_set_clock(Date.now() / 1000);
     const code = this.exports.lp_main();
     return { code, stdout: this.takeOutput(1), stderr: this.takeOutput(2) };
   }
@@ -183,7 +182,6 @@ export class LuaModule {
   _exec(L, chunk, name) {
     const c = this.#copyIn(chunk);
     const n = this.#copyIn(name);
-    this.exports.lp_set_clock(Date.now() / 1000);
     const status = this.exports.lp_exec(L, c[0], c[1], n[0], n[1]);
     this.#free(c);
     this.#free(n);

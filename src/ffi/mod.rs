@@ -650,8 +650,6 @@ pub mod wasm_libc {
             data: *const u8,
             len: usize,
         ) -> c_int;
-        /// Sets the wall clock in seconds since the epoch (time.c).
-        pub fn __lp_set_clock(unix_seconds: f64);
     }
 }
 

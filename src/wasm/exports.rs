@@ -65,14 +65,6 @@ pub unsafe extern "C" fn lp_free(ptr: *mut u8, len: usize) {
     }
 }
 
-/// Sets the wall clock (seconds since the Unix epoch) that `os.time`, `os.date` and
-/// `os.clock` see. The module has no clock of its own.
-#[no_mangle]
-pub extern "C" fn lp_set_clock(unix_seconds: f64) {
-    // SAFETY: a plain store into the C runtime's clock.
-    unsafe { __lp_set_clock(unix_seconds) };
-}
-
 /// Where stdout's (1) or stderr's (2) captured output starts; null when empty.
 #[no_mangle]
 pub extern "C" fn lp_output_ptr(stream: c_int) -> *const u8 {

@@ -1,27 +1,26 @@
-/* time.h for Lua on wasm32-unknown-unknown (lua-persist). The module imports nothing, so
-   the wall clock is what the host last set (lp_set_clock); the time zone is UTC. The
-   calendar arithmetic and strftime are Rust (src/wasm/time.rs). */
+/* time.h for Lua on wasm32-unknown-unknown (lua-persist). The wall clock is the host's,
+   through cu's import env.js_time_now (milliseconds since the epoch). cu declares it as i32,
+   which wraps Date.now(); declared as f64 here, the same JavaScript function arrives exact.
+   The time zone is UTC. The calendar arithmetic and strftime are Rust (src/wasm/time.rs). */
 #include <errno.h>
 #include <time.h>
 #include "runtime.h"
 
-static double host_clock;       /* seconds since the epoch */
-static double clock_origin = -1; /* host_clock when first set, for clock() */
+__attribute__((import_module("env"), import_name("js_time_now"))) double js_time_now(void);
 
-void __lp_set_clock(double unix_seconds) {
-  host_clock = unix_seconds;
-  if (clock_origin < 0) clock_origin = unix_seconds;
-}
+static double clock_origin = -1; /* the host clock at the first clock() call */
 
 time_t time(time_t *out) {
-  time_t now = (time_t)host_clock;
+  time_t now = (time_t)(js_time_now() / 1000);
   if (out != NULL) *out = now;
   return now;
 }
 
-/* Processor time is not observable: the host clock since it was first set stands in. */
+/* Processor time is not observable: wall time since the first call stands in. */
 clock_t clock(void) {
-  return clock_origin < 0 ? 0 : (clock_t)((host_clock - clock_origin) * CLOCKS_PER_SEC);
+  double now = js_time_now();
+  if (clock_origin < 0) clock_origin = now;
+  return (clock_t)((now - clock_origin) * (CLOCKS_PER_SEC / 1000));
 }
 
 double difftime(time_t a, time_t b) { return (double)a - (double)b; }

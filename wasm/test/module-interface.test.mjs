@@ -10,9 +10,10 @@ test('the export list matches wasm/exports.txt', () => {
   assert.deepEqual(actual, expected);
 });
 
-test("the module imports cu's external-table functions and nothing else", () => {
+test("the module imports cu's external-table functions and clock, nothing else", () => {
   const imports = WebAssembly.Module.imports(wasmModule).map((i) => `${i.module}.${i.name}:${i.kind}`).sort();
-  assert.deepEqual(imports, ['env.js_ext_table_get:function', 'env.js_ext_table_set:function', 'env.js_ext_table_size:function']);
+  assert.deepEqual(imports, ['env.js_ext_table_get:function', 'env.js_ext_table_set:function',
+    'env.js_ext_table_size:function', 'env.js_time_now:function']);
 });
 
 test('size_t is 4 bytes on wasm32, as string.pack\'s T shows', async () => {
@@ -36,4 +37,13 @@ test('bad input to the exports is an error result, not a trap', async () => {
   const S = lua.newState();
   assert.equal(S.exec('print(1)', '').status, 0, 'an empty chunk name is accepted');
   assert.equal(text(S.exec('return', 'a\0b').stderr), '', 'a chunk name with NUL falls back to "=?"');
+});
+
+test('os.time is the real time (cu wraps it), os.clock advances', async () => {
+  const { newLua, text } = await import('./helpers.mjs');
+  const S = (await newLua()).newState();
+  const now = Math.floor(Date.now() / 1000);
+  const [t, advanced] = text(S.exec(`local c = os.clock() local x = 0 for i = 1, 3e6 do x = x + i end print(os.time(), os.clock() > c)`).stdout).trim().split('\t');
+  assert.ok(Math.abs(Number(t) - now) <= 2, `os.time() = ${t}, now ${now}`);
+  assert.equal(advanced, 'true');
 });
