@@ -103,6 +103,14 @@ pub trait Host {
     fn write_output(&self, text: &[u8]);
     /// Writes to standard error.
     fn write_error(&self, text: &[u8]);
+    /// Adds what this host gives scripts beyond the standard libraries and `persist` (the
+    /// wasm module: external tables over its host's store). Runs protected.
+    ///
+    /// # Safety
+    /// `L` is a valid state inside a protected call.
+    unsafe fn open_extensions(&self, _L: *mut lua_State) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// What `pmain` needs; it holds no value with a destructor, because Lua errors may jump
@@ -233,6 +241,9 @@ unsafe fn pmain_body(L: *mut lua_State) -> c_int {
     unsafe {
         luaL_openlibs(L);
         open_persist(L);
+        if let Err(message) = ctx.host.open_extensions(L) {
+            lua::raise(L, message);
+        }
         create_arg_table(L, ctx.inv);
         for chunk in &ctx.inv.chunks {
             if run_chunk(L, ctx.host, chunk, c"=(command line)", &[]) != LUA_OK {

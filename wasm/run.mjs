@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// node wasm/run.mjs [-e CODE]... [-v] [SCRIPT [ARGS...]]
-// Runs Lua in the wasm build exactly as the native `lua-persist` binary does.
-// The module: target/wasm32-unknown-unknown/release/lua_persist.wasm, or $LUA_PERSIST_WASM.
+// node wasm/run.mjs [--store DIR] [-e CODE]... [-v] [SCRIPT [ARGS...]]
+// Runs Lua in the wasm build as the native `lua-persist` binary does, with `_home` (and
+// the other external tables) kept in DIR: $LUA_PERSIST_STORE, or `.lua-persist-wasm` in
+// the current directory. The module: target/wasm32-unknown-unknown/release/lua_persist.wasm,
+// or $LUA_PERSIST_WASM.
 import { readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileModule, LuaModule } from './lua-persist.mjs';
+import { FileStore } from './file-store.mjs';
 
 const defaultWasm = fileURLToPath(new URL('../target/wasm32-unknown-unknown/release/lua_persist.wasm', import.meta.url));
 const wasmPath = process.env.LUA_PERSIST_WASM || defaultWasm;
@@ -30,8 +33,24 @@ try {
     'Build it with: scripts/build-wasm\n');
   process.exit(1);
 }
-const lua = await LuaModule.instantiate(await compileModule(bytes));
-const args = process.argv.slice(2);
+let args = process.argv.slice(2);
+let storeDir = process.env.LUA_PERSIST_STORE || '.lua-persist-wasm';
+if (args[0] === '--store') {
+  if (args.length < 2) {
+    process.stderr.write('lua-persist: \'--store\' needs a directory\n');
+    process.exit(1);
+  }
+  storeDir = args[1];
+  args = args.slice(2);
+}
+let store;
+try {
+  store = new FileStore(storeDir);
+} catch (e) {
+  process.stderr.write(`lua-persist: cannot open the store ${storeDir}: ${e.message}\n`);
+  process.exit(1);
+}
+const lua = await LuaModule.instantiate(await compileModule(bytes), { store });
 const script = scriptOperand(args);
 if (script !== undefined) {
   try {

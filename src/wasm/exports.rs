@@ -135,6 +135,10 @@ impl Host for ModuleHost {
     fn write_error(&self, text: &[u8]) {
         crate::ffi::c_stderr_write(text);
     }
+    unsafe fn open_extensions(&self, L: *mut lua_State) -> Result<(), String> {
+        // SAFETY: forwarded trait contract.
+        unsafe { crate::ext_table::install(L, Box::new(super::host_store::HostStore), true) }
+    }
 }
 
 /// Reads a file the host put, through C's stdio like Lua's own `io.open`.
@@ -231,7 +235,7 @@ unsafe extern "C-unwind" fn open_libraries(L: *mut lua_State) -> c_int {
     unsafe {
         luaL_openlibs(L);
         runner::open_persist(L);
-        if let Err(message) = crate::ext_table::install(L, Box::new(super::host_store::HostStore), true) {
+        if let Err(message) = ModuleHost.open_extensions(L) {
             lua::raise(L, message);
         }
     }

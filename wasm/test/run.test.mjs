@@ -11,8 +11,12 @@ import { repoRoot } from './helpers.mjs';
 const runScript = join(repoRoot, 'wasm/run.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'lua-persist-run-'));
 
+const storeDir = join(tmp, 'store');
+
 function run(args, input) {
-  const r = spawnSync(process.execPath, [runScript, ...args], { input, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [runScript, ...args], {
+    input, encoding: 'utf8', env: { ...process.env, LUA_PERSIST_STORE: storeDir },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -67,4 +71,19 @@ test('os.exit that closes the state', () => {
 
 test('-v prints the version', () => {
   assert.equal(run(['-v', '-e', 'print(_VERSION)']).stdout, 'Lua 5.4.9  Copyright (C) 1994-2026 Lua.org, PUC-Rio\nLua 5.4\n');
+});
+
+test('--store keeps _home across runs: a counter prints 1, then 2', () => {
+  const dir = join(tmp, 'counter-store');
+  const counter = join(tmp, 'counter.lua');
+  writeFileSync(counter, "_home.count = (_home.count or 0) + 1 print(_home.count)");
+  assert.deepEqual(run(['--store', dir, counter]), { code: 0, stdout: '1\n', stderr: '' });
+  assert.deepEqual(run(['--store', dir, counter]), { code: 0, stdout: '2\n', stderr: '' });
+  // A closure with its upvalue, stored in one run and called in the next.
+  run(['--store', dir, '-e', 'local base = 40 _home.add = function(x) return base + x end']);
+  assert.equal(run(['--store', dir, '-e', 'print(_home.add(2))']).stdout, '42\n');
+});
+
+test('--store without a directory is a clear error', () => {
+  assert.deepEqual(run(['--store']), { code: 1, stdout: '', stderr: "lua-persist: '--store' needs a directory\n" });
 });
