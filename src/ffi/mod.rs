@@ -660,8 +660,20 @@ pub mod wasm_libc {
 pub mod host_imports {
     #[link(wasm_import_module = "env")]
     extern "C" {
-        pub fn js_ext_table_set(id: u32, key: *const u8, key_len: usize, value: *const u8, value_len: usize) -> i32;
-        pub fn js_ext_table_get(id: u32, key: *const u8, key_len: usize, out: *mut u8, max_len: usize) -> i32;
+        pub fn js_ext_table_set(
+            id: u32,
+            key: *const u8,
+            key_len: usize,
+            value: *const u8,
+            value_len: usize,
+        ) -> i32;
+        pub fn js_ext_table_get(
+            id: u32,
+            key: *const u8,
+            key_len: usize,
+            out: *mut u8,
+            max_len: usize,
+        ) -> i32;
         pub fn js_ext_table_size(id: u32) -> i32;
     }
 }

@@ -24,8 +24,11 @@ impl HostStore {
     fn read(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let mut buf = vec![0u8; GET_WINDOW];
         // SAFETY: the key and the buffer are valid for their lengths during the call.
-        let n = unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), buf.as_mut_ptr(), buf.len()) };
-        let Ok(n) = usize::try_from(n) else { return Ok(None) };
+        let n =
+            unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), buf.as_mut_ptr(), buf.len()) };
+        let Ok(n) = usize::try_from(n) else {
+            return Ok(None);
+        };
         if n == 0 {
             return Ok(None); // cu: any result <= 0 is nil
         }
@@ -35,20 +38,26 @@ impl HostStore {
         }
         let mut big = vec![0u8; n];
         // SAFETY: as above.
-        let m = unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), big.as_mut_ptr(), big.len()) };
+        let m =
+            unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), big.as_mut_ptr(), big.len()) };
         if usize::try_from(m) != Ok(n) {
-            return Err(StoreError(format!("the host's value changed size while it was read ({n} then {m} bytes)")));
+            return Err(StoreError(format!(
+                "the host's value changed size while it was read ({n} then {m} bytes)"
+            )));
         }
         Ok(Some(big))
     }
 
     fn write(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         // SAFETY: the key and the value are valid for their lengths during the call.
-        let rc = unsafe { js_ext_table_set(id, key.as_ptr(), key.len(), value.as_ptr(), value.len()) };
+        let rc =
+            unsafe { js_ext_table_set(id, key.as_ptr(), key.len(), value.as_ptr(), value.len()) };
         if rc == 0 {
             Ok(())
         } else {
-            Err(StoreError(format!("the host store refused the write (code {rc})")))
+            Err(StoreError(format!(
+                "the host store refused the write (code {rc})"
+            )))
         }
     }
 }
@@ -75,12 +84,19 @@ impl ExtStore for HostStore {
     }
 
     fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError> {
-        let Some(listing) = self.read(id, &[])? else { return Ok(Vec::new()) };
+        let Some(listing) = self.read(id, &[])? else {
+            return Ok(Vec::new());
+        };
         let mut keys = Vec::new();
         let mut rest = listing.as_slice();
         while !rest.is_empty() {
             let bad = || StoreError("the host's key listing is malformed".into());
-            let len = u32::from_le_bytes(rest.get(..4).ok_or_else(bad)?.try_into().map_err(|_| bad())?) as usize;
+            let len = u32::from_le_bytes(
+                rest.get(..4)
+                    .ok_or_else(bad)?
+                    .try_into()
+                    .map_err(|_| bad())?,
+            ) as usize;
             let key = rest.get(4..4 + len).ok_or_else(bad)?;
             keys.push(key.to_vec());
             rest = &rest[4 + len..];
@@ -90,6 +106,8 @@ impl ExtStore for HostStore {
 
     fn next_free_id(&mut self) -> Result<u32, StoreError> {
         // SAFETY: a plain call.
-        Ok(u32::try_from(unsafe { js_ext_table_size(0) }).unwrap_or(0).max(1))
+        Ok(u32::try_from(unsafe { js_ext_table_size(0) })
+            .unwrap_or(0)
+            .max(1))
     }
 }

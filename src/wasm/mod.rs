@@ -12,6 +12,8 @@ pub(crate) mod strtod;
 pub(crate) mod time;
 
 #[cfg(target_arch = "wasm32")]
+pub mod cu_abi;
+#[cfg(target_arch = "wasm32")]
 pub mod exports;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod host_store;
