@@ -108,6 +108,7 @@ fn configure_wasm(build: &mut cc::Build) {
         .flag("-mllvm")
         .flag("-wasm-enable-sjlj")
         .flag("-mexception-handling")
+        .flag("-mbulk-memory")
         // Forced include: settings Lua reads from luaconf.h's hooks (see the header).
         .flag("-include")
         .flag("wasm/include/lua_persist_wasm.h")

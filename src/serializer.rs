@@ -11,8 +11,6 @@
 #![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
 
 use core::ffi::{c_int, c_void};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::ffi::*;
 use crate::function_serializer::{self as functions, FunctionSerializationError};
@@ -296,25 +294,32 @@ pub trait TableSink {
     unsafe fn table(&mut self, enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError>;
 }
 
-/// Object identities (addresses) to indices. Most payloads hold a handful of objects, so
-/// an inline list searched in order comes first (no allocation); past `SMALL` entries a
-/// hash map takes over.
+/// Object identities (addresses, never 0) to indices. Most payloads hold a handful of
+/// objects, so an inline list searched in order comes first (no allocation); past it, an
+/// open-addressing table (a small one of our own: the keys are addresses, already spread,
+/// and std's HashMap would add several KB to the wasm module).
 #[derive(Default)]
 pub(crate) struct IdentityMap {
     small: [(usize, u32); 8],
     small_len: usize,
-    large: HashMap<usize, u32, BuildHasherDefault<AddressHasher>>,
+    /// (key, index) slots, key 0 = empty; the length is 0 or a power of two.
+    slots: Vec<(usize, u32)>,
+    large_len: usize,
 }
 
 impl IdentityMap {
     pub(crate) fn get(&self, key: usize) -> Option<u32> {
-        if self.large.is_empty() {
-            self.small[..self.small_len]
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|&(_, v)| v)
-        } else {
-            self.large.get(&key).copied()
+        if self.slots.is_empty() {
+            return self.small[..self.small_len].iter().find(|(k, _)| *k == key).map(|&(_, v)| v);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = Self::hash(key) & mask;
+        loop {
+            match self.slots[i] {
+                (0, _) => return None,
+                (k, v) if k == key => return Some(v),
+                _ => i = (i + 1) & mask,
+            }
         }
     }
 
@@ -325,40 +330,48 @@ impl IdentityMap {
         index
     }
 
-    /// Maps `key` to `index`.
+    /// Maps `key` (not yet in the map) to `index`.
     pub(crate) fn insert_with(&mut self, key: usize, index: u32) {
-        if self.large.is_empty() && self.small_len < self.small.len() {
+        if self.slots.is_empty() && self.small_len < self.small.len() {
             self.small[self.small_len] = (key, index);
             self.small_len += 1;
-        } else {
-            self.large
-                .extend(self.small[..self.small_len].iter().copied());
-            self.small_len = 0;
-            self.large.insert(key, index);
+            return;
         }
+        if (self.large_len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        self.place(key, index);
+        self.large_len += 1;
+    }
+
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(32);
+        let old = core::mem::replace(&mut self.slots, vec![(0, 0); capacity]);
+        let small_len = core::mem::take(&mut self.small_len);
+        let small = self.small;
+        for &(k, v) in old.iter().chain(&small[..small_len]) {
+            if k != 0 {
+                self.place(k, v);
+            }
+        }
+        self.large_len += small_len;
+    }
+
+    fn place(&mut self, key: usize, index: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = Self::hash(key) & mask;
+        while self.slots[i].0 != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (key, index);
+    }
+
+    fn hash(key: usize) -> usize {
+        ((key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16) as usize
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.small_len + self.large.len()
-    }
-}
-
-/// Addresses are already well spread: a multiplicative hash is enough (and much cheaper
-/// than SipHash, which guards against adversarial keys that addresses are not).
-#[derive(Default)]
-pub(crate) struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.small_len + self.large_len
     }
 }
 
@@ -637,7 +650,7 @@ unsafe fn key_segment(L: *mut lua_State, idx: c_int) -> String {
                 }
             }
             LUA_TNUMBER if lua_isinteger(L, idx) != 0 => format!("[{}]", lua_tointeger(L, idx)),
-            LUA_TNUMBER => format!("[{}]", lua_tonumber(L, idx)),
+            LUA_TNUMBER => format!("[{}]", crate::wasm::printf::shortest(lua_tonumber(L, idx))),
             LUA_TBOOLEAN => format!("[{}]", lua_toboolean(L, idx) != 0),
             t => format!("[<{}>]", String::from_utf8_lossy(lua::typename(L, t))),
         }

@@ -26,9 +26,9 @@ const OUTPUT_LIMIT: usize = BUFFER_SIZE - 1024;
 #[repr(C, align(16))]
 struct Buffer([u8; BUFFER_SIZE]);
 
-/// The module's single-threaded globals.
+/// The module's single-threaded globals (the buffer apart, so that its zeros are not part
+/// of the module's data).
 struct Globals {
-    buffer: Buffer,
     state: *mut lua_State,
     output: Vec<u8>,
     output_overflowed: bool,
@@ -41,8 +41,20 @@ struct Cell(UnsafeCell<Globals>);
 // SAFETY: wasm32-unknown-unknown without the atomics feature has exactly one thread.
 unsafe impl Sync for Cell {}
 
+struct BufferCell(UnsafeCell<Buffer>);
+// SAFETY: as Cell.
+unsafe impl Sync for BufferCell {}
+
+static BUFFER: BufferCell = BufferCell(UnsafeCell::new(Buffer([0; BUFFER_SIZE])));
+
+/// # Safety
+/// As `globals`.
+unsafe fn buffer() -> &'static mut [u8; BUFFER_SIZE] {
+    // SAFETY: forwarded caller contract.
+    unsafe { &mut (*BUFFER.0.get()).0 }
+}
+
 static GLOBALS: Cell = Cell(UnsafeCell::new(Globals {
-    buffer: Buffer([0; BUFFER_SIZE]),
     state: core::ptr::null_mut(),
     output: Vec::new(),
     output_overflowed: false,
@@ -136,7 +148,7 @@ fn append_output(bytes: &[u8]) {
 #[no_mangle]
 pub extern "C" fn get_buffer_ptr() -> *mut u8 {
     // SAFETY: a pointer into the static; no reference is kept.
-    unsafe { globals() }.buffer.0.as_mut_ptr()
+    unsafe { buffer() }.as_mut_ptr()
 }
 
 /// `get_buffer_size() -> i32`: 65536.
@@ -148,9 +160,9 @@ pub extern "C" fn get_buffer_size() -> c_int {
 /// Writes `message` at the start of the buffer and returns `-(len + 1)`.
 fn error_result(message: &[u8]) -> c_int {
     // SAFETY: single thread; a short access.
-    let g = unsafe { globals() };
+    let buf = unsafe { buffer() };
     let len = message.len().min(BUFFER_SIZE - 1);
-    g.buffer.0[..len].copy_from_slice(&message[..len]);
+    buf[..len].copy_from_slice(&message[..len]);
     -(len as c_int) - 1
 }
 
@@ -252,7 +264,8 @@ unsafe fn encode_result(L: *mut lua_State) -> Result<c_int, Vec<u8>> {
         )
         .into_bytes());
     }
-    let buf = &mut g.buffer.0;
+    // SAFETY: single thread; a short access.
+    let buf = unsafe { buffer() };
     buf[..4].copy_from_slice(&(output.len() as u32).to_le_bytes());
     buf[4..4 + output.len()].copy_from_slice(&output);
     buf[4 + output.len()..total].copy_from_slice(&value);
