@@ -88,3 +88,38 @@ test('the other exports', async () => {
   x.run_gc();
   assert.equal(compute(`require('bigint')`).error.split('\n')[0], "input:1: module 'bigint' not found:");
 });
+
+test('one instance: 100,000 compute calls with no memory growth, 10,000 errors survived', async () => {
+  const { x, compute } = await cuHost();
+  for (let i = 0; i < 1000; i++) compute('local t = {} for i = 1, 10 do t[i] = i end return #t');
+  x.run_gc();
+  const pages = x.memory.buffer.byteLength;
+  for (let i = 0; i < 100000; i++) {
+    const r = compute('local t = {} for i = 1, 10 do t[i] = i end return #t');
+    if (r.value[1] !== 10) assert.fail(JSON.stringify(r));
+  }
+  for (let i = 0; i < 10000; i++) {
+    if (!compute(`error('e' .. ${i % 7})`).error) assert.fail('an error did not come back');
+  }
+  x.run_gc();
+  assert.equal(x.memory.buffer.byteLength, pages, 'memory grew');
+  assert.equal(compute('return 6 * 7').value[1], 42);
+});
+
+test('a chunk larger than the buffer runs from lp_alloc memory; an oversized result is an error', async () => {
+  const { x, compute } = await cuHost();
+  const code = new TextEncoder().encode(`local s = 0 ${'s = s + 1 '.repeat(20000)} return s`);
+  const ptr = x.lp_alloc(code.length);
+  new Uint8Array(x.memory.buffer, ptr, code.length).set(code);
+  const rc = x.compute(ptr, code.length);
+  x.lp_free(ptr, code.length);
+  assert.ok(rc > 0);
+  const buf = new Uint8Array(x.memory.buffer, x.get_buffer_ptr(), rc);
+  assert.equal(buf[4], 0x02);
+  assert.equal(new DataView(buf.buffer, buf.byteOffset).getUint32(5, true), 20000);
+  assert.match(compute(`return string.rep('x', 70000)`).error, /does not fit in the 65536-byte buffer/);
+  const r = compute(`print(string.rep('a', 70000)) return 7`);
+  assert.equal(r.output.length, 64512 + 3);
+  assert.ok(r.output.endsWith('...'));
+  assert.equal(r.value[1], 7);
+});
