@@ -1,0 +1,77 @@
+// TypeScript declarations for wasm/lua-persist.mjs (the JavaScript host of lua-persist's
+// wasm module) and wasm/file-store.mjs.
+
+/** The operations of an external-table store: what the module's imports reach. */
+export interface ExtStore {
+  set(id: number, key: Uint8Array, value: Uint8Array): void;
+  get(id: number, key: Uint8Array): Uint8Array | undefined;
+  delete(id: number, key: Uint8Array): void;
+  size(id: number): number;
+  keys(id: number): Uint8Array[];
+  /** The smallest table id never used (1 for an empty store). */
+  nextFreeId(): number;
+}
+
+/** Compiles the module from its bytes. */
+export function compileModule(bytes: BufferSource): Promise<WebAssembly.Module>;
+
+/** An in-memory store: table id -> (key bytes -> value bytes), keys in insertion order. */
+export class MemoryStore implements ExtStore {
+  tables: Map<number, Map<string, Uint8Array>>;
+  static keyString(bytes: Uint8Array): string;
+  static keyBytes(string: string): Uint8Array;
+  set(id: number, key: Uint8Array, value: Uint8Array): void;
+  get(id: number, key: Uint8Array): Uint8Array | undefined;
+  delete(id: number, key: Uint8Array): void;
+  size(id: number): number;
+  keys(id: number): Uint8Array[];
+  nextFreeId(): number;
+}
+
+/** cu's `env` imports over a store (see README, "The store imports"). */
+export function storeImports(
+  store: ExtStore,
+  memory: () => WebAssembly.Memory,
+): {
+  js_ext_table_set(id: number, keyPtr: number, keyLen: number, valPtr: number, valLen: number): number;
+  js_ext_table_get(id: number, keyPtr: number, keyLen: number, outPtr: number, maxLen: number): number;
+  js_ext_table_size(id: number): number;
+};
+
+/** Lua's status codes as `exec` returns them; `EXITED + code` after `os.exit(code)`. */
+export const LuaStatus: Readonly<{
+  OK: 0; YIELD: 1; ERRRUN: 2; ERRSYNTAX: 3; ERRMEM: 4; ERRERR: 5; EXITED: 256;
+}>;
+
+export interface RunResult {
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+/** One instance of the module: one memory, any number of Lua states. */
+export class LuaModule {
+  static instantiate(module: WebAssembly.Module, options?: { store?: ExtStore }): Promise<LuaModule>;
+  /** The instance's exports (see wasm/exports.txt). */
+  readonly exports: WebAssembly.Exports & { memory: WebAssembly.Memory };
+  /** The store given to `instantiate`. */
+  store: ExtStore;
+  /** Bytes of wasm memory now. */
+  readonly memoryBytes: number;
+  /** Takes (and clears) what Lua wrote to stdout (1) or stderr (2). */
+  takeOutput(stream: 1 | 2): Uint8Array;
+  /** Makes bytes readable as a file for scripts; the name "-" is stdin. */
+  putFile(name: string | Uint8Array, data: string | Uint8Array): void;
+  /** Runs a command line as `lua-persist [-e CODE] [SCRIPT [ARGS...]]`; argv[0] is the program. */
+  main(argv: string[]): RunResult & { code: number };
+  /** A long-lived state with the standard libraries, `persist` and the external tables. */
+  newState(): LuaState;
+}
+
+export class LuaState {
+  /** Runs a chunk; after `os.exit(code)` the status is `LuaStatus.EXITED + code` and the state is closed. */
+  exec(chunk: string | Uint8Array, name?: string): RunResult & { status: number };
+  /** Past this many bytes, Lua raises "not enough memory". */
+  setMemoryLimit(bytes: number): void;
+  readonly memoryUsed: number;
+  close(): void;
+}
