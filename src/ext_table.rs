@@ -103,6 +103,16 @@ struct ExtState {
     next_id: u32,
 }
 
+impl ExtState {
+    /// The id for a new table: past what this state gave out and past what the store has
+    /// (the host may have made tables meanwhile, e.g. `_io` input), so ids never collide.
+    fn fresh_id(&mut self) -> u32 {
+        let stored = self.store.next_free_id().unwrap_or(0);
+        self.next_id = self.next_id.max(stored);
+        self.next_id
+    }
+}
+
 /// Registry keys (addresses of these statics).
 static METATABLE_KEY: u8 = 0;
 /// The string "__ext_table_id", kept alive here so that looking the field up never
@@ -394,7 +404,7 @@ impl TableSink for Conversion<'_> {
             if let Some(id) = self.converted.get(address) {
                 return write_table_ref(enc, id);
             }
-            let id = self.state.next_id;
+            let id = self.state.fresh_id();
             self.state.next_id = id.checked_add(1).ok_or_else(|| {
                 SerializationError::Lua("external table ids are exhausted".into())
             })?;
@@ -593,7 +603,7 @@ unsafe extern "C-unwind" fn ext_new_table(L: *mut lua_State) -> c_int {
         let Some(state) = ext_state(L) else {
             lua::raise(L, "external tables are closed".into())
         };
-        let id = state.next_id;
+        let id = state.fresh_id();
         match id.checked_add(1) {
             Some(next) => state.next_id = next,
             None => lua::raise(L, "external table ids are exhausted".into()),

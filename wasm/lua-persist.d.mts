@@ -55,6 +55,8 @@ export class LuaModule {
   readonly exports: WebAssembly.Exports & { memory: WebAssembly.Memory };
   /** The store given to `instantiate`. */
   store: ExtStore;
+  /** `_io` seen from the host: input in, output out. */
+  io: IoTable;
   /** Bytes of wasm memory now. */
   readonly memoryBytes: number;
   /** Takes (and clears) what Lua wrote to stdout (1) or stderr (2). */
@@ -74,4 +76,24 @@ export class LuaState {
   setMemoryLimit(bytes: number): void;
   readonly memoryUsed: number;
   close(): void;
+}
+
+/** A JSON-like value the host can pass to Lua (arrays and objects become external tables). */
+export type HostValue =
+  | null | undefined | boolean | number | bigint | string | Uint8Array
+  | HostValue[] | { [key: string]: HostValue };
+
+/** Encodes a value as stored bytes, writing its tables into the store. */
+export function encodeValue(store: ExtStore, value: HostValue): Uint8Array;
+/** Decodes stored bytes; functions and other Lua-only values become null. */
+export function decodeValue(store: ExtStore, bytes: Uint8Array | undefined): HostValue;
+
+/** `_io` (external table 2) as cu's hosts use it. */
+export class IoTable {
+  constructor(store: ExtStore);
+  setInput(value: HostValue): void;
+  setMetadata(value: HostValue): void;
+  getOutput(): HostValue;
+  /** Deletes `_io.input`, `_io.output` and `_io.meta`. */
+  clear(): void;
 }

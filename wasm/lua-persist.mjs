@@ -113,6 +113,7 @@ export class LuaModule {
     memory = instance.exports.memory;
     const lua = new LuaModule(instance);
     lua.store = store;
+    lua.io = new IoTable(store);
     return lua;
   }
 
@@ -220,5 +221,117 @@ export class LuaState {
   close() {
     if (this.L !== 0) this.module.exports.lp_state_close(this.L);
     this.L = 0;
+  }
+}
+
+// ------------------------------------------------------------------ values in the store
+
+const IO_TABLE_ID = 2;
+/** Ids 1 (`_home`) and 2 (`_io`) are taken even while they hold no keys. */
+const FIRST_FREE_ID = 3;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/**
+ * Encodes a JSON-like JavaScript value as a stored Lua value (FORMAT.md): null/undefined as
+ * nil, booleans, integers (safe integers and bigints) as 02, other numbers as 03, strings as
+ * UTF-8 04, Uint8Array as a byte string, and arrays and plain objects as new external tables
+ * (07 + id; arrays get keys "1".."n"), written into `store`. A value met twice (or a cycle)
+ * becomes one table. Unlike cu's hosts, numbers keep their fractions.
+ */
+export function encodeValue(store, value, session = { seen: new Map(), next: Math.max(store.nextFreeId(), FIRST_FREE_ID) }) {
+  const out = (bytes) => new Uint8Array(bytes);
+  if (value === null || value === undefined) return out([0x00]);
+  if (typeof value === 'boolean') return out([0x01, value ? 1 : 0]);
+  if (typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value))) {
+    const b = new Uint8Array(9);
+    b[0] = 0x02;
+    new DataView(b.buffer).setBigInt64(1, BigInt(value), true);
+    return b;
+  }
+  if (typeof value === 'number') {
+    const b = new Uint8Array(9);
+    b[0] = 0x03;
+    new DataView(b.buffer).setFloat64(1, value, true);
+    return b;
+  }
+  if (typeof value === 'string' || value instanceof Uint8Array) {
+    const data = typeof value === 'string' ? utf8.encode(value) : value;
+    const b = new Uint8Array(5 + data.length);
+    b[0] = 0x04;
+    new DataView(b.buffer).setUint32(1, data.length, true);
+    b.set(data, 5);
+    return b;
+  }
+  if (typeof value === 'object') {
+    let id = session.seen.get(value);
+    if (id === undefined) {
+      // Ids are taken from the store's next free one on, counted here: a table exists in
+      // the store only once it has a key.
+      id = session.next++;
+      session.seen.set(value, id);
+      const entries = Array.isArray(value) ? value.map((v, i) => [String(i + 1), v]) : Object.entries(value);
+      for (const [k, v] of entries) store.set(id, utf8.encode(k), encodeValue(store, v, session));
+    }
+    const b = new Uint8Array(5);
+    b[0] = 0x07;
+    new DataView(b.buffer).setUint32(1, id, true);
+    return b;
+  }
+  throw new TypeError(`lua-persist: cannot store a ${typeof value} value`);
+}
+
+/**
+ * Decodes a stored value into JavaScript: nil as null, integers as numbers (bigints past
+ * 2^53), strings as UTF-8 text, external tables as arrays (keys exactly "1".."n") or
+ * objects, functions and other Lua-only values as null. Cycles come back as cycles.
+ */
+export function decodeValue(store, bytes, seen = new Map()) {
+  if (!bytes || bytes.length === 0) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (bytes[0]) {
+    case 0x01: return bytes[1] !== 0;
+    case 0x02: {
+      const v = view.getBigInt64(1, true);
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+    }
+    case 0x03: return view.getFloat64(1, true);
+    case 0x04: return fromUtf8.decode(bytes.subarray(5, 5 + view.getUint32(1, true)));
+    case 0x07: {
+      const id = view.getUint32(1, true);
+      if (seen.has(id)) return seen.get(id);
+      const keys = store.keys(id).map((k) => fromUtf8.decode(k));
+      const isArray = keys.every((k, i) => k === String(i + 1));
+      const result = isArray ? [] : {};
+      seen.set(id, result);
+      for (const k of keys) {
+        const v = decodeValue(store, store.get(id, utf8.encode(k)), seen);
+        if (isArray) result.push(v); else result[k] = v;
+      }
+      return result;
+    }
+    default: return null; // nil, functions, inline tables, the globals table
+  }
+}
+
+/**
+ * `_io` (external table 2) seen from the host, as cu's hosts use it: `setInput` and
+ * `setMetadata` store a JavaScript value under `_io.input` / `_io.meta`, `getOutput` reads
+ * `_io.output`, and `clear` deletes the three keys. They work on the store directly.
+ */
+export class IoTable {
+  constructor(store) {
+    this.store = store;
+  }
+  #set(key, value) {
+    this.store.set(IO_TABLE_ID, utf8.encode(key), encodeValue(this.store, value));
+  }
+  setInput(value) { this.#set('input', value); }
+  setMetadata(value) { this.#set('meta', value); }
+  getOutput() {
+    return decodeValue(this.store, this.store.get(IO_TABLE_ID, utf8.encode('output')));
+  }
+  clear() {
+    for (const key of ['input', 'output', 'meta']) this.store.delete(IO_TABLE_ID, utf8.encode(key));
   }
 }

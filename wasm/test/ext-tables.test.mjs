@@ -51,3 +51,24 @@ test('a failing store raises a Lua error and stays consistent', async () => {
   assert.equal(run(S, `print(_home.keep, _home.t)`), '1\tnil\n');
   assert.deepEqual([...store.tables.keys()], [1], 'no orphan tables');
 });
+
+test('_io: the host passes input in and reads output back', async () => {
+  const store = new MemoryStore();
+  const lua = await LuaModule.instantiate(wasmModule, { store });
+  const S = lua.newState();
+  const shared = { tag: 'x' };
+  lua.io.setInput({ name: 'Alice', scores: [1, 2.5, 3], nested: { a: shared, b: shared }, big: 2n ** 60n });
+  lua.io.setMetadata({ run: 1 });
+  assert.equal(run(S, `local i = _io.input
+    print(i.name, #i.scores, i.scores[2], math.type(i.scores[2]), i.nested.a == i.nested.b, i.big == 1 << 60, _io.meta.run)
+    local t = ext.table() t.z = 9
+    _io.output = {result = i.scores[1] + i.scores[3], list = {'a', 'b'}, made = t, f = print}`),
+  'Alice\t3\t2.5\tfloat\ttrue\ttrue\t1\n');
+  const out = lua.io.getOutput();
+  assert.deepEqual(out, { result: 4, list: ['a', 'b'], made: { z: 9 }, f: null });
+  lua.io.clear();
+  assert.equal(run(S, `print(_io.input, _io.output, _io.meta)`), 'nil\tnil\tnil\n');
+  // Ids made by the host and by Lua never collide (cu's hosts reused _io's own id).
+  const ids = [...store.tables.keys()];
+  assert.equal(new Set(ids).size, ids.length);
+});
