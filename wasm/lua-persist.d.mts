@@ -13,7 +13,7 @@ export interface ExtStore {
 }
 
 /** Compiles the module from its bytes. */
-export function compileModule(bytes: BufferSource): Promise<WebAssembly.Module>;
+export function compileModule(bytes: ArrayBuffer | Uint8Array): Promise<WebAssembly.Module>;
 
 /** An in-memory store: table id -> (key bytes -> value bytes), keys in insertion order. */
 export class MemoryStore implements ExtStore {

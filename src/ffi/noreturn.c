@@ -1,6 +1,6 @@
 /* lua_error and luaL_error as functions that return nothing (C `void`), so that Rust can
    declare them `-> !`: on wasm32 a function's type includes its result, and declaring the
-   `int`-returning originals as returning nothing would link a trapping stub instead. */
+   `int`-returning originals as returning nothing would link a function that traps. */
 #include <stdarg.h>
 #include "lua.h"
 #include "lauxlib.h"

@@ -1,0 +1,21 @@
+// Compiled by types.test.mjs with tsc --strict: the declarations in wasm/*.d.mts describe
+// the host API as the tests and the README use it.
+import { compileModule, LuaModule, MemoryStore, LuaStatus, encodeValue, decodeValue } from '../../lua-persist.mjs';
+import { FileStore } from '../../file-store.mjs';
+
+export async function example(bytes: Uint8Array): Promise<void> {
+  const lua = await LuaModule.instantiate(await compileModule(bytes), { store: new FileStore('/tmp/store') });
+  const L = lua.newState();
+  const r = L.exec("print('hi')", '=input');
+  const ok: boolean = r.status === LuaStatus.OK;
+  const out: Uint8Array = lua.takeOutput(1);
+  lua.io.setInput({ name: 'Alice', scores: [1, 2.5], big: 2n ** 60n, raw: new Uint8Array([0]) });
+  const output = lua.io.getOutput();
+  const memory = new MemoryStore();
+  const bytesOf = encodeValue(memory, [1, 'two', null]);
+  const back = decodeValue(memory, bytesOf);
+  const code: number = lua.main(['lua-persist', '-e', 'print(1)']).code;
+  L.setMemoryLimit(1 << 20);
+  console.log(ok, out, output, back, code, L.memoryUsed, lua.memoryBytes);
+  L.close();
+}
