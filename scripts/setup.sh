@@ -60,10 +60,10 @@ setup_bindgen() {
   export LIBCLANG_PATH="${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}"
 }
 
-# binaryen's wasm-opt from npm (wasm/package-lock.json pins it).
+# The npm packages of wasm/ (wasm-opt, typescript; wasm/package-lock.json pins them).
 need_wasm_opt() {
   need_node
-  if [ ! -x wasm/node_modules/.bin/wasm-opt ]; then
+  if [ ! -x wasm/node_modules/.bin/wasm-opt ] || [ ! -f wasm/node_modules/typescript/bin/tsc ]; then
     echo "lua-persist setup: installing npm packages in wasm/" >&2
     (cd wasm && npm ci --silent --no-audit --no-fund) >&2 || die "npm ci in wasm/ failed (is the npm registry reachable?)"
   fi
