@@ -1,6 +1,7 @@
 // A durable external-table store for Node: one directory per table, one file per key
 // (named by the key's hex), each written to a temporary file, fsynced and renamed into
-// place, so a write the store reports as done survives a crash of the process.
+// place, so a write the store reports as done survives a crash of the process. One
+// process at a time: there is no locking, and the next free id is kept in memory.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync,
   openSync, fsyncSync, closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,9 +10,12 @@ const hex = (bytes) => Buffer.from(bytes).toString('hex');
 
 export class FileStore {
   /** @param {string} dir created if missing */
+  #maxId;
   constructor(dir) {
     this.dir = dir;
     mkdirSync(dir, { recursive: true });
+    // Scanned once; then kept as tables appear (Lua asks on every new table).
+    this.#maxId = Math.max(0, ...readdirSync(dir).map(Number).filter(Number.isInteger));
   }
 
   #tableDir(id) {
@@ -28,6 +32,7 @@ export class FileStore {
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true });
       this.#syncDir(this.dir);
+      this.#maxId = Math.max(this.#maxId, id);
     }
     const file = join(dir, hex(key));
     const temporary = `${file}.tmp`;
@@ -74,7 +79,6 @@ export class FileStore {
   }
 
   nextFreeId() {
-    const ids = readdirSync(this.dir).map(Number).filter(Number.isInteger);
-    return ids.length === 0 ? 1 : Math.max(...ids) + 1;
+    return this.#maxId + 1;
   }
 }

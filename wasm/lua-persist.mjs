@@ -16,12 +16,16 @@ export async function compileModule(bytes) {
  * insertion order. Any object with the same methods can stand in for it (see storeImports).
  */
 export class MemoryStore {
+  #maxId = 0;
   constructor() {
     this.tables = new Map();
   }
   #table(id, create) {
     let t = this.tables.get(id);
-    if (!t && create) this.tables.set(id, (t = new Map()));
+    if (!t && create) {
+      this.tables.set(id, (t = new Map()));
+      this.#maxId = Math.max(this.#maxId, id);
+    }
     return t;
   }
   /** Keys are byte strings; a latin1 string holds them exactly. */
@@ -50,7 +54,7 @@ export class MemoryStore {
   }
   /** The smallest id never used. */
   nextFreeId() {
-    return this.tables.size === 0 ? 1 : Math.max(...this.tables.keys()) + 1;
+    return this.#maxId + 1; // kept as tables appear: Lua asks on every new table
   }
 }
 
