@@ -827,17 +827,9 @@ pub unsafe fn deserialize_upvalues(
     unsafe {
         let declared = dec.take_u8()?;
         let f = lua_gettop(L);
-        // The function has exactly `declared` upvalues when #declared exists and #declared+1
-        // does not (cheaper than lua_getinfo, which parses its options).
-        let has = |n: c_int| {
-            n == 0
-                || !lua_getupvalue(L, f, n).is_null() && {
-                    lua_pop(L, 1);
-                    true
-                }
-        };
-        if !has(declared as c_int) || has(declared as c_int + 1) {
-            let actual = get_upvalue_count(L, f);
+        // Safe to count: validate_bytecode made the closure's slots match its function.
+        let actual = get_upvalue_count(L, f);
+        if declared != actual {
             return Err(
                 FunctionSerializationError::UpvalueCountMismatch { declared, actual }.into(),
             );
