@@ -19,3 +19,9 @@ export async function example(bytes: Uint8Array): Promise<void> {
   console.log(ok, out, output, back, code, L.memoryUsed, lua.memoryBytes);
   L.close();
 }
+
+export function stores(): number {
+  const m = new MemoryStore();
+  m.set(1, new Uint8Array([1]), new Uint8Array([0]));
+  return m.size(1) + new FileStore('/tmp/store').nextFreeId();
+}
