@@ -310,7 +310,10 @@ pub(crate) struct IdentityMap {
 impl IdentityMap {
     pub(crate) fn get(&self, key: usize) -> Option<u32> {
         if self.slots.is_empty() {
-            return self.small[..self.small_len].iter().find(|(k, _)| *k == key).map(|&(_, v)| v);
+            return self.small[..self.small_len]
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|&(_, v)| v);
         }
         let mask = self.slots.len() - 1;
         let mut i = Self::hash(key) & mask;

@@ -933,7 +933,7 @@ fn nested_tables(levels: usize) -> Vec<u8> {
         b.extend([0x08, 1, 0, 0, 0, 0, 0, 0, 0]);
     }
     b.extend([0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0x00]);
-    b.extend(std::iter::repeat(0x00).take(levels - 1));
+    b.extend(std::iter::repeat_n(0x00, levels - 1));
     b
 }
 

@@ -908,7 +908,7 @@ fn many_and_deep_references_resolve() {
         chain.extend_from_slice(&u32le(d));
     }
     chain.push(0x00);
-    chain.extend(std::iter::repeat(0x00).take(depth as usize - 1));
+    chain.extend(std::iter::repeat_n(0x00, depth as usize - 1));
     s.deserialize(&chain, "c").unwrap();
     s.run(&format!(
         "local t, all = c, {{}}

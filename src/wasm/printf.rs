@@ -186,6 +186,37 @@ fn hexadecimal(x: f64, precision: Option<usize>, alt: bool) -> String {
     format!("{leading:x}{point}{digits}p{exponent:+}")
 }
 
+/// The shortest decimal that reads back as `value` (as Rust's `{}` and Zig's `{d}` give it,
+/// e.g. "0.1", "1.5", "1e+300"), built from `%.{p}g` with the smallest precision that round
+/// trips. The wasm module has `%g` anyway; Rust's own shortest formatting would add several
+/// KB to it.
+pub(crate) fn shortest(value: f64) -> String {
+    for precision in 1..=17 {
+        let spec = FloatSpec {
+            conversion: b'g',
+            flags: 0,
+            width: 0,
+            precision: Some(precision),
+        };
+        let text = format_double(value, &spec);
+        if text
+            .parse::<f64>()
+            .map_or(true, |back| back == value || value.is_nan())
+        {
+            return text;
+        }
+    }
+    format_double(
+        value,
+        &FloatSpec {
+            conversion: b'g',
+            flags: 0,
+            width: 0,
+            precision: Some(17),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,19 +438,4 @@ mod tests {
             prop_assert_eq!(format_double(value, &s), glibc(value, &s), "{} of {:?}", spec_text(&s), value);
         }
     }
-}
-
-/// The shortest decimal that reads back as `value` (as Rust's `{}` and Zig's `{d}` give it,
-/// e.g. "0.1", "1.5", "1e+300"), built from `%.{p}g` with the smallest precision that round
-/// trips. The wasm module has `%g` anyway; Rust's own shortest formatting would add several
-/// KB to it.
-pub(crate) fn shortest(value: f64) -> String {
-    for precision in 1..=17 {
-        let spec = FloatSpec { conversion: b'g', flags: 0, width: 0, precision: Some(precision) };
-        let text = format_double(value, &spec);
-        if text.parse::<f64>().map_or(true, |back| back == value || value.is_nan()) {
-            return text;
-        }
-    }
-    format_double(value, &FloatSpec { conversion: b'g', flags: 0, width: 0, precision: Some(17) })
 }
