@@ -2,6 +2,7 @@
 // the host API as the tests and the README use it.
 import { compileModule, LuaModule, MemoryStore, LuaStatus, encodeValue, decodeValue } from '../../lua-persist.mjs';
 import { FileStore } from '../../file-store.mjs';
+import { IdbStore } from '../../idb-store.mjs';
 
 export async function example(bytes: Uint8Array): Promise<void> {
   const lua = await LuaModule.instantiate(await compileModule(bytes), { store: new FileStore('/tmp/store') });
@@ -24,4 +25,17 @@ export function stores(): number {
   const m = new MemoryStore();
   m.set(1, new Uint8Array([1]), new Uint8Array([0]));
   return m.size(1) + new FileStore('/tmp/store').nextFreeId();
+}
+
+export async function browser(bytes: Uint8Array): Promise<number> {
+  const store = await IdbStore.open('lua-persist-demo');
+  store.onerror = (error: Error) => console.error(error.message);
+  const lua = await LuaModule.instantiate(await compileModule(bytes), { store });
+  lua.newState().exec('_home.n = 1');
+  const pending: number = store.pendingWrites;
+  await store.flushed();
+  const failed: Error | null = store.failure;
+  console.log(pending, failed, store.name);
+  await store.close();
+  return store.nextFreeId() + store.size(1);
 }

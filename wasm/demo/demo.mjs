@@ -1,0 +1,130 @@
+// The browser demo: Lua in the wasm module, `_home` kept in IndexedDB (IdbStore).
+// `window.demo` is its API for scripts and tests:
+//   await demo.ready           the module is running and `_home` is restored
+//   demo.run(code)             runs Lua as the Run button does: {status, ok, output, error}
+//   await demo.flushed()       every write so far is committed (survives a reload)
+//   demo.homeKeys()            the keys of `_home`, as text
+// `?db=NAME` in the page's URL picks another database (default: lua-persist-demo).
+import { LuaModule, LuaStatus, decodeValue } from '../lua-persist.mjs';
+import { IdbStore } from '../idb-store.mjs';
+
+const HOME = 1; // `_home`'s table id
+const database = new URLSearchParams(location.search).get('db') || 'lua-persist-demo';
+const $ = (id) => document.getElementById(id);
+const fromUtf8 = new TextDecoder();
+let lua;
+let state;
+let store;
+let runs = 0;
+
+function showStatus(message, failed = false) {
+  $('status').textContent = message;
+  $('status').classList.toggle('failed', failed);
+}
+
+async function loadModule() {
+  const response = await fetch(new URL('../lua_persist.wasm', import.meta.url));
+  if (!response.ok) throw new Error(`cannot load the module (HTTP ${response.status}): build it with scripts/build-wasm`);
+  return WebAssembly.compileStreaming(response);
+}
+
+const ready = (async () => {
+  const [module, opened] = await Promise.all([loadModule(), IdbStore.open(database)]);
+  store = opened;
+  store.onerror = (error) =>
+    showStatus(`IndexedDB failed: ${error.message} — writes are refused; reload to go on from what was saved`, true);
+  lua = await LuaModule.instantiate(module, { store });
+  state = lua.newState();
+  showHome();
+  showStatus(`ready; _home restored from IndexedDB "${database}": ${keyCount()}`);
+  $('run').disabled = false;
+})();
+ready.catch((error) => showStatus(`failed to start: ${error.message}`, true));
+
+/** Lua source that prints the values of `code` if it is an expression, as Lua's REPL does. */
+function asExpression(code) {
+  const expression = code.replace(/^\s*return\b/, '');
+  return `(function(...) if select('#', ...) > 0 then print(...) end end)(${expression}\n)`;
+}
+
+/** Runs a chunk in the page's Lua state; an expression alone prints its values. */
+function run(code) {
+  if (!state) throw new Error('lua-persist demo: not ready yet (await demo.ready)');
+  if (state.L === 0) state = lua.newState(); // os.exit closed the last one
+  let r = state.exec(asExpression(code), '=input');
+  if (r.status === LuaStatus.ERRSYNTAX) r = state.exec(code, '=input'); // not an expression
+  const result = {
+    status: r.status,
+    ok: r.status === LuaStatus.OK,
+    output: fromUtf8.decode(r.stdout),
+    error: fromUtf8.decode(r.stderr),
+  };
+  if (r.status >= LuaStatus.EXITED) result.error += `os.exit(${r.status - LuaStatus.EXITED}): the next run starts a new state\n`;
+  showHome();
+  showSaving();
+  return result;
+}
+
+const keyCount = () => (store.size(HOME) === 1 ? '1 key' : `${store.size(HOME)} keys`);
+
+function showSaving() {
+  if (store.failure) return; // onerror has said it
+  if (store.pendingWrites > 0) showStatus('saving to IndexedDB…');
+  store.flushed().then(
+    () => { if (store.pendingWrites === 0) showStatus(`saved; _home: ${keyCount()}`); },
+    () => {}, // onerror shows the failure
+  );
+}
+
+/** `_home`'s keys and a short description of each value, read from the store. */
+function showHome() {
+  const rows = store.keys(HOME).map((key) => {
+    const bytes = store.get(HOME, key);
+    const tr = document.createElement('tr');
+    const cells = [fromUtf8.decode(key), ...describe(bytes)];
+    for (const text of cells) tr.appendChild(document.createElement('td')).textContent = text;
+    return tr;
+  });
+  $('home').replaceChildren(...rows);
+}
+
+function describe(bytes) {
+  switch (bytes[0]) { // the value's tag (FORMAT.md)
+    case 0x01: case 0x02: case 0x03: return [typeof decodeValue(store, bytes), String(decodeValue(store, bytes))];
+    case 0x04: {
+      const s = decodeValue(store, bytes);
+      return ['string', JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s)];
+    }
+    case 0x07: {
+      const id = new DataView(bytes.buffer, bytes.byteOffset).getUint32(1, true);
+      return ['table', `external table ${id}, ${store.size(id)} keys`];
+    }
+    case 0x0a: return ['function', 'closure with its upvalues'];
+    case 0x05: case 0x06: case 0x0b: return ['function', ''];
+    default: return ['value', `${bytes.length} bytes`];
+  }
+}
+
+function runFromPage() {
+  const result = run($('code').value);
+  const output = $('output');
+  output.textContent = result.output + result.error;
+  output.classList.toggle('error', !result.ok);
+  output.dataset.status = result.ok ? 'ok' : 'error';
+  output.dataset.run = String(++runs); // scripts wait for this to change
+}
+
+$('run').addEventListener('click', runFromPage);
+$('code').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !$('run').disabled) {
+    event.preventDefault();
+    runFromPage();
+  }
+});
+
+window.demo = {
+  ready,
+  run,
+  flushed: () => ready.then(() => store.flushed()),
+  homeKeys: () => store.keys(HOME).map((key) => fromUtf8.decode(key)),
+};

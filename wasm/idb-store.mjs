@@ -1,0 +1,245 @@
+// An external-table store for browsers, kept in IndexedDB.
+//
+// The module calls its store synchronously, and IndexedDB is asynchronous, so:
+// `await IdbStore.open(name)` reads every record into memory; reads are served from memory;
+// a write or delete changes memory at once and is queued for IndexedDB. Queued writes go out
+// in batches, one readwrite transaction at a time (durability 'strict'), in the order they
+// were made: the writes of one synchronous stretch of JavaScript (one `exec`) share a
+// transaction, so they are committed all or none.
+//
+// Durability: a write is reported as done when a promise from `flushed()`, called after
+// the write, resolves; it then survives a reload or a crash of the page. Because batches
+// commit one after another, what survives a crash is always a prefix of the writes.
+// A failed transaction (quota, the database deleted elsewhere, ...) is reported through
+// `onerror` and rejects `flushed()`; from then on the store refuses writes (Lua sees an
+// error) — later writes must not reach the disk without the lost ones. Open the store again
+// to continue from what is on disk.
+//
+// One page at a time per database: two pages on one database each keep their own copy in
+// memory and overwrite each other's writes.
+import { MemoryStore } from './lua-persist.mjs';
+
+const ENTRIES = 'entries'; // key [table id, key bytes] -> value bytes
+const META = 'meta'; // 'maxId' -> the largest table id ever used
+const MAX_ID = 'maxId';
+
+/** The result of an IDBRequest (or IDBOpenDBRequest) as a promise. */
+function requestDone(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+export class IdbStore {
+  static #opening = Symbol('IdbStore.open');
+  #db;
+  #memory = new MemoryStore();
+  #maxId = 0;
+  /** Operations not yet in a transaction, by record: the last one for a record wins. */
+  #queue = new Map();
+  #scheduled = false;
+  #inFlight = false;
+  /** Writes are numbered; flushed() waits until the committed number reaches its own. */
+  #written = 0;
+  #committed = 0;
+  #waiters = [];
+  #failure = null;
+  #closed = false;
+
+  /**
+   * Opens (or creates) the database `name` and loads it into memory.
+   * @param {string} name
+   * @param {{indexedDB?: IDBFactory}} [options] the IndexedDB to use (default: the page's)
+   */
+  static async open(name, { indexedDB = globalThis.indexedDB } = {}) {
+    if (!indexedDB) throw new Error('lua-persist: IndexedDB is not available here');
+    const request = indexedDB.open(name, 1);
+    request.onupgradeneeded = () => {
+      request.result.createObjectStore(ENTRIES);
+      request.result.createObjectStore(META);
+    };
+    const db = await requestDone(request);
+    try {
+      return await new IdbStore(IdbStore.#opening, db, name).#load();
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Use IdbStore.open. */
+  constructor(opening, db, name) {
+    if (opening !== IdbStore.#opening) throw new TypeError('lua-persist: use `await IdbStore.open(name)`');
+    this.#db = db;
+    this.name = name;
+    /** Called once, with the error, when a transaction fails. */
+    this.onerror = (error) => console.error(`lua-persist: IndexedDB store ${name} failed:`, error);
+    // Another page deleting or upgrading the database: our writes could not be kept.
+    db.onversionchange = () => {
+      db.close();
+      this.#fail(new Error(`lua-persist: IndexedDB database ${name} was deleted or upgraded by another page`));
+    };
+    db.onclose = () => this.#fail(new Error(`lua-persist: IndexedDB database ${name} was closed by the browser`));
+  }
+
+  async #load() {
+    let tx;
+    try {
+      tx = this.#db.transaction([ENTRIES, META], 'readonly');
+    } catch (e) {
+      throw new Error(`lua-persist: ${this.name} is not a lua-persist IndexedDB store (${e.message})`);
+    }
+    const entries = tx.objectStore(ENTRIES);
+    // One transaction: keys and values are one snapshot, in the same order.
+    const [keys, values, maxId] = await Promise.all([
+      requestDone(entries.getAllKeys()),
+      requestDone(entries.getAll()),
+      requestDone(tx.objectStore(META).get(MAX_ID)),
+    ]);
+    this.#maxId = Number.isInteger(maxId) ? maxId : 0;
+    keys.forEach(([id, key], i) => {
+      const value = values[i];
+      if (!Number.isInteger(id) || !(key instanceof ArrayBuffer) || !(value instanceof Uint8Array)) {
+        throw new Error(`lua-persist: ${this.name} holds a record that is not an external-table entry`);
+      }
+      this.#memory.set(id, new Uint8Array(key), value);
+      this.#maxId = Math.max(this.#maxId, id);
+    });
+    return this;
+  }
+
+  set(id, key, value) {
+    this.#checkWritable();
+    this.#memory.set(id, key, value);
+    this.#enqueue(id, key, this.#memory.get(id, key));
+    if (id > this.#maxId) {
+      // Kept as tables appear, as in MemoryStore and FileStore (Lua asks on every new
+      // table), and stored: the id stays taken when its keys are deleted.
+      this.#maxId = id;
+      this.#queue.set(MAX_ID, { store: META, key: MAX_ID, value: id });
+    }
+  }
+
+  get(id, key) {
+    return this.#memory.get(id, key);
+  }
+
+  delete(id, key) {
+    this.#checkWritable();
+    if (this.#memory.get(id, key) === undefined) return; // nothing to delete, here or on disk
+    this.#memory.delete(id, key);
+    this.#enqueue(id, key, undefined);
+  }
+
+  size(id) {
+    return this.#memory.size(id);
+  }
+
+  keys(id) {
+    return this.#memory.keys(id);
+  }
+
+  /** The smallest id never used. */
+  nextFreeId() {
+    return this.#maxId + 1;
+  }
+
+  /** How many writes are not committed yet. */
+  get pendingWrites() {
+    return this.#written - this.#committed;
+  }
+
+  /** The error that stopped the store, or null. */
+  get failure() {
+    return this.#failure;
+  }
+
+  /**
+   * Resolves when every write made before the call is committed to IndexedDB (so it
+   * survives a reload or a crash of the page); rejects if the store failed.
+   */
+  flushed() {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#committed >= this.#written) return Promise.resolve();
+    this.#commitSoon();
+    return new Promise((resolve, reject) => this.#waiters.push({ upTo: this.#written, resolve, reject }));
+  }
+
+  /** Waits for the queued writes, then closes the database; the store refuses writes after. */
+  async close() {
+    if (this.#closed) return;
+    try {
+      await this.flushed();
+    } finally {
+      this.#closed = true;
+      this.#db.close();
+    }
+  }
+
+  #checkWritable() {
+    if (this.#failure) throw this.#failure;
+    if (this.#closed) throw new Error(`lua-persist: IndexedDB store ${this.name} is closed`);
+  }
+
+  #enqueue(id, key, value) {
+    const copy = key.slice();
+    this.#queue.set(`${id}:${MemoryStore.keyString(copy)}`, { store: ENTRIES, key: [id, copy], value });
+    this.#written++;
+    this.#commitSoon();
+  }
+
+  #commitSoon() {
+    if (this.#scheduled || this.#inFlight) return;
+    this.#scheduled = true;
+    // A microtask: the rest of this synchronous stretch joins the batch.
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#commit();
+    });
+  }
+
+  /** Sends the queue as one transaction; the next starts when this one completes. */
+  #commit() {
+    if (this.#inFlight || this.#failure || this.#queue.size === 0) return;
+    const batch = this.#queue;
+    const upTo = this.#written;
+    this.#queue = new Map();
+    let tx;
+    try {
+      tx = this.#db.transaction([ENTRIES, META], 'readwrite', { durability: 'strict' });
+      for (const op of batch.values()) {
+        const store = tx.objectStore(op.store);
+        if (op.value === undefined) store.delete(op.key);
+        else store.put(op.value, op.key);
+      }
+    } catch (e) {
+      try {
+        tx?.abort(); // none of the batch may be committed
+      } catch {
+        // Already aborted by the failing request: e is the error to report.
+      }
+      this.#fail(e);
+      return;
+    }
+    this.#inFlight = true;
+    tx.oncomplete = () => {
+      this.#inFlight = false;
+      this.#committed = upTo;
+      this.#waiters = this.#waiters.filter((w) => (w.upTo <= upTo ? (w.resolve(), false) : true));
+      this.#commit();
+    };
+    tx.onabort = () => {
+      this.#inFlight = false;
+      this.#fail(tx.error ?? new Error(`lua-persist: an IndexedDB transaction on ${this.name} was aborted`));
+    };
+  }
+
+  #fail(error) {
+    if (this.#failure || this.#closed) return;
+    this.#failure = error;
+    for (const w of this.#waiters) w.reject(error);
+    this.#waiters = [];
+    this.onerror(error);
+  }
+}
