@@ -60,11 +60,26 @@ setup_bindgen() {
   export LIBCLANG_PATH="${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}"
 }
 
-# The npm packages of wasm/ (wasm-opt, typescript; wasm/package-lock.json pins them).
+# The npm packages of wasm/ (wasm-opt, typescript, playwright-core; wasm/package-lock.json
+# pins them).
 need_wasm_opt() {
   need_node
-  if [ ! -x wasm/node_modules/.bin/wasm-opt ] || [ ! -f wasm/node_modules/typescript/bin/tsc ]; then
+  if [ ! -x wasm/node_modules/.bin/wasm-opt ] || [ ! -f wasm/node_modules/typescript/bin/tsc ] ||
+    [ ! -f wasm/node_modules/playwright-core/package.json ]; then
     echo "lua-persist setup: installing npm packages in wasm/" >&2
     (cd wasm && npm ci --silent --no-audit --no-fund) >&2 || die "npm ci in wasm/ failed (is the npm registry reachable?)"
   fi
+}
+
+# Chromium for the browser test (wasm/test/browser.test.mjs): Debian's package at
+# /usr/bin/chromium, or the binary LUA_PERSIST_CHROMIUM names (the test reads it too).
+need_chromium() {
+  if [ -n "${LUA_PERSIST_CHROMIUM:-}" ]; then
+    [ -x "$LUA_PERSIST_CHROMIUM" ] || die "LUA_PERSIST_CHROMIUM=$LUA_PERSIST_CHROMIUM is not an executable file"
+    return 0
+  fi
+  (need_packages chromium) ||
+    die "the browser test needs Chromium: install Debian's package 'chromium', or set LUA_PERSIST_CHROMIUM to a Chromium or Chrome binary"
+  [ -x /usr/bin/chromium ] ||
+    die "the package 'chromium' gave no /usr/bin/chromium: set LUA_PERSIST_CHROMIUM to a Chromium or Chrome binary"
 }

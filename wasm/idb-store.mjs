@@ -219,7 +219,7 @@ export class IdbStore {
       } catch {
         // Already aborted by the failing request: e is the error to report.
       }
-      this.#fail(e);
+      this.#fail(this.#transactionError(e));
       return;
     }
     this.#inFlight = true;
@@ -231,8 +231,14 @@ export class IdbStore {
     };
     tx.onabort = () => {
       this.#inFlight = false;
-      this.#fail(tx.error ?? new Error(`lua-persist: an IndexedDB transaction on ${this.name} was aborted`));
+      this.#fail(this.#transactionError(tx.error));
     };
+  }
+
+  /** IndexedDB's errors can have an empty message (QuotaExceededError in Chromium). */
+  #transactionError(cause) {
+    const what = cause ? `${cause.name}${cause.message ? `: ${cause.message}` : ''}` : 'aborted';
+    return new Error(`lua-persist: writing to IndexedDB store ${this.name} failed (${what})`, { cause });
   }
 
   #fail(error) {
