@@ -22,74 +22,11 @@ use core::ffi::{c_int, c_void};
 use crate::ffi::*;
 use crate::function_serializer::set_table_ref_resolver;
 use crate::lua;
+pub use crate::store::{ExtStore, MemoryStore, StoreError};
+use crate::store::Write;
 use crate::serializer::{
     deserialize_value, Encoder, IdentityMap, SerializationError, SerializeOptions, TableSink,
 };
-
-/// Why a store operation failed; the message becomes part of a Lua error.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
-
-/// The host store behind external tables: the operations of cu's `js_ext_table_*` imports.
-/// Values are opaque bytes (serialized Lua values); keys are byte strings.
-pub trait ExtStore {
-    fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
-    fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
-    fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError>;
-    /// The number of keys of table `id` (0 for an unknown table).
-    fn size(&mut self, id: u32) -> Result<usize, StoreError>;
-    /// The keys of table `id`, in the store's order.
-    fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError>;
-    /// The smallest id the store has never used (so a new state does not reuse one); 1 for
-    /// an empty store.
-    fn next_free_id(&mut self) -> Result<u32, StoreError>;
-}
-
-/// The entries of one table, in insertion order.
-type Entries = Vec<(Vec<u8>, Vec<u8>)>;
-
-/// An in-memory store: tables of keys in insertion order.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct MemoryStore {
-    tables: std::collections::BTreeMap<u32, Entries>,
-}
-
-impl ExtStore for MemoryStore {
-    fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        let table = self.tables.entry(id).or_default();
-        match table.iter_mut().find(|(k, _)| k == key) {
-            Some((_, v)) => *v = value.to_vec(),
-            None => table.push((key.to_vec(), value.to_vec())),
-        }
-        Ok(())
-    }
-    fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .tables
-            .get(&id)
-            .and_then(|t| t.iter().find(|(k, _)| k == key))
-            .map(|(_, v)| v.clone()))
-    }
-    fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError> {
-        if let Some(table) = self.tables.get_mut(&id) {
-            table.retain(|(k, _)| k != key);
-        }
-        Ok(())
-    }
-    fn size(&mut self, id: u32) -> Result<usize, StoreError> {
-        Ok(self.tables.get(&id).map_or(0, Vec::len))
-    }
-    fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError> {
-        Ok(self
-            .tables
-            .get(&id)
-            .map_or_else(Vec::new, |t| t.iter().map(|(k, _)| k.clone()).collect()))
-    }
-    fn next_free_id(&mut self) -> Result<u32, StoreError> {
-        Ok(self.tables.keys().next_back().map_or(1, |id| id + 1))
-    }
-}
 
 /// The id of `_home`, the persistent table scripts see.
 pub const HOME_TABLE_ID: u32 = 1;
@@ -388,7 +325,8 @@ unsafe extern "C-unwind" fn proxy_newindex(L: *mut lua_State) -> c_int {
 struct Conversion<'a> {
     state: &'a mut ExtState,
     converted: IdentityMap,
-    writes: Vec<(u32, Vec<u8>, Vec<u8>)>,
+    /// (table id, key, value, whether the value holds code).
+    writes: Vec<(u32, Vec<u8>, Vec<u8>, bool)>,
     options: SerializeOptions,
 }
 
@@ -423,12 +361,13 @@ impl TableSink for Conversion<'_> {
                 let options = self.options.clone();
                 let mut inner = Encoder::with_table_sink(L, &mut bytes, &options, self);
                 let r = inner.encode(-1);
+                let holds_code = inner.holds_code;
                 lua_pop(L, 1);
                 if let Err(e) = r {
                     lua_pop(L, 1);
                     return Err(e.inside(&format!("[{}]", show_key(&key))));
                 }
-                self.writes.push((id, key, bytes));
+                self.writes.push((id, key, bytes, holds_code));
             }
         }
         Ok(())
@@ -469,7 +408,9 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
         };
         let mut value = Vec::new();
         let options = conversion.options.clone();
-        let encoded = Encoder::with_table_sink(L, &mut value, &options, &mut conversion).encode(3);
+        let mut encoder = Encoder::with_table_sink(L, &mut value, &options, &mut conversion);
+        let encoded = encoder.encode(3);
+        let holds_code = encoder.holds_code;
         let Conversion { state, writes, .. } = conversion;
         if let Err(e) = encoded {
             state.next_id = first_new_id; // nothing was written: the ids are free again
@@ -478,23 +419,26 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
                 show_key(&key)
             ));
         }
-        // New tables first, the key that makes them reachable last; undo on failure.
-        let mut written = 0;
-        let mut failure = None;
-        for (table, k, v) in &writes {
-            if let Err(e) = state.store.set(*table, k, v) {
-                failure = Some(e);
-                break;
-            }
-            written += 1;
-        }
-        if failure.is_none() {
-            failure = state.store.set(id, &key, &value).err();
-        }
-        if let Some(e) = failure {
-            for (table, k, _) in &writes[..written] {
-                let _ = state.store.delete(*table, k);
-            }
+        // Under the policy "authenticate", values with functions are signed so that they
+        // load again; plain data stays unsigned and loads under any key.
+        let key_for_signing = crate::function_serializer::signing_key(L);
+        let sign = |bytes: Vec<u8>, holds_code: bool| match &key_for_signing {
+            Some(k) if holds_code => crate::function_serializer::sign_payload(k, &bytes),
+            _ => bytes,
+        };
+        let writes: Vec<(u32, Vec<u8>, Vec<u8>)> = writes
+            .into_iter()
+            .map(|(table, k, v, code)| (table, k, sign(v, code)))
+            .collect();
+        let value = sign(value, holds_code);
+        // New tables first, the key that makes them reachable last; all or nothing.
+        let batch: Vec<Write> = writes
+            .iter()
+            .map(|(table, k, v)| Write { id: *table, key: k, value: Some(v) })
+            .chain(std::iter::once(Write { id, key: &key, value: Some(&value) }))
+            .collect();
+        if let Err(e) = state.store.write_batch(&batch) {
+            state.next_id = first_new_id;
             return Err(format!(
                 "external table {id}: cannot store key {}: {e}",
                 show_key(&key)

@@ -160,7 +160,7 @@ fn mac(key: &[u8]) -> Hmac<Sha256> {
 const MAC_LEN: usize = 32;
 
 /// The bytes a signed envelope adds before its inner value: tag, length, MAC.
-pub(crate) const SIGNED_HEADER_LEN: usize = 1 + 4 + MAC_LEN;
+pub const SIGNED_HEADER_LEN: usize = 1 + 4 + MAC_LEN;
 
 /// Writes `0C`, the inner length, the HMAC-SHA-256 of the inner bytes, then what `body`
 /// writes.
@@ -186,6 +186,25 @@ pub(crate) fn write_signed(
     out.patch_u32(len_at, len);
     out.patch(mac_at, &tag);
     Ok(())
+}
+
+/// `inner` (a whole serialized value) inside a signed envelope (tag 0x0C), as the policy
+/// "authenticate" writes it.
+pub fn sign_payload(key: &[u8], inner: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(SIGNED_HEADER_LEN + inner.len());
+    match write_signed(&mut out, key, |o| o.put(inner)) {
+        Ok(()) => out,
+        // Only a value over 4 GiB cannot be signed; it could not be stored either.
+        Err(_) => inner.to_vec(),
+    }
+}
+
+/// The value inside a signed envelope, unverified; `None` when `payload` is not one.
+pub fn signed_inner(payload: &[u8]) -> Option<&[u8]> {
+    if payload.first() != Some(&(SerializationType::Signed as u8)) {
+        return None;
+    }
+    payload.get(SIGNED_HEADER_LEN..)
 }
 
 /// Reads a signed value (after its tag): verifies the signature when the policy is

@@ -21,4 +21,5 @@ pub mod function_serializer;
 pub mod lua;
 pub mod runner;
 pub mod serializer;
+pub mod store;
 pub mod wasm;

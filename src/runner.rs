@@ -24,6 +24,10 @@ pub struct Invocation {
     pub script_args: Vec<Vec<u8>>,
     /// `-v`: print the version first.
     pub show_version: bool,
+    /// `-i`: enter the interactive prompt after the script (native runner only).
+    pub interactive: bool,
+    /// The host's own `--name VALUE` options, in order (see [`parse_args_with`]).
+    pub host_options: Vec<(String, Vec<u8>)>,
     /// The whole command line, for the `arg` table's negative indices.
     pub argv: Vec<Vec<u8>>,
     /// Index in `argv` of the script (or of the first unused argument).
@@ -37,6 +41,8 @@ pub enum UsageError {
     MissingChunk,
     #[error("unrecognized option '{0}'")]
     UnknownOption(String),
+    #[error("'--{0}' needs argument")]
+    MissingOptionValue(String),
 }
 
 /// The usage text printed after a [`UsageError`].
@@ -53,11 +59,19 @@ pub fn usage() -> String {
 
 /// Parses `argv` (argv[0] is the program) like `lua` does.
 pub fn parse_args(argv: &[Vec<u8>]) -> Result<Invocation, UsageError> {
+    parse_args_with(argv, &[])
+}
+
+/// [`parse_args`], also accepting the host's options `--NAME VALUE` for each of
+/// `host_options` (the native runner's `--store PATH`, ...), before the script.
+pub fn parse_args_with(argv: &[Vec<u8>], host_options: &[&str]) -> Result<Invocation, UsageError> {
     let mut inv = Invocation {
         chunks: Vec::new(),
         script: None,
         script_args: Vec::new(),
         show_version: false,
+        interactive: false,
+        host_options: Vec::new(),
         argv: argv.to_vec(),
         script_index: argv.len(),
     };
@@ -71,6 +85,15 @@ pub fn parse_args(argv: &[Vec<u8>]) -> Result<Invocation, UsageError> {
             }
             b"-" => break,
             b"-v" => inv.show_version = true,
+            #[cfg(not(target_arch = "wasm32"))]
+            b"-i" => inv.interactive = true,
+            #[cfg(not(target_arch = "wasm32"))]
+            _ if a.starts_with(b"--") && host_options.iter().any(|o| a[2..] == *o.as_bytes()) => {
+                let name = String::from_utf8_lossy(&a[2..]).into_owned();
+                i += 1;
+                let value = argv.get(i).ok_or(UsageError::MissingOptionValue(name.clone()))?;
+                inv.host_options.push((name, value.clone()));
+            }
             b"-e" => {
                 i += 1;
                 let chunk = argv.get(i).ok_or(UsageError::MissingChunk)?;
@@ -103,6 +126,11 @@ pub trait Host {
     fn write_output(&self, text: &[u8]);
     /// Writes to standard error.
     fn write_error(&self, text: &[u8]);
+    /// Reads one line for the interactive prompt (without its newline), showing `prompt`;
+    /// `None` at the end of input. Hosts without a prompt keep the default.
+    fn read_line(&self, _prompt: &str) -> Option<Vec<u8>> {
+        None
+    }
     /// Adds what this host gives scripts beyond the standard libraries and `persist` (the
     /// wasm module: external tables over its host's store). Runs protected.
     ///
@@ -208,6 +236,11 @@ pub fn execute(
         if status != LUA_OK {
             report(L, host); // an error outside any chunk, e.g. out of memory in openlibs
             ctx.exit_code.set(1);
+        }
+        // As lua.c: the prompt comes after the chunks and the script, unless one failed.
+        #[cfg(not(target_arch = "wasm32"))]
+        if inv.interactive && ctx.exit_code.get() == 0 {
+            repl(L, host);
         }
         running.set(None);
         lua::close(L);
@@ -390,4 +423,91 @@ unsafe fn report(L: *mut lua_State, host: &dyn Host) {
     line.extend_from_slice(&text);
     line.push(b'\n');
     host.write_error(&line);
+}
+
+/// The interactive prompt, as lua.c's `doREPL`: a line is first tried as an expression
+/// (`return LINE;`), else as a statement, read on with `>> ` while the chunk is incomplete;
+/// results are printed with `print`, errors reported with a traceback.
+///
+/// This frame is outside any protected call and holds Rust values, so everything it does
+/// with Lua cannot raise: loading and calling are protected, and `print` runs inside
+/// `lua_pcall` ([`print_results`]).
+///
+/// # Safety
+/// `L` must be a valid state, outside any protected call.
+#[cfg(not(target_arch = "wasm32"))]
+unsafe fn repl(L: *mut lua_State, host: &dyn Host) {
+    // SAFETY: L valid (caller); each step leaves the stack at `base`.
+    unsafe {
+        let base = lua_gettop(L);
+        while let Some(line) = host.read_line("> ") {
+            // lua.c keeps Lua 5.2's "=expr" shorthand.
+            let mut chunk = match line.strip_prefix(b"=") {
+                Some(expr) => [b"return ", expr].concat(),
+                None => line,
+            };
+            let as_expression = [b"return ", chunk.as_slice(), b";"].concat();
+            let mut status = lua::loadbuffer(L, &as_expression, c"=stdin", None);
+            if status != LUA_OK {
+                lua_settop(L, base);
+                loop {
+                    status = lua::loadbuffer(L, &chunk, c"=stdin", None);
+                    if !is_incomplete(L, status) {
+                        break;
+                    }
+                    let Some(more) = host.read_line(">> ") else { break };
+                    lua_settop(L, base);
+                    chunk.push(b'\n');
+                    chunk.extend_from_slice(&more);
+                }
+            }
+            if status == LUA_OK {
+                lua_pushcfunction(L, Some(message_handler));
+                lua_insert(L, base + 1);
+                status = lua_pcall(L, 0, LUA_MULTRET, base + 1);
+                lua_remove(L, base + 1);
+            }
+            if status == LUA_OK && lua_gettop(L) > base && lua_checkstack(L, 2) != 0 {
+                lua_pushcfunction(L, Some(print_results));
+                lua_insert(L, base + 1);
+                status = lua_pcall(L, lua_gettop(L) - base - 1, 0, 0);
+            }
+            if status != LUA_OK {
+                report(L, host);
+            }
+            lua_settop(L, base);
+        }
+        host.write_output(b"\n");
+    }
+}
+
+/// A syntax error at the end of the chunk: more lines may complete it.
+///
+/// # Safety
+/// `L` valid, with the load's error message on top when `status` is an error.
+#[cfg(not(target_arch = "wasm32"))]
+unsafe fn is_incomplete(L: *mut lua_State, status: c_int) -> bool {
+    // SAFETY: the message is a string (from the parser): reading it does not allocate.
+    status == LUA_ERRSYNTAX && unsafe { lua::tostring(L, -1) }.is_some_and(|m| m.ends_with(b"<eof>"))
+}
+
+/// Calls `print` with all its arguments (the prompt's results), as lua.c's `l_print`.
+#[cfg(not(target_arch = "wasm32"))]
+unsafe extern "C-unwind" fn print_results(L: *mut lua_State) -> c_int {
+    // SAFETY: called by lua_pcall; errors are caught there.
+    crate::lua::abort_on_panic(|| unsafe {
+        let n = lua_gettop(L);
+        luaL_checkstack(L, 1, c"too many results to print".as_ptr());
+        lua_getglobal(L, c"print".as_ptr());
+        lua_insert(L, 1);
+        if lua_pcall(L, n, 0, 0) != LUA_OK {
+            lua_pushfstring(
+                L,
+                c"error calling 'print' (%s)".as_ptr(),
+                luaL_tolstring(L, -1, core::ptr::null_mut()),
+            );
+            lua_error(L);
+        }
+        0
+    })
 }

@@ -395,6 +395,9 @@ pub struct Encoder<'a> {
     globals: Option<*const c_void>,
     /// Tables go here instead of inline, when set.
     tables: Option<&'a mut dyn TableSink>,
+    /// Whether the payload holds something only a trusted payload may load: a function
+    /// or the globals table (what the policies "refuse" and "authenticate" refuse unsigned).
+    pub holds_code: bool,
 }
 
 impl<'a> Encoder<'a> {
@@ -411,6 +414,7 @@ impl<'a> Encoder<'a> {
             upvalues: IdentityMap::default(),
             globals: None,
             tables: None,
+            holds_code: false,
         }
     }
 
@@ -464,6 +468,10 @@ impl<'a> Encoder<'a> {
     }
 
     pub(crate) fn put_tag(&mut self, tag: SerializationType) -> Result<(), SerializationError> {
+        self.holds_code |= matches!(
+            tag,
+            SerializationType::Closure | SerializationType::CFunction | SerializationType::Globals
+        );
         self.put(&[tag as u8])
     }
 

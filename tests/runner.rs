@@ -4,8 +4,11 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// The runner without a store file: these tests are about Lua, `tests/persistent_runner.rs`
+/// about the store.
 fn runner(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lua-persist"))
+        .env("LUA_PERSIST_STORE", ":memory:")
         .args(args)
         .output()
         .expect("runner starts")
@@ -131,6 +134,7 @@ fn huge_chunk_runs() {
 #[test]
 fn script_from_stdin_and_os_exit_status() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lua-persist"))
+        .env("LUA_PERSIST_STORE", ":memory:")
         .arg("-")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

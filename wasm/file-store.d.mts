@@ -6,4 +6,8 @@ export interface FileStore extends ExtStore {}
 export class FileStore {
   constructor(dir: string);
   readonly dir: string;
+  /** The ids of the tables that have keys, ascending. */
+  tableIds(): number[];
+  /** Makes nextFreeId() at least `next`. */
+  reserveIds(next: number): void;
 }

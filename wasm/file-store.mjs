@@ -81,4 +81,19 @@ export class FileStore {
   nextFreeId() {
     return this.#maxId + 1;
   }
+
+  /** The ids of the tables that have keys, ascending. */
+  tableIds() {
+    return readdirSync(this.dir).map(Number).filter((id) => Number.isInteger(id) && id > 0)
+      .sort((a, b) => a - b).filter((id) => this.size(id) > 0);
+  }
+
+  /** Makes nextFreeId() at least `next` (an import keeps the exporter's ids used). */
+  reserveIds(next) {
+    if (next - 1 > this.#maxId) {
+      mkdirSync(this.#tableDir(next - 1), { recursive: true });
+      this.#syncDir(this.dir);
+      this.#maxId = next - 1;
+    }
+  }
 }

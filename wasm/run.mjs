@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// node wasm/run.mjs [--store DIR] [-e CODE]... [-v] [SCRIPT [ARGS...]]
+// node wasm/run.mjs [--store DIR] [--export FILE] [--import FILE] [-e CODE]... [-v]
+//                   [SCRIPT [ARGS...]]
 // Runs Lua in the wasm build as the native `lua-persist` binary does, with `_home` (and
-// the other external tables) kept in DIR: $LUA_PERSIST_STORE, or `.lua-persist-wasm` in
-// the current directory. The module: target/wasm32-unknown-unknown/release/lua_persist.wasm,
-// or $LUA_PERSIST_WASM.
-import { readFileSync, writeSync } from 'node:fs';
+// the other external tables) kept in DIR: $LUA_PERSIST_WASM_STORE, or `.lua-persist-wasm`
+// in the current directory. --export writes the store to a dump file, --import reads one
+// into an empty store (FORMAT.md, "Store dump"; the native runner reads and writes the same
+// files). The module: target/wasm32-unknown-unknown/release/lua_persist.wasm, or
+// $LUA_PERSIST_WASM.
+import { readFileSync, writeSync, writeFileSync, openSync, fsyncSync, closeSync, renameSync,
+  readdirSync, rmSync, rmdirSync, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileModule, LuaModule } from './lua-persist.mjs';
 import { FileStore } from './file-store.mjs';
+import { readStore, writeStore, encodeDump, decodeDump } from './store-dump.mjs';
 
 const defaultWasm = fileURLToPath(new URL('../target/wasm32-unknown-unknown/release/lua_persist.wasm', import.meta.url));
 const wasmPath = process.env.LUA_PERSIST_WASM || defaultWasm;
@@ -33,22 +39,76 @@ try {
     'Build it with: scripts/build-wasm\n');
   process.exit(1);
 }
-let args = process.argv.slice(2);
-let storeDir = process.env.LUA_PERSIST_STORE || '.lua-persist-wasm';
-if (args[0] === '--store') {
-  if (args.length < 2) {
-    process.stderr.write('lua-persist: \'--store\' needs a directory\n');
-    process.exit(1);
+function fail(message) {
+  process.stderr.write(`lua-persist: ${message}\n`);
+  process.exit(1);
+}
+
+/** Writes `bytes` to `file` through a temporary file, fsynced and renamed into place. */
+function writeDurably(file, bytes) {
+  const temporary = `${file}.tmp${process.pid}`;
+  const fd = openSync(temporary, 'w');
+  try {
+    writeFileSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
-  storeDir = args[1];
+  renameSync(temporary, file);
+  const dir = openSync(dirname(resolve(file)), 'r');
+  try { fsyncSync(dir); } finally { closeSync(dir); }
+}
+
+/** Imports the dump `file` into the store directory `dir` (absent or empty): built in a
+ * temporary directory and renamed into place, so a failed import leaves nothing behind. */
+function importInto(dir, file) {
+  const dump = decodeDump(new Uint8Array(readFileSync(file)));
+  if (existsSync(dir)) {
+    const present = readdirSync(dir);
+    if (present.length) throw new Error(`the store ${dir} is not empty: import only into an empty store`);
+    rmdirSync(dir);
+  }
+  const building = `${dir}.importing${process.pid}`;
+  rmSync(building, { recursive: true, force: true });
+  try {
+    writeStore(new FileStore(building), dump);
+    renameSync(building, dir);
+  } catch (e) {
+    rmSync(building, { recursive: true, force: true });
+    throw e;
+  }
+  return dump.entries.length;
+}
+
+let args = process.argv.slice(2);
+let storeDir = process.env.LUA_PERSIST_WASM_STORE || '.lua-persist-wasm';
+const moves = [];
+while (['--store', '--export', '--import'].includes(args[0])) {
+  if (args.length < 2) fail(`'${args[0]}' needs argument`);
+  if (args[0] === '--store') storeDir = args[1];
+  else moves.push([args[0], args[1]]);
   args = args.slice(2);
 }
 let store;
 try {
+  for (const [option, file] of moves) {
+    if (option === '--import') {
+      const n = importInto(storeDir, file);
+      process.stderr.write(`imported ${n} values from ${file}\n`);
+    } else {
+      const dump = readStore(new FileStore(storeDir));
+      writeDurably(file, encodeDump(dump));
+      process.stderr.write(`exported ${dump.entries.length} values to ${file}\n`);
+    }
+  }
+} catch (e) {
+  fail(e.message);
+}
+if (moves.length && args.length === 0) process.exit(0);
+try {
   store = new FileStore(storeDir);
 } catch (e) {
-  process.stderr.write(`lua-persist: cannot open the store ${storeDir}: ${e.message}\n`);
-  process.exit(1);
+  fail(`cannot open the store ${storeDir}: ${e.message}`);
 }
 const lua = await LuaModule.instantiate(await compileModule(bytes), { store });
 const script = scriptOperand(args);

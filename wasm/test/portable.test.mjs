@@ -14,7 +14,8 @@ const script = (name) => readFileSync(join(repoRoot, 'tests/portable', name));
 
 function runNative(args) {
   assert.ok(existsSync(native), `build ${native} first (cargo build --release --bin lua-persist)`);
-  const r = spawnSync(native, args, { cwd: repoRoot, encoding: 'utf8' });
+  const env = { ...process.env, LUA_PERSIST_STORE: ':memory:' }; // no store file
+  const r = spawnSync(native, args, { cwd: repoRoot, encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }

@@ -15,7 +15,7 @@ const storeDir = join(tmp, 'store');
 
 function run(args, input) {
   const r = spawnSync(process.execPath, [runScript, ...args], {
-    input, encoding: 'utf8', env: { ...process.env, LUA_PERSIST_STORE: storeDir },
+    input, encoding: 'utf8', env: { ...process.env, LUA_PERSIST_WASM_STORE: storeDir },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

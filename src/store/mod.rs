@@ -1,0 +1,165 @@
+//! Stores for external tables (`crate::ext_table`): the [`ExtStore`] trait, which has the
+//! operations of cu's `js_ext_table_*` imports, an in-memory [`MemoryStore`], and natively
+//! the durable [`SqliteStore`] (feature `sqlite`, on by default).
+//!
+//! A host plugs in its own store by implementing [`ExtStore`] and passing it to
+//! `ext_table::install`. Values are opaque bytes (serialized Lua values, FORMAT.md); keys
+//! are non-empty byte strings; table ids are u32, 0 is never a table.
+
+use std::collections::BTreeMap;
+
+#[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
+mod sqlite;
+#[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
+pub use sqlite::{Durability, SqliteOpenError, SqliteStore, STORE_FORMAT_VERSION};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod dump;
+
+/// Why a store operation failed; the message becomes part of a Lua error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// One write of a batch: `value` `None` deletes the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write<'a> {
+    pub id: u32,
+    pub key: &'a [u8],
+    pub value: Option<&'a [u8]>,
+}
+
+/// The host store behind external tables: the operations of cu's `js_ext_table_*` imports.
+pub trait ExtStore {
+    fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
+    fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError>;
+    /// The number of keys of table `id` (0 for an unknown table).
+    fn size(&mut self, id: u32) -> Result<usize, StoreError>;
+    /// The keys of table `id`, in the store's order.
+    fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// The smallest id the store has never used (so a new state does not reuse one); 1 for
+    /// an empty store. It never goes down, also when a table loses all its keys, because a
+    /// stored reference (tag `07`) may still name that table.
+    fn next_free_id(&mut self) -> Result<u32, StoreError>;
+
+    /// The ids of the tables that have keys, ascending (for dumps; not in the wasm module,
+    /// where every byte counts). The default asks `size` for every
+    /// id below `next_free_id`.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn table_ids(&mut self) -> Result<Vec<u32>, StoreError> {
+        let mut ids = Vec::new();
+        for id in 1..self.next_free_id()? {
+            if self.size(id)? > 0 {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Makes `next_free_id` at least `next_free_id` (an import keeps the ids of the
+    /// exporting store's deleted tables unused). The default succeeds only when it already is.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn reserve_ids(&mut self, next_free_id: u32) -> Result<(), StoreError> {
+        if self.next_free_id()? >= next_free_id {
+            Ok(())
+        } else {
+            Err(StoreError(format!(
+                "this store cannot reserve table ids below {next_free_id}"
+            )))
+        }
+    }
+
+    /// Applies `writes` in order, all or nothing: one assignment that converts plain tables
+    /// into external tables is one batch. The default applies them one by one and, when one
+    /// fails, puts back what the earlier ones replaced (best effort: the store is failing).
+    /// A store with transactions should override this with one transaction.
+    fn write_batch(&mut self, writes: &[Write]) -> Result<(), StoreError> {
+        let mut undo: Vec<(u32, &[u8], Option<Vec<u8>>)> = Vec::new();
+        for w in writes {
+            let previous = if writes.len() > 1 { self.get(w.id, w.key)? } else { None };
+            let result = match w.value {
+                Some(value) => self.set(w.id, w.key, value),
+                None => self.delete(w.id, w.key),
+            };
+            if let Err(e) = result {
+                for (id, key, previous) in undo.into_iter().rev() {
+                    let _ = match previous {
+                        Some(value) => self.set(id, key, &value),
+                        None => self.delete(id, key),
+                    };
+                }
+                return Err(e);
+            }
+            undo.push((w.id, w.key, previous));
+        }
+        Ok(())
+    }
+}
+
+/// An in-memory store: each table's keys in byte order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MemoryStore {
+    tables: BTreeMap<u32, BTreeMap<Vec<u8>, Vec<u8>>>,
+    next_id: u32,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl ExtStore for MemoryStore {
+    fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.tables
+            .entry(id)
+            .or_default()
+            .insert(key.to_vec(), value.to_vec());
+        self.next_id = self.next_id.max(id.saturating_add(1));
+        Ok(())
+    }
+    fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tables.get(&id).and_then(|t| t.get(key)).cloned())
+    }
+    fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError> {
+        if let Some(table) = self.tables.get_mut(&id) {
+            table.remove(key);
+            if table.is_empty() {
+                self.tables.remove(&id);
+            }
+        }
+        Ok(())
+    }
+    fn size(&mut self, id: u32) -> Result<usize, StoreError> {
+        Ok(self.tables.get(&id).map_or(0, BTreeMap::len))
+    }
+    fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(self
+            .tables
+            .get(&id)
+            .map_or_else(Vec::new, |t| t.keys().cloned().collect()))
+    }
+    fn next_free_id(&mut self) -> Result<u32, StoreError> {
+        Ok(self.next_id.max(1))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn table_ids(&mut self) -> Result<Vec<u32>, StoreError> {
+        Ok(self.tables.keys().copied().collect())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn reserve_ids(&mut self, next_free_id: u32) -> Result<(), StoreError> {
+        self.next_id = self.next_id.max(next_free_id);
+        Ok(())
+    }
+    fn write_batch(&mut self, writes: &[Write]) -> Result<(), StoreError> {
+        // Nothing here fails: no undo needed.
+        for w in writes {
+            match w.value {
+                Some(value) => self.set(w.id, w.key, value)?,
+                None => self.delete(w.id, w.key)?,
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,331 @@
+//! The durable store: SQLite (compiled in by `rusqlite`'s "bundled" feature) in WAL mode.
+//! Every acknowledged write is committed; with [`Durability::Full`] (the default) it is
+//! also synced to disk, so it survives a crash of the process or of the machine.
+//!
+//! The file is marked as ours with SQLite's `application_id` ("LPST") and carries its
+//! format version in `user_version`; any other file is refused and never written to.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use super::{ExtStore, StoreError, Write};
+
+/// `PRAGMA application_id` of a lua-persist store: "LPST".
+const APPLICATION_ID: i32 = i32::from_be_bytes(*b"LPST");
+/// `PRAGMA user_version` of the layout this build reads and writes.
+pub const STORE_FORMAT_VERSION: i32 = 1;
+/// How long a write waits for another process's write before it gives up.
+const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+const SCHEMA: &str = "
+    CREATE TABLE entries (
+        table_id INTEGER NOT NULL,
+        key BLOB NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (table_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO counters VALUES ('next_free_id', 1);
+";
+
+/// What a write waits for before it is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Synced to disk (`synchronous = FULL`): survives a crash of the machine.
+    #[default]
+    Full,
+    /// Committed to the write-ahead log without a sync (`synchronous = NORMAL`): survives a
+    /// crash of the process; the last writes may be lost when the machine loses power.
+    Process,
+}
+
+/// Why a store file could not be opened. The file is left as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum SqliteOpenError {
+    #[error("{path}: not a lua-persist store ({why}); it was not changed")]
+    NotAStore { path: PathBuf, why: String },
+    #[error("{path}: store format version {found} is not supported (this build reads version {STORE_FORMAT_VERSION}); it was not changed")]
+    UnsupportedVersion { path: PathBuf, found: i32 },
+    #[error("{path}: the store is locked by another process (waited {waited:?})")]
+    Busy { path: PathBuf, waited: Duration },
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// External tables in an SQLite file. Several processes may use one file: reads see what
+/// others committed, and writes wait for each other (up to the busy timeout).
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    busy_timeout: Duration,
+    /// A lower bound of the stored next free id (it never goes down), so that most writes
+    /// need no counter update.
+    known_next_id: u32,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens the store at `path`, creating it when the file does not exist (or is empty).
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, SqliteOpenError> {
+        Self::open_with(path, Durability::default(), DEFAULT_BUSY_TIMEOUT)
+    }
+
+    /// [`open`](Self::open) with a durability level and the time a write waits for another
+    /// process's write.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        durability: Durability,
+        busy_timeout: Duration,
+    ) -> Result<SqliteStore, SqliteOpenError> {
+        let path = path.as_ref().to_path_buf();
+        let fail = |source: rusqlite::Error| classify_open_error(&path, busy_timeout, source);
+        if path.is_dir() {
+            return Err(SqliteOpenError::NotAStore {
+                path,
+                why: "it is a directory".into(),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(&path, flags).map_err(fail)?;
+        conn.busy_timeout(busy_timeout).map_err(fail)?;
+        // Reading the header is the first access: a file that is not SQLite fails here,
+        // before anything could be written.
+        let application_id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(fail)?;
+        if application_id != APPLICATION_ID {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(fail)?;
+            // Checked again inside the write lock: another process may have just created it.
+            let (application_id, objects, user_version) = header_facts(&tx).map_err(fail)?;
+            if application_id != APPLICATION_ID {
+                if objects != 0 || user_version != 0 || application_id != 0 {
+                    return Err(SqliteOpenError::NotAStore {
+                        path,
+                        why: "an SQLite database of another program".into(),
+                    });
+                }
+                tx.execute_batch(SCHEMA).map_err(fail)?;
+                tx.pragma_update(None, "application_id", APPLICATION_ID)
+                    .map_err(fail)?;
+                tx.pragma_update(None, "user_version", STORE_FORMAT_VERSION)
+                    .map_err(fail)?;
+            }
+            tx.commit().map_err(fail)?;
+        }
+        let version: i32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(fail)?;
+        if version != STORE_FORMAT_VERSION {
+            return Err(SqliteOpenError::UnsupportedVersion {
+                path,
+                found: version,
+            });
+        }
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(fail)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(SqliteOpenError::NotAStore {
+                path,
+                why: format!("its journal mode stays {mode:?}, not WAL"),
+            });
+        }
+        let synchronous = match durability {
+            Durability::Full => "FULL",
+            Durability::Process => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", synchronous)
+            .map_err(fail)?;
+        let mut store = SqliteStore {
+            conn,
+            path,
+            busy_timeout,
+            known_next_id: 1,
+        };
+        store.known_next_id = store.next_free_id().map_err(|e| SqliteOpenError::NotAStore {
+            path: store.path.clone(),
+            why: e.0,
+        })?;
+        Ok(store)
+    }
+
+    /// The file this store is in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, e: rusqlite::Error) -> StoreError {
+        if is_busy(&e) {
+            return StoreError(format!(
+                "the store {} is locked by another process (waited {:?})",
+                self.path.display(),
+                self.busy_timeout
+            ));
+        }
+        StoreError(format!("store {}: {e}", self.path.display()))
+    }
+
+    /// Raises the stored next free id to `next` inside the caller's transaction.
+    fn raise_next_id(conn: &Connection, next: u32) -> rusqlite::Result<()> {
+        conn.prepare_cached(
+            "UPDATE counters SET value = ?1 WHERE name = 'next_free_id' AND value < ?1",
+        )?
+        .execute([next])?;
+        Ok(())
+    }
+
+    fn apply(conn: &Connection, w: &Write) -> rusqlite::Result<()> {
+        match w.value {
+            Some(value) => conn
+                .prepare_cached(
+                    "INSERT INTO entries (table_id, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (table_id, key) DO UPDATE SET value = excluded.value",
+                )?
+                .execute(params![w.id, w.key, value]),
+            None => conn
+                .prepare_cached("DELETE FROM entries WHERE table_id = ?1 AND key = ?2")?
+                .execute(params![w.id, w.key]),
+        }
+        .map(drop)
+    }
+}
+
+fn header_facts(conn: &Connection) -> rusqlite::Result<(i32, i64, i32)> {
+    let application_id = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let objects = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    let user_version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok((application_id, objects, user_version))
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
+
+fn classify_open_error(path: &Path, waited: Duration, source: rusqlite::Error) -> SqliteOpenError {
+    let path = path.to_path_buf();
+    match source.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => SqliteOpenError::NotAStore {
+            path,
+            why: "the file is not an SQLite database".into(),
+        },
+        _ if is_busy(&source) => SqliteOpenError::Busy { path, waited },
+        _ => SqliteOpenError::Sqlite { path, source },
+    }
+}
+
+impl ExtStore for SqliteStore {
+    fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.write_batch(&[Write {
+            id,
+            key,
+            value: Some(value),
+        }])
+    }
+
+    fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let result = self
+            .conn
+            .prepare_cached("SELECT value FROM entries WHERE table_id = ?1 AND key = ?2")
+            .and_then(|mut s| s.query_row(params![id, key], |r| r.get(0)).optional());
+        result.map_err(|e| self.error(e))
+    }
+
+    fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError> {
+        self.write_batch(&[Write {
+            id,
+            key,
+            value: None,
+        }])
+    }
+
+    fn size(&mut self, id: u32) -> Result<usize, StoreError> {
+        let result = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM entries WHERE table_id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get::<_, i64>(0)));
+        result.map(|n| n as usize).map_err(|e| self.error(e))
+    }
+
+    fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError> {
+        let result = self
+            .conn
+            .prepare_cached("SELECT key FROM entries WHERE table_id = ?1 ORDER BY key")
+            .and_then(|mut s| {
+                s.query_map([id], |r| r.get::<_, Vec<u8>>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        result.map_err(|e| self.error(e))
+    }
+
+    fn next_free_id(&mut self) -> Result<u32, StoreError> {
+        let result = self
+            .conn
+            .prepare_cached("SELECT value FROM counters WHERE name = 'next_free_id'")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, u32>(0)));
+        let next = result.map_err(|e| self.error(e))?;
+        self.known_next_id = self.known_next_id.max(next);
+        Ok(next)
+    }
+
+    fn table_ids(&mut self) -> Result<Vec<u32>, StoreError> {
+        let result = self
+            .conn
+            .prepare_cached("SELECT DISTINCT table_id FROM entries ORDER BY table_id")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get::<_, u32>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        result.map_err(|e| self.error(e))
+    }
+
+    fn reserve_ids(&mut self, next_free_id: u32) -> Result<(), StoreError> {
+        Self::raise_next_id(&self.conn, next_free_id).map_err(|e| self.error(e))?;
+        self.known_next_id = self.known_next_id.max(next_free_id);
+        Ok(())
+    }
+
+    /// One transaction: all writes or none, committed (and synced) before it returns.
+    fn write_batch(&mut self, writes: &[Write]) -> Result<(), StoreError> {
+        let needed_next = writes
+            .iter()
+            .filter(|w| w.value.is_some())
+            .map(|w| w.id.saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        let raise = needed_next > self.known_next_id;
+        let result = (|| {
+            if writes.len() == 1 && !raise {
+                // One statement is its own transaction.
+                return Self::apply(&self.conn, &writes[0]);
+            }
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for w in writes {
+                Self::apply(&tx, w)?;
+            }
+            if raise {
+                Self::raise_next_id(&tx, needed_next)?;
+            }
+            tx.commit()
+        })();
+        result.map_err(|e| self.error(e))?;
+        self.known_next_id = self.known_next_id.max(needed_next);
+        Ok(())
+    }
+}
