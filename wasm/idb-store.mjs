@@ -4,12 +4,13 @@
 // `await IdbStore.open(name)` reads every record into memory; reads are served from memory;
 // a write or delete changes memory at once and is queued for IndexedDB. Queued writes go out
 // in batches, one readwrite transaction at a time (durability 'strict'), in the order they
-// were made: the writes of one synchronous stretch of JavaScript (one `exec`) share a
-// transaction, so they are committed all or none.
+// were made. The writes of one synchronous stretch of JavaScript (such as one `exec`) are
+// never split between transactions, so they are committed all or none.
 //
 // Durability: a write is reported as done when a promise from `flushed()`, called after
-// the write, resolves; it then survives a reload or a crash of the page. Because batches
-// commit one after another, what survives a crash is always a prefix of the writes.
+// the write, resolves; it then survives a reload or a crash of the page or the browser.
+// Because batches commit one after another, what survives a crash is always a prefix of
+// the writes; a write not yet reported as done may be lost.
 // A failed transaction (quota, the database deleted elsewhere, ...) is reported through
 // `onerror` and rejects `flushed()`; from then on the store refuses writes (Lua sees an
 // error) — later writes must not reach the disk without the lost ones. Open the store again
