@@ -38,15 +38,41 @@ pub const IO_TABLE_ID: u32 = 2;
 struct ExtState {
     store: Box<dyn ExtStore>,
     next_id: u32,
+    /// The end of the block of ids the store reserved for this state (0: the store does
+    /// not reserve; see [`ExtStore::reserve_id_block`]).
+    reserved_end: u32,
 }
 
 impl ExtState {
-    /// The id for a new table: past what this state gave out and past what the store has
-    /// (the host may have made tables meanwhile, e.g. `_io` input), so ids never collide.
-    fn fresh_id(&mut self) -> u32 {
-        let stored = self.store.next_free_id().unwrap_or(0);
-        self.next_id = self.next_id.max(stored);
-        self.next_id
+    /// The id for a new table (the caller advances `next_id` past it). With a store that
+    /// reserves, from this state's block, so that processes sharing the store never make
+    /// the same id; otherwise past what this state gave out and past what the store has
+    /// (the host may have made tables meanwhile, e.g. `_io` input).
+    fn fresh_id(&mut self) -> Result<u32, String> {
+        if self.next_id < self.reserved_end {
+            return Ok(self.next_id);
+        }
+        let failed = |e: StoreError| format!("cannot make a new external table: {e}");
+        match self.store.reserve_id_block().map_err(failed)? {
+            Some(block) => {
+                self.next_id = block.start;
+                self.reserved_end = block.end;
+            }
+            None => {
+                let stored = self.store.next_free_id().map_err(failed)?;
+                self.next_id = self.next_id.max(stored);
+            }
+        }
+        Ok(self.next_id)
+    }
+
+    /// After a failed assignment, takes back the ids it made (`before` is `(next_id,
+    /// reserved_end)` from before it), unless a new block was reserved meanwhile: the ids
+    /// between the two blocks belong to others.
+    fn give_back_ids(&mut self, before: (u32, u32)) {
+        if self.reserved_end == before.1 {
+            self.next_id = before.0;
+        }
     }
 }
 
@@ -75,7 +101,11 @@ pub unsafe fn install(
 ) -> Result<(), String> {
     let mut store = store;
     let next_id = store.next_free_id().map_err(|e| e.0)?.max(IO_TABLE_ID + 1);
-    let state = Box::into_raw(Box::new(ExtState { store, next_id }));
+    let state = Box::into_raw(Box::new(ExtState {
+        store,
+        next_id,
+        reserved_end: 0,
+    }));
     // SAFETY: forwarded caller contract; everything that allocates runs protected; the
     // box is owned by the userdata as soon as that exists, and freed here if it never is.
     unsafe {
@@ -342,7 +372,7 @@ impl TableSink for Conversion<'_> {
             if let Some(id) = self.converted.get(address) {
                 return write_table_ref(enc, id);
             }
-            let id = self.state.fresh_id();
+            let id = self.state.fresh_id().map_err(SerializationError::Lua)?;
             self.state.next_id = id.checked_add(1).ok_or_else(|| {
                 SerializationError::Lua("external table ids are exhausted".into())
             })?;
@@ -399,7 +429,7 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
                 )
             });
         }
-        let first_new_id = state.next_id;
+        let ids_before = (state.next_id, state.reserved_end);
         let mut conversion = Conversion {
             state,
             converted: IdentityMap::default(),
@@ -413,7 +443,7 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
         let holds_code = encoder.holds_code;
         let Conversion { state, writes, .. } = conversion;
         if let Err(e) = encoded {
-            state.next_id = first_new_id; // nothing was written: the ids are free again
+            state.give_back_ids(ids_before); // nothing was written: the ids are free again
             return Err(format!(
                 "cannot store key {} in external table {id}: {e}",
                 show_key(&key)
@@ -438,7 +468,7 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
             .chain(std::iter::once(Write { id, key: &key, value: Some(&value) }))
             .collect();
         if let Err(e) = state.store.write_batch(&batch) {
-            state.next_id = first_new_id;
+            state.give_back_ids(ids_before);
             return Err(format!(
                 "external table {id}: cannot store key {}: {e}",
                 show_key(&key)
@@ -547,7 +577,10 @@ unsafe extern "C-unwind" fn ext_new_table(L: *mut lua_State) -> c_int {
         let Some(state) = ext_state(L) else {
             lua::raise(L, "external tables are closed".into())
         };
-        let id = state.fresh_id();
+        let id = match state.fresh_id() {
+            Ok(id) => id,
+            Err(message) => lua::raise(L, message),
+        };
         match id.checked_add(1) {
             Some(next) => state.next_id = next,
             None => lua::raise(L, "external table ids are exhausted".into()),

@@ -70,6 +70,15 @@ pub trait ExtStore {
         }
     }
 
+    /// Reserves a block of new table ids for the caller alone, `Some(first..end)`, for a
+    /// store that several processes share: two processes then never make tables with the
+    /// same id, and the reserved ids count as used (`next_free_id` is past them) even
+    /// before anything is written to them. `None` (the default) is for a store with one
+    /// user: new ids then come from `next_free_id`, checked before each new table.
+    fn reserve_id_block(&mut self) -> Result<Option<core::ops::Range<u32>>, StoreError> {
+        Ok(None)
+    }
+
     /// Applies `writes` in order, all or nothing: one assignment that converts plain tables
     /// into external tables is one batch. The default applies them one by one and, when one
     /// fails, puts back what the earlier ones replaced (best effort: the store is failing).

@@ -16,6 +16,8 @@ use super::{ExtStore, StoreError, Write};
 const APPLICATION_ID: i32 = i32::from_be_bytes(*b"LPST");
 /// `PRAGMA user_version` of the layout this build reads and writes.
 pub const STORE_FORMAT_VERSION: i32 = 1;
+/// How many table ids a state reserves at a time (one committed write per block).
+const ID_BLOCK: u32 = 64;
 /// How long a write waits for another process's write before it gives up.
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -297,6 +299,27 @@ impl ExtStore for SqliteStore {
         Self::raise_next_id(&self.conn, next_free_id).map_err(|e| self.error(e))?;
         self.known_next_id = self.known_next_id.max(next_free_id);
         Ok(())
+    }
+
+    fn reserve_id_block(&mut self) -> Result<Option<core::ops::Range<u32>>, StoreError> {
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let first: u32 =
+                tx.query_row("SELECT value FROM counters WHERE name = 'next_free_id'", [], |r| {
+                    r.get(0)
+                })?;
+            let end = first.checked_add(ID_BLOCK).ok_or_else(|| {
+                rusqlite::Error::ToSqlConversionFailure("external table ids are exhausted".into())
+            })?;
+            Self::raise_next_id(&tx, end)?;
+            tx.commit()?;
+            Ok((first, end))
+        })();
+        let (first, end) = result.map_err(|e| self.error(e))?;
+        self.known_next_id = self.known_next_id.max(end);
+        Ok(Some(first..end))
     }
 
     /// One transaction: all writes or none, committed (and synced) before it returns.

@@ -1,0 +1,192 @@
+//! The stores behind external tables: `MemoryStore` and `SqliteStore` behave alike, the
+//! SQLite file is durable and refuses files that are not stores, and store dumps round-trip
+//! and reject damage.
+
+use lua_persist::store::dump::{Dump, DumpEntry, DumpError};
+use lua_persist::store::{
+    Durability, ExtStore, MemoryStore, SqliteOpenError, SqliteStore, StoreError, Write,
+};
+
+/// The same checks for every store.
+fn conformance(store: &mut dyn ExtStore) {
+    assert_eq!(store.next_free_id().unwrap(), 1, "empty store");
+    assert_eq!(store.get(1, b"a").unwrap(), None);
+    assert_eq!(store.size(1).unwrap(), 0);
+    assert!(store.keys(1).unwrap().is_empty());
+    assert!(store.table_ids().unwrap().is_empty());
+
+    store.set(1, b"b", b"\x02two").unwrap();
+    store.set(1, b"a", b"\x01one").unwrap();
+    store.set(1, b"a", b"\x01ONE").unwrap(); // replaces
+    store.set(5, b"\x00bin\xff", &[7; 100_000]).unwrap();
+    assert_eq!(store.get(1, b"a").unwrap().as_deref(), Some(&b"\x01ONE"[..]));
+    assert_eq!(store.get(5, b"\x00bin\xff").unwrap().unwrap().len(), 100_000);
+    assert_eq!(store.size(1).unwrap(), 2);
+    assert_eq!(store.keys(1).unwrap(), vec![b"a".to_vec(), b"b".to_vec()]);
+    assert_eq!(store.table_ids().unwrap(), vec![1, 5]);
+    assert_eq!(store.next_free_id().unwrap(), 6);
+
+    store.delete(5, b"\x00bin\xff").unwrap();
+    store.delete(5, b"never there").unwrap();
+    assert_eq!(store.size(5).unwrap(), 0);
+    assert_eq!(store.table_ids().unwrap(), vec![1]);
+    assert_eq!(
+        store.next_free_id().unwrap(),
+        6,
+        "ids of emptied tables stay used: stored references may name them"
+    );
+
+    store
+        .write_batch(&[
+            Write { id: 7, key: b"x", value: Some(b"\x00") },
+            Write { id: 1, key: b"b", value: None },
+        ])
+        .unwrap();
+    assert_eq!(store.keys(1).unwrap(), vec![b"a".to_vec()]);
+    assert_eq!(store.next_free_id().unwrap(), 8);
+    store.reserve_ids(20).unwrap();
+    assert_eq!(store.next_free_id().unwrap(), 20);
+    store.reserve_ids(3).unwrap();
+    assert_eq!(store.next_free_id().unwrap(), 20, "never goes down");
+}
+
+#[test]
+fn memory_store_conforms() {
+    conformance(&mut MemoryStore::new());
+}
+
+#[test]
+fn sqlite_store_conforms_and_keeps_everything_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    conformance(&mut SqliteStore::open(&path).unwrap());
+    let mut again = SqliteStore::open(&path).unwrap();
+    assert_eq!(again.get(1, b"a").unwrap().as_deref(), Some(&b"\x01ONE"[..]));
+    assert_eq!(again.get(7, b"x").unwrap().as_deref(), Some(&b"\x00"[..]));
+    assert_eq!(again.next_free_id().unwrap(), 20);
+}
+
+#[test]
+fn sqlite_batches_are_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    store.set(1, b"keep", b"\x01").unwrap();
+    // A second connection holds the write lock: the batch cannot commit and changes nothing.
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut impatient =
+        SqliteStore::open_with(&path, Durability::Full, std::time::Duration::from_millis(50))
+            .unwrap();
+    let err = impatient
+        .write_batch(&[
+            Write { id: 3, key: b"new", value: Some(b"\x02") },
+            Write { id: 1, key: b"keep", value: None },
+        ])
+        .unwrap_err();
+    assert!(err.0.contains("locked by another process"), "{err}");
+    blocker.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(impatient.get(1, b"keep").unwrap().as_deref(), Some(&b"\x01"[..]));
+    assert_eq!(impatient.size(3).unwrap(), 0);
+}
+
+#[test]
+fn files_that_are_not_stores_are_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, b"not a database, but precious").unwrap();
+    let err = SqliteStore::open(&text).unwrap_err();
+    assert!(matches!(err, SqliteOpenError::NotAStore { .. }), "{err}");
+    assert!(err.to_string().contains("not an SQLite database"), "{err}");
+    assert_eq!(std::fs::read(&text).unwrap(), b"not a database, but precious");
+
+    let other = dir.path().join("other.db");
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+    drop(conn);
+    let before = std::fs::read(&other).unwrap();
+    let err = SqliteStore::open(&other).unwrap_err();
+    assert!(err.to_string().contains("another program"), "{err}");
+    assert_eq!(std::fs::read(&other).unwrap(), before);
+
+    let newer = dir.path().join("newer.db");
+    drop(SqliteStore::open(&newer).unwrap());
+    let conn = rusqlite::Connection::open(&newer).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    drop(conn);
+    let before = std::fs::read(&newer).unwrap();
+    let err = SqliteStore::open(&newer).unwrap_err();
+    assert!(
+        matches!(err, SqliteOpenError::UnsupportedVersion { found: 99, .. }),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&newer).unwrap(), before, "not written to");
+
+    let err = SqliteStore::open(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("is a directory") || err.to_string().contains("it is a directory"), "{err}");
+}
+
+#[test]
+fn store_errors_carry_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE entries").unwrap();
+    let StoreError(message) = store.get(1, b"a").unwrap_err();
+    assert!(message.contains("s.db"), "{message}");
+}
+
+fn sample_dump() -> Dump {
+    Dump {
+        next_free_id: 9,
+        entries: vec![
+            DumpEntry { table_id: 1, key: b"n".to_vec(), value: vec![2, 1, 0, 0, 0, 0, 0, 0, 0] },
+            DumpEntry { table_id: 4, key: b"\x00\xff".to_vec(), value: vec![0x04, 0, 0, 0, 0] },
+        ],
+    }
+}
+
+#[test]
+fn dumps_round_trip_through_bytes_files_and_stores() {
+    let dump = sample_dump();
+    assert_eq!(Dump::from_bytes(&dump.to_bytes()).unwrap(), dump);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.dump");
+    dump.write_file(&file).unwrap();
+    assert_eq!(Dump::read_file(&file).unwrap(), dump);
+
+    let mut store = SqliteStore::open(dir.path().join("s.db")).unwrap();
+    dump.into_store(&mut store).unwrap();
+    assert_eq!(store.next_free_id().unwrap(), 9);
+    assert_eq!(Dump::from_store(&mut store).unwrap(), dump);
+
+    let err = dump.into_store(&mut store).unwrap_err();
+    assert!(matches!(err, DumpError::TargetNotEmpty { table_id: 1 }), "{err}");
+}
+
+#[test]
+fn damaged_dumps_are_refused_with_the_reason() {
+    let bytes = sample_dump().to_bytes();
+    assert!(matches!(Dump::from_bytes(b"SQLite format 3\0"), Err(DumpError::NotADump)));
+    let mut newer = bytes.clone();
+    newer[8] = 2;
+    assert!(matches!(
+        Dump::from_bytes(&newer),
+        Err(DumpError::UnsupportedVersion { found: 2 })
+    ));
+    for cut in 12..bytes.len() {
+        let err = Dump::from_bytes(&bytes[..cut]).unwrap_err();
+        assert!(matches!(err, DumpError::Corrupt { .. }), "cut at {cut}: {err}");
+    }
+    let mut flipped = bytes.clone();
+    let last_value_byte = bytes.len() - 32 - 5 - 1;
+    flipped[last_value_byte] ^= 1;
+    assert!(matches!(Dump::from_bytes(&flipped), Err(DumpError::ChecksumMismatch)));
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(Dump::from_bytes(&longer), Err(DumpError::Corrupt { .. })));
+}
