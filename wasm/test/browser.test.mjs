@@ -21,6 +21,8 @@ if (!existsSync(executablePath)) {
 const serveScript = fileURLToPath(new URL('../serve.mjs', import.meta.url));
 const userDataDir = mkdtempSync(join(tmpdir(), 'lua-persist-chromium-'));
 
+// Not a speed requirement: a page that never answers fails the test instead of hanging it.
+const hang = { timeout: 120_000 };
 let server;
 let url;
 let context;
@@ -71,7 +73,7 @@ async function lua(code) {
 before(async () => {
   ({ child: server, url } = await startServer());
   await launch();
-});
+}, hang);
 
 after(async () => {
   await context?.close();
@@ -79,7 +81,7 @@ after(async () => {
   rmSync(userDataDir, { recursive: true, force: true });
 });
 
-test('the page runs Lua typed into it, shows a Lua error as an error and keeps working', async () => {
+test('the page runs Lua typed into it, shows a Lua error as an error and keeps working', hang, async () => {
   const runCode = async (code, run) => {
     await page.fill('#code', code);
     await page.click('#run');
@@ -119,7 +121,7 @@ const CHECK_TABLE = `
     t.name, t.a.label, t.list[1], t.list[2], math.type(t.list[2]), t.list[3], #t.list)`;
 const TABLE_OK = 'true\ttrue\ttrue\ttrue\ttrue\ttrue\troot\tshared\t1\t2.5\tfloat\tthree\t3\n';
 
-test('a closure with upvalues and a cyclic table in _home survive a reload', async () => {
+test('a closure with upvalues and a cyclic table in _home survive a reload', hang, async () => {
   assert.equal(await lua(STORE_VALUES), '11\t12\n');
   assert.equal(await lua(CHECK_TABLE), TABLE_OK);
   await page.evaluate(() => window.demo.flushed());
@@ -136,7 +138,7 @@ test('a closure with upvalues and a cyclic table in _home survive a reload', asy
   assert.deepEqual(pageErrors, []);
 });
 
-test('_home survives closing the browser and starting it again on the same profile', async () => {
+test('_home survives closing the browser and starting it again on the same profile', hang, async () => {
   assert.equal(await lua('local c = _home.counter print(c(), c()) _home.counter = c _home.note = "before restart"'), '13\t14\n');
   await page.evaluate(() => window.demo.flushed());
   await context.close();
@@ -147,7 +149,7 @@ test('_home survives closing the browser and starting it again on the same profi
   assert.deepEqual(pageErrors, []);
 });
 
-test('IdbStore: set, get, delete, keys, size, next free id, large values, reopen', async () => {
+test('IdbStore: set, get, delete, keys, size, next free id, large values, reopen', hang, async () => {
   const r = await page.evaluate(async () => {
     const { IdbStore } = await import('/idb-store.mjs');
     const bytes = (s) => new TextEncoder().encode(s);
@@ -210,7 +212,7 @@ test('IdbStore: set, get, delete, keys, size, next free id, large values, reopen
   assert.deepEqual(r.reopened, expected, 'reopened from IndexedDB: the same contents and next free id');
 });
 
-test('IdbStore: a failed transaction is reported, refuses later writes, and leaves the disk as committed', async () => {
+test('IdbStore: a failed transaction is reported, refuses later writes, and leaves the disk as committed', hang, async () => {
   // A quota of 1 MB makes IndexedDB abort a 4 MB write. Chromium applies the quota only
   // before an origin's first write, so this runs on an origin of its own: localhost.
   const origin = `http://localhost:${new URL(url).port}`;
@@ -260,7 +262,7 @@ test('IdbStore: a failed transaction is reported, refuses later writes, and leav
   }
 });
 
-test('IdbStore: a database deleted by another page is reported and refuses writes', async () => {
+test('IdbStore: a database deleted by another page is reported and refuses writes', hang, async () => {
   const r = await page.evaluate(async () => {
     const { IdbStore } = await import('/idb-store.mjs');
     const store = await IdbStore.open('doomed');
