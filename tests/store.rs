@@ -190,3 +190,28 @@ fn damaged_dumps_are_refused_with_the_reason() {
     longer.push(0);
     assert!(matches!(Dump::from_bytes(&longer), Err(DumpError::Corrupt { .. })));
 }
+
+/// FORMAT.md's `golden-dump` block: the dump bytes, whitespace-separated hex.
+fn golden_dump_bytes() -> Vec<u8> {
+    let spec = include_str!("../FORMAT.md");
+    let start = spec.find("```golden-dump\n").expect("FORMAT.md has a golden-dump block") + 15;
+    let end = start + spec[start..].find("```").unwrap();
+    let hex: String = spec[start..end].split_whitespace().collect();
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_dump_layout_is_the_one_format_md_gives() {
+    let dump = Dump {
+        next_free_id: 5,
+        entries: vec![
+            DumpEntry { table_id: 1, key: b"n".to_vec(), value: vec![2, 42, 0, 0, 0, 0, 0, 0, 0] },
+            DumpEntry { table_id: 3, key: b"1".to_vec(), value: vec![4, 2, 0, 0, 0, b'h', b'i'] },
+        ],
+    };
+    assert_eq!(dump.to_bytes(), golden_dump_bytes());
+    assert_eq!(Dump::from_bytes(&golden_dump_bytes()).unwrap(), dump);
+}
