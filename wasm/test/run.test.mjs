@@ -85,5 +85,5 @@ test('--store keeps _home across runs: a counter prints 1, then 2', () => {
 });
 
 test('--store without a directory is a clear error', () => {
-  assert.deepEqual(run(['--store']), { code: 1, stdout: '', stderr: "lua-persist: '--store' needs a directory\n" });
+  assert.deepEqual(run(['--store']), { code: 1, stdout: '', stderr: "lua-persist: '--store' needs argument\n" });
 });

@@ -1,0 +1,112 @@
+//! `_home` benchmarks of the native host (README, "Benchmarks"):
+//! `cargo run --release --example ext-table-bench [-- --runs N]`.
+//! Set and get operations per second through `_home` over each store, against a plain Lua
+//! table in the same run. Times are the best of several runs (the machine is noisy).
+#![allow(non_snake_case)]
+
+use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+use lua_persist::ext_table::{self, ExtStore, MemoryStore};
+use lua_persist::ffi::*;
+use lua_persist::lua;
+use lua_persist::store::{Durability, SqliteStore};
+
+struct State(*mut lua_State);
+
+impl State {
+    /// A state with `_home` over `store` (or without external tables).
+    fn new(store: Option<Box<dyn ExtStore>>) -> State {
+        let L = lua::new_state(usize::MAX);
+        // SAFETY: a fresh state.
+        unsafe {
+            lua::protected(L, &mut |L| luaL_openlibs(L)).expect("openlibs");
+            if let Some(store) = store {
+                ext_table::install(L, store, false).expect("external tables");
+            }
+        }
+        State(L)
+    }
+
+    /// Runs `code` and returns how long it took.
+    fn time(&self, code: &str) -> Duration {
+        let code = CString::new(code).unwrap();
+        let start = Instant::now();
+        // SAFETY: a valid state; the stack is reset after the call.
+        unsafe {
+            assert_eq!(luaL_loadstring(self.0, code.as_ptr()), LUA_OK);
+            let status = lua_pcall(self.0, 0, 0, 0);
+            assert_eq!(
+                status,
+                LUA_OK,
+                "{}",
+                String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?"))
+            );
+        }
+        start.elapsed()
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        // SAFETY: from lua::new_state.
+        unsafe { lua::close(self.0) }
+    }
+}
+
+const KEYS: usize = 1000;
+
+fn set_code(table: &str, n: usize) -> String {
+    format!("local t = {table} for i = 1, {n} do t['k' .. (i % {KEYS})] = i end")
+}
+
+fn get_code(table: &str, n: usize) -> String {
+    format!(
+        "local t = {table} local s = 0 for i = 1, {n} do s = s + (t['k' .. (i % {KEYS})] or 0) end"
+    )
+}
+
+/// Operations per second of `code(table, n)`, best of `runs`.
+fn ops_per_second(state: &State, table: &str, n: usize, runs: usize, code: fn(&str, usize) -> String) -> f64 {
+    let code = code(table, n);
+    let best = (0..runs).map(|_| state.time(&code)).min().unwrap();
+    n as f64 / best.as_secs_f64()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let runs = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(5);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let plain = State::new(None);
+    // The plain table lives in a global so that `get` reads filled keys.
+    plain.time(&set_code("{} _G.plain = t", KEYS));
+    let open = |name: &str, durability| -> Box<dyn ExtStore> {
+        let store = SqliteStore::open_with(dir.path().join(name), durability, Duration::from_secs(10));
+        Box::new(store.expect("the store opens"))
+    };
+    // (name, store, operations per run).
+    let stores: Vec<(&str, Box<dyn ExtStore>, usize)> = vec![
+        ("memory store", Box::new(MemoryStore::new()), 100_000),
+        ("SQLite, Durability::Full (default)", open("full.db", Durability::Full), 5_000),
+        ("SQLite, Durability::Process", open("process.db", Durability::Process), 5_000),
+    ];
+    println!("_home operations per second (best of {runs} runs), against a plain Lua table in the same run");
+    println!("  {:<36} {:>6} {:>13} {:>13} {:>8}", "store", "op", "_home ops/s", "plain ops/s", "plain/_home");
+    for (name, store, n) in stores {
+        let state = State::new(Some(store));
+        state.time(&set_code("_home", KEYS)); // every key exists before timing
+        for (op, code) in [("set", set_code as fn(&str, usize) -> String), ("get", get_code)] {
+            let home = ops_per_second(&state, "_home", n, runs, code);
+            let table = if op == "set" { "{}" } else { "_G.plain" };
+            let reference = ops_per_second(&plain, table, n, runs, code);
+            println!(
+                "  {name:<36} {op:>6} {home:>13.0} {reference:>13.0} {:>8.1}",
+                reference / home
+            );
+        }
+    }
+}
