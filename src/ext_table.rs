@@ -225,13 +225,17 @@ pub unsafe fn push_proxy(L: *mut lua_State, id: u32) {
     }
 }
 
-/// The id of the proxy at `idx`, if it is one (raw field and our metatable).
+/// The id of the proxy at `idx`, if it is one: our metatable, and a raw `__ext_table_id`
+/// field (kept for cu's scripts, which read it) naming this very proxy. A script that
+/// assigns the field (it is raw, so `__newindex` does not see it) breaks its proxy instead
+/// of silently turning it into another table, as in cu.
 ///
 /// # Safety
 /// `L` valid with room for 2 stack slots.
 unsafe fn proxy_id(L: *mut lua_State, idx: c_int) -> Option<u32> {
     // SAFETY: raw reads only.
     unsafe {
+        let idx = lua_absindex(L, idx);
         if lua_type(L, idx) != LUA_TTABLE || lua_getmetatable(L, idx) == 0 {
             return None;
         }
@@ -245,7 +249,12 @@ unsafe fn proxy_id(L: *mut lua_State, idx: c_int) -> Option<u32> {
         lua_rawget(L, idx);
         let id = lua::tointeger(L, -1).and_then(|id| u32::try_from(id).ok());
         lua_pop(L, 1);
-        id
+        let id = id?;
+        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
+        lua_rawgeti(L, -1, id as lua_Integer);
+        let genuine = lua_rawequal(L, -1, idx) != 0;
+        lua_pop(L, 2);
+        genuine.then_some(id)
     }
 }
 

@@ -173,3 +173,17 @@ fn each_key_is_a_snapshot() {
          assert(_home.f() == 2, 'the stored closure starts from the value it had when stored')",
     );
 }
+
+#[test]
+fn assigning_the_id_field_breaks_the_proxy_instead_of_aliasing_another_table() {
+    let store = Shared::default();
+    let s = state_over(&store);
+    s.run(
+        "_home.a = {x = 'a'} _home.b = {x = 'b'}
+         local a = _home.a
+         a.__ext_table_id = _home.b.__ext_table_id -- a raw field: no metamethod sees this
+         local ok, err = pcall(function() return a.x end)
+         assert(not ok and err:find('not an external table'), tostring(err))
+         assert(_home.b.x == 'b', 'the other table is untouched')",
+    );
+}
