@@ -215,3 +215,52 @@ fn the_dump_layout_is_the_one_format_md_gives() {
     assert_eq!(dump.to_bytes(), golden_dump_bytes());
     assert_eq!(Dump::from_bytes(&golden_dump_bytes()).unwrap(), dump);
 }
+
+/// A store that fails its `fail_at`-th set and uses the trait's default `write_batch`.
+struct FailingStore {
+    inner: MemoryStore,
+    sets: usize,
+    fail_at: usize,
+}
+
+impl ExtStore for FailingStore {
+    fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.sets += 1;
+        if self.sets == self.fail_at {
+            return Err(StoreError("disk full".into()));
+        }
+        self.inner.set(id, key, value)
+    }
+    fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(id, key)
+    }
+    fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError> {
+        self.inner.delete(id, key)
+    }
+    fn size(&mut self, id: u32) -> Result<usize, StoreError> {
+        self.inner.size(id)
+    }
+    fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.inner.keys(id)
+    }
+    fn next_free_id(&mut self) -> Result<u32, StoreError> {
+        self.inner.next_free_id()
+    }
+}
+
+#[test]
+fn the_default_batch_puts_back_what_it_replaced_when_a_write_fails() {
+    let mut store = FailingStore { inner: MemoryStore::new(), sets: 0, fail_at: 4 };
+    store.set(1, b"old", b"\x01").unwrap();
+    store.set(1, b"gone", b"\x02").unwrap();
+    let before = store.inner.clone();
+    let err = store
+        .write_batch(&[
+            Write { id: 1, key: b"old", value: Some(b"\x09") },
+            Write { id: 1, key: b"gone", value: None },
+            Write { id: 2, key: b"new", value: Some(b"\x03") }, // the 4th set: fails
+        ])
+        .unwrap_err();
+    assert_eq!(err, StoreError("disk full".into()));
+    assert_eq!(store.inner, before, "replaced and deleted values are back");
+}

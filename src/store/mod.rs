@@ -84,7 +84,8 @@ pub trait ExtStore {
     /// fails, puts back what the earlier ones replaced (best effort: the store is failing).
     /// A store with transactions should override this with one transaction.
     fn write_batch(&mut self, writes: &[Write]) -> Result<(), StoreError> {
-        let mut undo: Vec<(u32, &[u8], Option<Vec<u8>>)> = Vec::new();
+        // Each applied write with the value it replaced.
+        let mut undo: Vec<(&Write, Option<Vec<u8>>)> = Vec::new();
         for w in writes {
             let previous = if writes.len() > 1 { self.get(w.id, w.key)? } else { None };
             let result = match w.value {
@@ -92,15 +93,15 @@ pub trait ExtStore {
                 None => self.delete(w.id, w.key),
             };
             if let Err(e) = result {
-                for (id, key, previous) in undo.into_iter().rev() {
+                for (w, previous) in undo.into_iter().rev() {
                     let _ = match previous {
-                        Some(value) => self.set(id, key, &value),
-                        None => self.delete(id, key),
+                        Some(value) => self.set(w.id, w.key, &value),
+                        None => self.delete(w.id, w.key),
                     };
                 }
                 return Err(e);
             }
-            undo.push((w.id, w.key, previous));
+            undo.push((w, previous));
         }
         Ok(())
     }
