@@ -92,6 +92,12 @@ pub extern "C" fn init() -> c_int {
             crate::runner::open_persist(L);
             lua_pushcfunction(L, Some(cu_print));
             lua_setglobal(L, c"print".as_ptr());
+            // No os.exit: C's exit has no caller to return to under compute, so it trapped
+            // the module (as in cu); calling it is now an ordinary Lua error.
+            lua_getglobal(L, c"os".as_ptr());
+            lua_pushnil(L);
+            lua_setfield(L, -2, c"exit".as_ptr());
+            lua_pop(L, 1);
         })
         .and_then(|()| ext_table::install(L, Box::new(super::host_store::HostStore), alias))
     };
@@ -182,6 +188,15 @@ pub unsafe extern "C" fn compute(code_ptr: *const u8, code_len: usize) -> c_int 
     if code_len == 0 {
         return 0;
     }
+    // The chunk must lie in memory (reading past it traps), and a chunk at the buffer in
+    // the buffer (else it runs what follows; cu returned -1 past 64 KiB, larger chunks go
+    // in memory from lp_alloc).
+    let outside = (code_ptr as usize as u64 + code_len as u64)
+        > (core::arch::wasm32::memory_size(0) as u64) << 16
+        || (core::ptr::eq(code_ptr, get_buffer_ptr()) && code_len > BUFFER_SIZE);
+    if outside {
+        return error_result(b"the chunk is outside memory or the buffer");
+    }
     // The chunk is copied out: the buffer is about to hold the result.
     // SAFETY: forwarded caller contract.
     let code = unsafe { core::slice::from_raw_parts(code_ptr, code_len) }.to_vec();
@@ -201,6 +216,10 @@ pub unsafe extern "C" fn compute(code_ptr: *const u8, code_len: usize) -> c_int 
             status = lua_pcall(L, 0, LUA_MULTRET, 1);
         }
         lua_remove(L, 1);
+        // What the chunk wrote with io.write or to stderr is discarded, as in cu: a host
+        // written for cu never drains those buffers, so they would grow without end.
+        super::exports::lp_output_clear(1);
+        super::exports::lp_output_clear(2);
         let result = if status == LUA_OK {
             encode_result(L)
         } else {
