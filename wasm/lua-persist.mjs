@@ -62,7 +62,9 @@ export class MemoryStore {
  * The module's imports (`env`, cu's names) over a store, with the protocol of
  * src/wasm/host_store.rs: a value longer than the window is announced by its length and read
  * again; an empty value written means delete; the empty key reads the key listing (each key
- * as u32 LE length + bytes); size(0) is the next free id.
+ * as u32 LE length + bytes); size(0) is the next free id. A store method that throws is a
+ * failed call (set: 1, get and size: -2), which Lua raises as an error: an exception must
+ * not unwind through the module's Lua frames, which would leave its state corrupt.
  */
 export function storeImports(store, memory) {
   const bytes = (ptr, len) => new Uint8Array(memory().buffer, ptr, len);
@@ -83,25 +85,39 @@ export function storeImports(store, memory) {
       }
     },
     js_ext_table_get(id, keyPtr, keyLen, out, max) {
-      if (keyLen === 0) {
-        const keys = store.keys(id);
-        const listing = new Uint8Array(keys.reduce((n, k) => n + 4 + k.length, 0));
-        const view = new DataView(listing.buffer);
-        let at = 0;
-        for (const k of keys) {
-          view.setUint32(at, k.length, true);
-          listing.set(k, at + 4);
-          at += 4 + k.length;
-        }
-        return keys.length === 0 ? -1 : answer(listing, out, max);
+      try {
+        return get(id, keyPtr, keyLen, out, max);
+      } catch {
+        return STORE_FAILED;
       }
-      return answer(store.get(id, bytes(keyPtr, keyLen).slice()), out, max);
     },
     js_ext_table_size(id) {
-      return id === 0 ? store.nextFreeId() : store.size(id);
+      try {
+        return id === 0 ? store.nextFreeId() : store.size(id);
+      } catch {
+        return STORE_FAILED;
+      }
     },
   };
+  function get(id, keyPtr, keyLen, out, max) {
+    if (keyLen === 0) {
+      const keys = store.keys(id);
+      const listing = new Uint8Array(keys.reduce((n, k) => n + 4 + k.length, 0));
+      const view = new DataView(listing.buffer);
+      let at = 0;
+      for (const k of keys) {
+        view.setUint32(at, k.length, true);
+        listing.set(k, at + 4);
+        at += 4 + k.length;
+      }
+      return keys.length === 0 ? -1 : answer(listing, out, max);
+    }
+    return answer(store.get(id, bytes(keyPtr, keyLen).slice()), out, max);
+  }
 }
+
+/** What get and size return when the store threw (-1 is "missing"). */
+const STORE_FAILED = -2;
 
 /** One instance of the module: one wasm memory, any number of Lua states. */
 export class LuaModule {

@@ -9,6 +9,7 @@
 //! | delete | `set(id, key, value_len = 0)` (a stored value is never empty) | stores an empty value, which reads as nil |
 //! | keys | `get(id, key_len = 0, ...)` (keys are never empty): each key as u32 LE length + bytes | -1: no keys |
 //! | next free id | `size(0)` (0 is never a table id) | 0: the module starts after `_io` |
+//! | failure | `get` or `size` returns less than -1 (a Lua error, not "missing") | never: -1 or more |
 
 use crate::ext_table::{ExtStore, StoreError};
 use crate::ffi::host_imports::*;
@@ -27,6 +28,7 @@ impl HostStore {
         let n =
             unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), buf.as_mut_ptr(), buf.len()) };
         let Ok(n) = usize::try_from(n) else {
+            check(n)?;
             return Ok(None);
         };
         if n == 0 {
@@ -80,7 +82,9 @@ impl ExtStore for HostStore {
 
     fn size(&mut self, id: u32) -> Result<usize, StoreError> {
         // SAFETY: a plain call.
-        Ok(usize::try_from(unsafe { js_ext_table_size(id) }).unwrap_or(0))
+        let n = unsafe { js_ext_table_size(id) };
+        check(n)?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 
     fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError> {
@@ -106,8 +110,19 @@ impl ExtStore for HostStore {
 
     fn next_free_id(&mut self) -> Result<u32, StoreError> {
         // SAFETY: a plain call.
-        Ok(u32::try_from(unsafe { js_ext_table_size(0) })
-            .unwrap_or(0)
-            .max(1))
+        let n = unsafe { js_ext_table_size(0) };
+        check(n)?;
+        Ok(u32::try_from(n).unwrap_or(0).max(1))
     }
+}
+
+/// A negative answer of `get` or `size`: -1 is "missing" (cu's hosts); below -1 the host
+/// reports that its store failed (a JavaScript store that threw: the exception must not
+/// unwind through Lua's frames, and reading on as "missing" would lose data silently).
+#[inline(never)]
+fn check(n: i32) -> Result<(), StoreError> {
+    if n < -1 {
+        return Err(StoreError("the host store failed".into()));
+    }
+    Ok(())
 }
