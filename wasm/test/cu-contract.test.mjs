@@ -223,7 +223,7 @@ test('compute: every kind of value, tagged as FORMAT.md says', () => {
   // Tables and closures are persist.serialize's bytes (which the tests of FORMAT.md pin).
   for (const lua of [`{1, 'two', {3}, k = {x = true}}`, `(function() local n = 7 return function() return n end end)()`,
     `setmetatable({}, {__index = {a = 1}})`]) {
-    assert.deepEqual(host.value(`local v = ${lua} return v`), [...utf8.encode('')].concat(host.value(`return persist.serialize(${lua})`).slice(5)), lua);
+    assert.deepEqual(host.value(`return ${lua}`), host.value(`return persist.serialize(${lua})`).slice(5), lua);
   }
 });
 
@@ -535,6 +535,19 @@ test('get results: 0 and -1 are nil; below -1 the store failed (an error result)
   answer = -1000;
   assert.match(errorOf(host, 'return _home.k'), /the host store failed$/);
   assert.deepEqual(host.value('return 1'), int(1));
+});
+
+test('stored bytes are checked when read: bad data is an error result naming the key (cu: nil)', () => {
+  const host = initialized();
+  const put = (key, bytes) => host.tables.get(1).set(key, Uint8Array.from(bytes));
+  put('unknown', [0x0e]);
+  put('short', [0x02, 1, 0]);
+  put('trailing', [...int(1), 0]);
+  put('cu', int(3)); // cu wrote 3.0 as an integer: it reads back as one
+  assert.equal(errorOf(host, 'return _home.unknown'), 'external table 1: key "unknown" holds bad data: unknown type tag 0x0e at offset 0');
+  assert.match(errorOf(host, 'return _home.short'), /^external table 1: key "short" holds bad data: /);
+  assert.match(errorOf(host, 'return _home.trailing'), /^external table 1: key "trailing" holds bad data: /);
+  assert.deepEqual(host.value('return _home.cu'), int(3));
 });
 
 test('size results: below -1 the store failed', () => {
