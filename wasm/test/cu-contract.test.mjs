@@ -526,6 +526,18 @@ test('set, delete as an empty value, get with a 16 KiB window, size', () => {
   assert.deepEqual(host.calls, [['size', 1]]);
 });
 
+test('what Lua stores: floats stay floats, C functions by name, functions inside tables, deep nesting (cu: 02, 06 FF FF, traps)', () => {
+  const host = initialized();
+  host.compute(`_home.fl = 3.0 _home.p = print _home.obj = {f = function(a) return a + 1 end}
+    local t = {} local cur = t for i = 1, 50 do cur[1] = {} cur = cur[1] end cur[1] = 'bottom' _home.deep = t`);
+  const stored = (id, key) => [...host.tables.get(id).get(key)];
+  assert.deepEqual(stored(1, 'fl'), float(3));
+  assert.deepEqual(stored(1, 'p'), [0x0b, 5, 0, ...utf8.encode('print')]);
+  assert.deepEqual(host.value('return _home.obj.f(1)'), int(2));
+  assert.deepEqual(host.value('local c = _home.deep for i = 1, 50 do c = c[1] end return c[1]'), str('bottom'));
+  assert.deepEqual(host.value('return math.type(_home.fl) .. tostring(_home.p == print)'), str('floattrue'));
+});
+
 test('get results: 0 and -1 are nil; below -1 the store failed (an error result)', () => {
   let answer;
   const host = initialized({ hooks: { get: () => answer } });
