@@ -363,6 +363,14 @@ test('what a chunk writes with io.write or to stderr is discarded, and does not 
   }
 });
 
+test('no files under compute: io.open, dofile and require fail as Lua does, not with a trap (cu trapped)', () => {
+  const host = initialized();
+  assert.deepEqual(host.value(`return (select(2, io.open('data.txt')))`), str('data.txt: No such file or directory'));
+  assert.equal(errorOf(host, `dofile('script.lua')`), 'cannot open script.lua: No such file or directory');
+  assert.deepEqual(host.value(`return os.getenv('HOME') == nil and tostring(select(2, pcall(require, 'mod'))):match('^module')`),
+    str('module'));
+});
+
 test('os.time() is the real time from js_time_now, os.clock() counts from its first call', () => {
   let now = 1700000000123;
   const host = initialized({ now: () => now });
