@@ -460,22 +460,25 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
         }
         // Under the policy "authenticate", values with functions are signed so that they
         // load again; plain data stays unsigned and loads under any key.
-        let key_for_signing = crate::function_serializer::signing_key(L);
-        let sign = |bytes: Vec<u8>, holds_code: bool| match &key_for_signing {
-            Some(k) if holds_code => crate::function_serializer::sign_payload(k, &bytes),
-            _ => bytes,
-        };
-        let writes: Vec<(u32, Vec<u8>, Vec<u8>)> = writes
-            .into_iter()
-            .map(|(table, k, v, code)| (table, k, sign(v, code)))
-            .collect();
-        let value = sign(value, holds_code);
+        // (Plain loops: iterator adaptors cost the wasm module a kilobyte here.)
+        let mut writes = writes;
+        let mut value = value;
+        if let Some(k) = crate::function_serializer::signing_key(L) {
+            for (_, _, bytes, code) in writes.iter_mut() {
+                if *code {
+                    *bytes = crate::function_serializer::sign_payload(&k, bytes);
+                }
+            }
+            if holds_code {
+                value = crate::function_serializer::sign_payload(&k, &value);
+            }
+        }
         // New tables first, the key that makes them reachable last; all or nothing.
-        let batch: Vec<Write> = writes
-            .iter()
-            .map(|(table, k, v)| Write { id: *table, key: k, value: Some(v) })
-            .chain(std::iter::once(Write { id, key: &key, value: Some(&value) }))
-            .collect();
+        let mut batch = Vec::with_capacity(writes.len() + 1);
+        for (table, k, v, _) in &writes {
+            batch.push(Write { id: *table, key: k, value: Some(v) });
+        }
+        batch.push(Write { id, key: &key, value: Some(&value) });
         if let Err(e) = state.store.write_batch(&batch) {
             state.give_back_ids(ids_before);
             return Err(format!(

@@ -120,12 +120,21 @@ fn general(x: f64, precision: usize, alt: bool) -> String {
 /// `format!("{:.*e}")` split into its mantissa and its exponent.
 fn scientific(x: f64, precision: usize) -> (String, i32) {
     let mut s = format!("{:.*e}", precision, x);
-    let Some(at) = s.find('e') else {
+    let Some(at) = s.bytes().position(|b| b == b'e') else {
         return (s, 0);
     };
-    let exponent = s[at + 1..].parse().unwrap_or(0);
+    // Read the exponent from the bytes: a `str` slice here would link core's 2 KB
+    // slice-error path into the module.
+    let (mut exponent, mut sign) = (0i32, 1);
+    for b in s.bytes().skip(at + 1) {
+        match b {
+            b'-' => sign = -1,
+            b'0'..=b'9' => exponent = exponent * 10 + i32::from(b - b'0'),
+            _ => {}
+        }
+    }
     s.truncate(at);
-    (s, exponent)
+    (s, sign * exponent)
 }
 
 /// The decimal exponent of `x` itself, before any rounding: 767 digits after the point make
