@@ -114,11 +114,17 @@ export class IdbStore {
     this.#checkWritable();
     this.#memory.set(id, key, value);
     this.#enqueue(id, key, this.#memory.get(id, key));
-    if (id > this.#maxId) {
-      // Kept as tables appear, as in MemoryStore and FileStore (Lua asks on every new
-      // table), and stored: the id stays taken when its keys are deleted.
-      this.#maxId = id;
-      this.#queue.set(MAX_ID, { store: META, key: MAX_ID, value: id });
+    this.reserveIds(id + 1);
+  }
+
+  /** Makes nextFreeId() at least `next`: kept as tables appear, as in MemoryStore and
+   * FileStore (Lua asks on every new table), and stored, so an id stays taken when its
+   * keys are deleted. */
+  reserveIds(next) {
+    if (next - 1 > this.#maxId) {
+      this.#checkWritable();
+      this.#maxId = next - 1;
+      this.#queue.set(MAX_ID, { store: META, key: MAX_ID, value: this.#maxId });
     }
   }
 

@@ -10,6 +10,9 @@ export interface ExtStore {
   keys(id: number): Uint8Array[];
   /** The smallest table id never used (1 for an empty store). */
   nextFreeId(): number;
+  /** Optional: makes nextFreeId() at least `next` (a stored reference names a table id that
+   * has no keys yet; dumps keep the exporter's ids). */
+  reserveIds?(next: number): void;
 }
 
 /** Compiles the module from its bytes. */

@@ -56,6 +56,10 @@ export class MemoryStore {
   nextFreeId() {
     return this.#maxId + 1; // kept as tables appear: Lua asks on every new table
   }
+  /** Makes nextFreeId() at least `next`. */
+  reserveIds(next) {
+    this.#maxId = Math.max(this.#maxId, next - 1);
+  }
 }
 
 /**
@@ -78,7 +82,15 @@ export function storeImports(store, memory) {
       try {
         const key = bytes(keyPtr, keyLen).slice();
         if (valLen === 0) store.delete(id, key);
-        else store.set(id, key, bytes(valPtr, valLen).slice());
+        else {
+          const value = bytes(valPtr, valLen).slice();
+          store.set(id, key, value);
+          // A reference to an external table (07 + id) that has no keys yet, such as
+          // `_home.t = {}`: its id must stay taken, or a later table would reuse it.
+          if (value.length === 5 && value[0] === 0x07) {
+            store.reserveIds?.(new DataView(value.buffer).getUint32(1, true) + 1);
+          }
+        }
         return 0;
       } catch {
         return 1;

@@ -72,3 +72,16 @@ test('_io: the host passes input in and reads output back', async () => {
   const ids = [...store.tables.keys()];
   assert.equal(new Set(ids).size, ids.length);
 });
+
+test('an empty external table keeps its id across reloads (nothing is written for it)', async () => {
+  const { FileStore } = await import('../file-store.mjs');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  for (const store of [new MemoryStore(), new FileStore(mkdtempSync(join(tmpdir(), 'lua-persist-ids-')))]) {
+    run(await stateOver(store), `_home.empty = {} _home.made = ext.table()`);
+    run(await stateOver(store), `_home.other = {filled = true}`);
+    assert.equal(run(await stateOver(store), `print(_home.empty.filled, _home.made.filled, _home.other.filled)`),
+      'nil\tnil\ttrue\n', store.constructor.name);
+  }
+});
