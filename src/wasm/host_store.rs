@@ -12,6 +12,7 @@
 //! | failure | `get` or `size` returns less than -1 (a Lua error, not "missing") | never: -1 or more |
 
 use crate::ext_table::{ExtStore, StoreError};
+use crate::store::Write;
 use crate::ffi::host_imports::*;
 
 /// cu's window for `js_ext_table_get` (io_buffer_size / 4).
@@ -67,6 +68,25 @@ impl HostStore {
 impl ExtStore for HostStore {
     fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         self.write(id, key, value)
+    }
+
+    /// External tables' batches write keys of new tables first and the key that makes them
+    /// reachable last, so undoing a failure is deleting what was written: no reads before
+    /// each write (the trait's general undo reads every previous value through the host).
+    fn write_batch(&mut self, writes: &[Write]) -> Result<(), StoreError> {
+        for (done, w) in writes.iter().enumerate() {
+            let result = match w.value {
+                Some(value) => self.write(w.id, w.key, value),
+                None => self.write(w.id, w.key, &[]),
+            };
+            if let Err(e) = result {
+                for undo in &writes[..done] {
+                    let _ = self.write(undo.id, undo.key, &[]);
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
