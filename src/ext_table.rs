@@ -232,7 +232,7 @@ pub unsafe fn push_proxy(L: *mut lua_State, id: u32) {
 ///
 /// # Safety
 /// `L` valid with room for 2 stack slots.
-unsafe fn proxy_id(L: *mut lua_State, idx: c_int) -> Option<u32> {
+pub(crate) unsafe fn proxy_id(L: *mut lua_State, idx: c_int) -> Option<u32> {
     // SAFETY: raw reads only.
     unsafe {
         let idx = lua_absindex(L, idx);

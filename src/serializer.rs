@@ -567,6 +567,13 @@ impl<'a> Encoder<'a> {
             self.tables = Some(sink);
             return result;
         }
+        // An external table's proxy is written as cu writes it: a reference by id (`07`),
+        // which a state with external tables reads back as the same proxy.
+        // SAFETY: idx is a table; raw reads of two stack slots (checked by the caller).
+        if let Some(id) = unsafe { crate::ext_table::proxy_id(L, idx) } {
+            self.put_tag(SerializationType::TableRef)?;
+            return self.put_u32(id);
+        }
         // SAFETY: idx is valid.
         if unsafe { self.reference_or_register(idx)? } {
             return Ok(());

@@ -187,3 +187,20 @@ fn assigning_the_id_field_breaks_the_proxy_instead_of_aliasing_another_table() {
          assert(_home.b.x == 'b', 'the other table is untouched')",
     );
 }
+
+#[test]
+fn persist_serialize_writes_an_external_table_as_its_id() {
+    let store = Shared::default();
+    let s = state_over(&store);
+    // SAFETY: a valid state, outside any protected call.
+    unsafe { lua_persist::lua::protected(s.0, &mut |L| lua_persist::runner::open_persist(L)) }
+        .unwrap();
+    s.run(
+        "_home.t = {x = 1}
+         local bytes = persist.serialize(_home.t)
+         assert(bytes:byte(1) == 0x07 and #bytes == 5, 'tag 07 + u32 id')
+         assert(persist.deserialize(bytes) == _home.t, 'the same proxy comes back')
+         local nested = persist.deserialize(persist.serialize({inner = _home.t}))
+         assert(nested.inner == _home.t and nested.inner.x == 1)",
+    );
+}

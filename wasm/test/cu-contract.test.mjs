@@ -231,9 +231,13 @@ test('compute: a value that cannot be encoded is an error result', () => {
   const host = initialized();
   assert.equal(errorOf(host, 'return coroutine.create(print)'), 'cannot return the result: cannot serialize a thread value');
   assert.equal(errorOf(host, 'return io.stdout'), 'cannot return the result: cannot serialize a userdata value');
-  // An external table (cu: the text "table") is not a value of the serializer.
-  assert.match(errorOf(host, 'return _home'), /^cannot return the result: /);
   assert.deepEqual(host.value('return 1'), int(1));
+});
+
+test('compute: an external table is returned as its id, tag 07 (cu: the text "table")', () => {
+  const host = initialized();
+  assert.deepEqual(host.value('return _home'), [0x07, 1, 0, 0, 0]);
+  assert.deepEqual(host.value('return _io'), [0x07, 2, 0, 0, 0]);
 });
 
 test("print: Lua's tostring, tabs, a newline; bytes as they are", () => {
