@@ -611,6 +611,12 @@ unsafe extern "C-unwind" fn resolve_table_ref(L: *mut lua_State) -> c_int {
         let Ok(id) = u32::try_from(id) else {
             lua::raise(L, format!("bad external table id {id}"))
         };
+        if id == 0 {
+            // 0 is never a table (cu pushed nothing for it); a proxy would reach the store's
+            // next-free-id channel (`size(0)`).
+            lua_pushnil(L);
+            return 1;
+        }
         if let Some(state) = ext_state(L) {
             state.next_id = state.next_id.max(id.saturating_add(1));
         }
