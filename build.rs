@@ -53,6 +53,7 @@ const WASM_LIBC_SOURCES: &[&str] = &[
     "wasm/libc/exit.c",
     "wasm/libc/setjmp.c",
     "wasm/libc/tag.S",
+    "wasm/libc/imports.S",
 ];
 
 fn main() {

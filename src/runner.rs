@@ -65,6 +65,8 @@ pub fn parse_args(argv: &[Vec<u8>]) -> Result<Invocation, UsageError> {
 /// [`parse_args`], also accepting the host's options `--NAME VALUE` for each of
 /// `host_options` (the native runner's `--store PATH`, ...), before the script.
 pub fn parse_args_with(argv: &[Vec<u8>], host_options: &[&str]) -> Result<Invocation, UsageError> {
+    #[cfg(target_arch = "wasm32")]
+    let _ = host_options; // the wasm runner's host options are taken by wasm/run.mjs
     let mut inv = Invocation {
         chunks: Vec::new(),
         script: None,

@@ -655,11 +655,13 @@ pub mod wasm_libc {
 
 /// The host's external-table store, as cu's module imports it (module `env`). Only cu's own
 /// three are imported, so a host written for cu links; deleting and listing keys travel
-/// through them by the protocol in `src/wasm/host_store.rs`.
+/// through them by the protocol in `src/wasm/host_store.rs`. Each is called through a
+/// wrapper in `wasm/libc/imports.S` that turns an exception the host throws into the
+/// import's failure result (set: 1; get and size: -2), so it never unwinds through Lua.
 #[cfg(target_arch = "wasm32")]
 pub mod host_imports {
-    #[link(wasm_import_module = "env")]
     extern "C" {
+        #[link_name = "lp_host_ext_table_set"]
         pub fn js_ext_table_set(
             id: u32,
             key: *const u8,
@@ -667,6 +669,7 @@ pub mod host_imports {
             value: *const u8,
             value_len: usize,
         ) -> i32;
+        #[link_name = "lp_host_ext_table_get"]
         pub fn js_ext_table_get(
             id: u32,
             key: *const u8,
@@ -674,6 +677,7 @@ pub mod host_imports {
             out: *mut u8,
             max_len: usize,
         ) -> i32;
+        #[link_name = "lp_host_ext_table_size"]
         pub fn js_ext_table_size(id: u32) -> i32;
     }
 }
