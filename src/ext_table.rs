@@ -462,7 +462,6 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
         // load again; plain data stays unsigned and loads under any key.
         // (Plain loops: iterator adaptors cost the wasm module a kilobyte here.)
         let mut writes = writes;
-        let mut value = value;
         if let Some(k) = crate::function_serializer::signing_key(L) {
             for (_, _, bytes, code) in writes.iter_mut() {
                 if *code {

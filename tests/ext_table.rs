@@ -193,7 +193,7 @@ fn persist_serialize_writes_an_external_table_as_its_id() {
     let store = Shared::default();
     let s = state_over(&store);
     // SAFETY: a valid state, outside any protected call.
-    unsafe { lua_persist::lua::protected(s.0, &mut |L| lua_persist::runner::open_persist(L)) }
+    unsafe { lua_persist::lua::protected(s.0, &mut |l| lua_persist::runner::open_persist(l)) }
         .unwrap();
     s.run(
         "_home.t = {x = 1}

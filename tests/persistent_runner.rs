@@ -311,3 +311,64 @@ fn an_empty_external_table_keeps_its_id_across_runs() {
     s.lua("_home.other = {filled = true}");
     assert_eq!(s.lua("print(_home.empty.filled, _home.other.filled)"), "nil\ttrue\n");
 }
+
+/// Runs the runner under a pseudo-terminal (util-linux `script`), typing a line after each
+/// prompt appears: the prompt, line editing and history as a user sees them.
+#[test]
+fn on_a_terminal_the_prompt_edits_lines_and_recalls_history() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let s = Setup::new();
+    let runner = env!("CARGO_BIN_EXE_lua-persist");
+    let command = format!(
+        "{runner} --store {}",
+        s.store().to_str().unwrap() // a temporary path without spaces or quotes
+    );
+    let mut child = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("LUA_PERSIST_KEY", s.key())
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs");
+    let seen = Arc::new(Mutex::new(String::new()));
+    let mut out = child.stdout.take().unwrap();
+    let reader = {
+        let seen = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            let mut buf = [0; 4096];
+            while let Ok(n @ 1..) = std::io::Read::read(&mut out, &mut buf) {
+                seen.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let wait_for = |what: &str, count: usize| {
+        let start = Instant::now();
+        while seen.lock().unwrap().matches(what).count() < count {
+            assert!(start.elapsed() < Duration::from_secs(20), "waiting for {what:?} in {:?}", seen.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let mut type_line = |keys: &str| {
+        stdin.write_all(keys.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    };
+    wait_for("> ", 1);
+    type_line("_home.n = 6 * 7\r");
+    wait_for("> ", 2);
+    // Typed with a mistake, fixed with backspace: "_home.nn" -> "_home.n".
+    type_line("_home.nn\x7f\r");
+    wait_for("42", 1);
+    wait_for("> ", 3);
+    // Up arrow recalls the last line; Enter runs it again.
+    type_line("\x1b[A\r");
+    wait_for("42", 2);
+    wait_for("> ", 4);
+    type_line("\x04"); // Ctrl-D ends the session
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(status.success(), "{:?}", seen.lock().unwrap());
+    assert_eq!(s.lua("print(_home.n)"), "42\n");
+}
