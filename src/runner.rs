@@ -57,7 +57,7 @@ pub fn usage() -> String {
     )
 }
 
-/// Parses `argv` (argv[0] is the program) like `lua` does.
+/// Parses `argv` (`argv[0]` is the program) like `lua` does.
 pub fn parse_args(argv: &[Vec<u8>]) -> Result<Invocation, UsageError> {
     parse_args_with(argv, &[])
 }
