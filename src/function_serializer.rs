@@ -480,6 +480,23 @@ unsafe fn dump_writer_body(
     }
 }
 
+/// `lua_dump`'s writer into a `Vec<u8>` (the common output): no dynamic dispatch per write.
+unsafe extern "C-unwind" fn vec_dump_writer(
+    _L: *mut lua_State,
+    p: *const c_void,
+    size: usize,
+    ud: *mut c_void,
+) -> c_int {
+    // SAFETY: serialize_lua_bytecode passes a live Vec<u8>; Lua passes `size` readable
+    // bytes. extend_from_slice only panics (aborts) when memory runs out.
+    unsafe {
+        if size != 0 {
+            (*(ud as *mut Vec<u8>)).extend_from_slice(core::slice::from_raw_parts(p as *const u8, size));
+        }
+    }
+    0
+}
+
 /// Writes tag 0x0A and the bytecode of the Lua function at `idx` (`lua_dump`, stripped
 /// unless the options keep debug information), as `u32 length` + bytes.
 ///
@@ -494,25 +511,37 @@ pub unsafe fn serialize_lua_bytecode(
     let len_at = enc.out.len();
     enc.put_u32(0)?;
     let strip = enc.options.strip_debug as c_int;
-    let mut sink = DumpSink {
-        out: &mut *enc.out,
-        error: None,
-    };
-    // SAFETY: idx is a Lua function; lua_dump reads it from the top and does not allocate.
-    let status = unsafe {
-        lua_pushvalue(L, idx);
-        let status = lua_dump(
-            L,
-            Some(dump_writer),
-            &mut sink as *mut DumpSink as *mut c_void,
-            strip,
-        );
-        lua_pop(L, 1);
+    let status = if let Some(vec) = enc.out.as_vec() {
+        // SAFETY: idx is a Lua function; lua_dump reads it from the top and does not
+        // allocate; the writer gets the live vector.
+        unsafe {
+            lua_pushvalue(L, idx);
+            let status = lua_dump(L, Some(vec_dump_writer), vec as *mut Vec<u8> as *mut c_void, strip);
+            lua_pop(L, 1);
+            status
+        }
+    } else {
+        let mut sink = DumpSink {
+            out: &mut *enc.out,
+            error: None,
+        };
+        // SAFETY: as above, with the sink.
+        let status = unsafe {
+            lua_pushvalue(L, idx);
+            let status = lua_dump(
+                L,
+                Some(dump_writer),
+                &mut sink as *mut DumpSink as *mut c_void,
+                strip,
+            );
+            lua_pop(L, 1);
+            status
+        };
+        if let Some(e) = sink.error {
+            return Err(e);
+        }
         status
     };
-    if let Some(e) = sink.error {
-        return Err(e);
-    }
     if status != 0 {
         return Err(FunctionSerializationError::InvalidBytecode {
             reason: format!("lua_dump failed ({status})"),
@@ -768,6 +797,13 @@ impl ChunkReader<'_> {
         Some(n)
     }
 
+    /// A count, then `count` elements of `size` bytes each.
+    fn fixed_elements(&mut self, size: usize) -> Option<usize> {
+        let n = self.varint()?;
+        self.skip(n.checked_mul(size)?)?;
+        Some(n)
+    }
+
     /// One function (dumpFunction in ldump.c); returns its upvalue count.
     fn function(&mut self, depth: usize) -> Option<usize> {
         if depth > 200 {
@@ -789,9 +825,9 @@ impl ChunkReader<'_> {
                 _ => None,
             }
         })?;
-        let upvalues = self.elements(|r| r.skip(3))?; // instack, idx, kind
+        let upvalues = self.fixed_elements(3)?; // instack, idx, kind
         self.elements(|r| r.function(depth + 1).map(|_| ()))?; // nested functions
-        self.elements(|r| r.skip(1))?; // lineinfo
+        self.fixed_elements(1)?; // lineinfo
         self.elements(|r| r.varint().and_then(|_| r.varint()).map(|_| ()))?; // abslineinfo
         self.elements(|r| {
             r.string()?;

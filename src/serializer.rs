@@ -215,12 +215,20 @@ pub trait Output {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The output as a growable vector, when it is one: `lua_dump` then writes into it
+    /// directly (its many small writes are most of a function's serialization time).
+    fn as_vec(&mut self) -> Option<&mut Vec<u8>> {
+        None
+    }
 }
 
 impl Output for Vec<u8> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
         self.extend_from_slice(bytes);
         Ok(())
+    }
+    fn as_vec(&mut self) -> Option<&mut Vec<u8>> {
+        Some(self)
     }
     fn len(&self) -> usize {
         Vec::len(self)
