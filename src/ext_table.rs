@@ -374,19 +374,16 @@ impl TableSink for Conversion<'_> {
         let L = enc.L;
         // SAFETY: idx is a table; reads and balanced pushes only (nothing raises).
         unsafe {
-            if let Some(id) = proxy_id(L, idx) {
-                return write_table_ref(enc, id);
-            }
             let address = lua_topointer(L, idx) as usize;
             if let Some(id) = self.converted.get(address) {
-                return write_table_ref(enc, id);
+                return enc.put_table_ref(id);
             }
             let id = self.state.fresh_id().map_err(SerializationError::Lua)?;
             self.state.next_id = id.checked_add(1).ok_or_else(|| {
                 SerializationError::Lua("external table ids are exhausted".into())
             })?;
             self.converted.insert_with(address, id);
-            write_table_ref(enc, id)?;
+            enc.put_table_ref(id)?;
             lua_pushnil(L);
             while lua_next(L, idx) != 0 {
                 let key = match store_key(L, -2) {
@@ -413,10 +410,6 @@ impl TableSink for Conversion<'_> {
     }
 }
 
-fn write_table_ref(enc: &mut Encoder, id: u32) -> Result<(), SerializationError> {
-    enc.put_tag(crate::serializer::SerializationType::TableRef)?;
-    enc.put_u32(id)
-}
 
 /// # Safety
 /// Called from `__newindex`: stack (proxy, key, value).
@@ -450,27 +443,30 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
         let mut encoder = Encoder::with_table_sink(L, &mut value, &options, &mut conversion);
         let encoded = encoder.encode(3);
         let holds_code = encoder.holds_code;
-        let Conversion { state, writes, .. } = conversion;
-        if let Err(e) = encoded {
+        let Conversion {
+            state, mut writes, ..
+        } = conversion;
+        // Under the policy "authenticate", values with functions are signed so that they
+        // load again; plain data stays unsigned and loads under any key. The policy is
+        // looked up only when something holds code.
+        // (Plain loops: iterator adaptors cost the wasm module a kilobyte here.)
+        let mut any_code = holds_code;
+        for w in &writes {
+            any_code |= w.3;
+        }
+        let signed = match encoded {
+            Ok(()) if any_code => match crate::function_serializer::signing_key(L) {
+                Some(k) => sign_all(&k, &mut writes, &mut value, holds_code),
+                None => Ok(()),
+            },
+            other => other,
+        };
+        if let Err(e) = signed {
             state.give_back_ids(ids_before); // nothing was written: the ids are free again
             return Err(format!(
                 "cannot store key {} in external table {id}: {e}",
                 show_key(&key)
             ));
-        }
-        // Under the policy "authenticate", values with functions are signed so that they
-        // load again; plain data stays unsigned and loads under any key.
-        // (Plain loops: iterator adaptors cost the wasm module a kilobyte here.)
-        let mut writes = writes;
-        if let Some(k) = crate::function_serializer::signing_key(L) {
-            for (_, _, bytes, code) in writes.iter_mut() {
-                if *code {
-                    *bytes = crate::function_serializer::sign_payload(&k, bytes);
-                }
-            }
-            if holds_code {
-                value = crate::function_serializer::sign_payload(&k, &value);
-            }
         }
         // New tables first, the key that makes them reachable last; all or nothing.
         let mut batch = Vec::with_capacity(writes.len() + 1);
@@ -487,6 +483,24 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
         }
         Ok(())
     }
+}
+
+/// Signs the values that hold code: the converted tables' entries, then the value itself.
+fn sign_all(
+    key: &[u8],
+    writes: &mut [(u32, Vec<u8>, Vec<u8>, bool)],
+    value: &mut Vec<u8>,
+    value_holds_code: bool,
+) -> Result<(), SerializationError> {
+    for (_, _, bytes, holds_code) in writes.iter_mut() {
+        if *holds_code {
+            *bytes = crate::function_serializer::sign_payload(key, bytes)?;
+        }
+    }
+    if value_holds_code {
+        *value = crate::function_serializer::sign_payload(key, value)?;
+    }
+    Ok(())
 }
 
 /// `__len(t)`: the number of keys the store holds for the table (as cu: not a border).

@@ -190,13 +190,11 @@ pub(crate) fn write_signed(
 
 /// `inner` (a whole serialized value) inside a signed envelope (tag 0x0C), as the policy
 /// "authenticate" writes it.
-pub fn sign_payload(key: &[u8], inner: &[u8]) -> Vec<u8> {
+/// Fails only for a value over 4 GiB (`SizeLimitExceeded`).
+pub fn sign_payload(key: &[u8], inner: &[u8]) -> Result<Vec<u8>, SerializationError> {
     let mut out = Vec::with_capacity(SIGNED_HEADER_LEN + inner.len());
-    match write_signed(&mut out, key, |o| o.put(inner)) {
-        Ok(()) => out,
-        // Only a value over 4 GiB cannot be signed; it could not be stored either.
-        Err(_) => inner.to_vec(),
-    }
+    write_signed(&mut out, key, |o| o.put(inner))?;
+    Ok(out)
 }
 
 /// The value inside a signed envelope, unverified; `None` when `payload` is not one.
@@ -437,64 +435,36 @@ pub unsafe fn serialize_function(enc: &mut Encoder, idx: c_int) -> Result<(), Se
     }
 }
 
-/// State of the `lua_dump` writer: the output, without the encoder's per-write limit check
-/// (the size is checked once the dump is done).
-struct DumpSink<'a> {
-    out: &'a mut dyn Output,
-    error: Option<SerializationError>,
-}
-
+/// `lua_dump`'s writer: appends to the `Vec<u8>` it is given.
 unsafe extern "C-unwind" fn dump_writer(
     _L: *mut lua_State,
     p: *const c_void,
     size: usize,
     ud: *mut c_void,
 ) -> c_int {
-    // SAFETY: the body has the same contract; a panic must not unwind into C.
-
-    crate::lua::abort_on_panic(|| unsafe { dump_writer_body(_L, p, size, ud) })
-}
-
-unsafe fn dump_writer_body(
-    _L: *mut lua_State,
-    p: *const c_void,
-    size: usize,
-    ud: *mut c_void,
-) -> c_int {
-    // SAFETY: serialize_lua_bytecode passes a live DumpSink; Lua passes `size` readable bytes.
-    unsafe {
-        let sink = &mut *(ud as *mut DumpSink);
-        if size == 0 {
-            return 0;
-        }
-        match sink
-            .out
-            .put(core::slice::from_raw_parts(p as *const u8, size))
-        {
-            Ok(()) => 0,
-            Err(e) => {
-                sink.error = Some(e);
-                1 // lua_dump stops
-            }
-        }
-    }
-}
-
-/// `lua_dump`'s writer into a `Vec<u8>` (the common output): no dynamic dispatch per write.
-unsafe extern "C-unwind" fn vec_dump_writer(
-    _L: *mut lua_State,
-    p: *const c_void,
-    size: usize,
-    ud: *mut c_void,
-) -> c_int {
     // SAFETY: serialize_lua_bytecode passes a live Vec<u8>; Lua passes `size` readable
-    // bytes. extend_from_slice only panics (aborts) when memory runs out.
-    unsafe {
+    // bytes. A panic (capacity overflow) must not unwind into C.
+    crate::lua::abort_on_panic(|| unsafe {
         if size != 0 {
             (*(ud as *mut Vec<u8>)).extend_from_slice(core::slice::from_raw_parts(p as *const u8, size));
         }
+        0
+    })
+}
+
+/// Dumps the Lua function at `idx` into `out`; returns lua_dump's status.
+///
+/// # Safety
+/// `idx` must be a valid index of a Lua function, with room for one stack slot.
+unsafe fn dump_into(L: *mut lua_State, idx: c_int, out: &mut Vec<u8>, strip: c_int) -> c_int {
+    // SAFETY: forwarded caller contract; lua_dump reads the function from the top and does
+    // not allocate; the writer gets the live vector.
+    unsafe {
+        lua_pushvalue(L, idx);
+        let status = lua_dump(L, Some(dump_writer), out as *mut Vec<u8> as *mut c_void, strip);
+        lua_pop(L, 1);
+        status
     }
-    0
 }
 
 /// Writes tag 0x0A and the bytecode of the Lua function at `idx` (`lua_dump`, stripped
@@ -511,36 +481,18 @@ pub unsafe fn serialize_lua_bytecode(
     let len_at = enc.out.len();
     enc.put_u32(0)?;
     let strip = enc.options.strip_debug as c_int;
-    let status = if let Some(vec) = enc.out.as_vec() {
-        // SAFETY: idx is a Lua function; lua_dump reads it from the top and does not
-        // allocate; the writer gets the live vector.
-        unsafe {
-            lua_pushvalue(L, idx);
-            let status = lua_dump(L, Some(vec_dump_writer), vec as *mut Vec<u8> as *mut c_void, strip);
-            lua_pop(L, 1);
+    // Straight into the output when it is a vector (lua_dump makes many small writes);
+    // otherwise into a vector first.
+    let status = match enc.out.as_vec() {
+        // SAFETY: idx is a Lua function (caller contract).
+        Some(vec) => unsafe { dump_into(L, idx, vec, strip) },
+        None => {
+            let mut bytes = Vec::new();
+            // SAFETY: as above.
+            let status = unsafe { dump_into(L, idx, &mut bytes, strip) };
+            enc.out.put(&bytes)?;
             status
         }
-    } else {
-        let mut sink = DumpSink {
-            out: &mut *enc.out,
-            error: None,
-        };
-        // SAFETY: as above, with the sink.
-        let status = unsafe {
-            lua_pushvalue(L, idx);
-            let status = lua_dump(
-                L,
-                Some(dump_writer),
-                &mut sink as *mut DumpSink as *mut c_void,
-                strip,
-            );
-            lua_pop(L, 1);
-            status
-        };
-        if let Some(e) = sink.error {
-            return Err(e);
-        }
-        status
     };
     if status != 0 {
         return Err(FunctionSerializationError::InvalidBytecode {

@@ -292,8 +292,8 @@ fn enter_level(L: *mut lua_State, depth: usize, limit: usize) -> Result<(), Seri
 // ------------------------------------------------------------------------ encoding
 
 /// Where tables go instead of inline: the external tables of `ext_table.rs` store each
-/// table under an id and write a reference (`07` + id). Called for every table value,
-/// the globals table excepted.
+/// table under an id and write a reference (`07` + id). Called for every table value but
+/// the globals table and external tables' proxies (those are written by the encoder).
 pub trait TableSink {
     /// Encodes the table at the absolute index `idx` into `enc`.
     ///
@@ -475,6 +475,12 @@ impl<'a> Encoder<'a> {
         self.put(&v.to_le_bytes())
     }
 
+    /// A reference to the external table `id` (tag `07`).
+    pub(crate) fn put_table_ref(&mut self, id: u32) -> Result<(), SerializationError> {
+        self.put_tag(SerializationType::TableRef)?;
+        self.put_u32(id)
+    }
+
     pub(crate) fn put_tag(&mut self, tag: SerializationType) -> Result<(), SerializationError> {
         self.holds_code |= matches!(
             tag,
@@ -569,18 +575,17 @@ impl<'a> Encoder<'a> {
         if unsafe { lua_topointer(L, idx) } == self.globals() {
             return self.put_tag(SerializationType::Globals);
         }
+        // An external table's proxy is written as cu writes it: a reference by id (`07`),
+        // which a state with external tables reads back as the same proxy.
+        // SAFETY: idx is a table; raw reads of two stack slots (checked by the caller).
+        if let Some(id) = unsafe { crate::ext_table::proxy_id(L, idx) } {
+            return self.put_table_ref(id);
+        }
         if let Some(sink) = self.tables.take() {
             // SAFETY: idx is a table; the sink is put back on every path.
             let result = self.nested(|enc| unsafe { sink.table(enc, idx) });
             self.tables = Some(sink);
             return result;
-        }
-        // An external table's proxy is written as cu writes it: a reference by id (`07`),
-        // which a state with external tables reads back as the same proxy.
-        // SAFETY: idx is a table; raw reads of two stack slots (checked by the caller).
-        if let Some(id) = unsafe { crate::ext_table::proxy_id(L, idx) } {
-            self.put_tag(SerializationType::TableRef)?;
-            return self.put_u32(id);
         }
         // SAFETY: idx is valid.
         if unsafe { self.reference_or_register(idx)? } {

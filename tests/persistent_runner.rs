@@ -34,6 +34,12 @@ impl Setup {
     fn run(&self, args: &[&str]) -> Output {
         self.command(args).stdin(Stdio::null()).output().unwrap()
     }
+    /// The store file opens and passes SQLite's integrity check.
+    fn assert_store_intact(&self) {
+        let conn = rusqlite::Connection::open(self.store()).unwrap();
+        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(integrity, "ok");
+    }
     /// Runs `code` and returns its standard output; fails the test on any error.
     fn lua(&self, code: &str) -> String {
         let o = self.run(&["-e", code]);
@@ -270,9 +276,7 @@ fn sigkill_during_a_write_loop_loses_no_acknowledged_write() {
         "local missing = 0 for i = 1, {acknowledged} do if _home['k' .. i] ~= i then missing = missing + 1 end end print(missing)"
     );
     assert_eq!(s.lua(&check), "0\n", "all {acknowledged} acknowledged writes are there");
-    let conn = rusqlite::Connection::open(s.store()).unwrap();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(integrity, "ok");
+    s.assert_store_intact();
 }
 
 #[test]
@@ -298,9 +302,7 @@ fn two_runners_writing_at_once_do_not_corrupt_the_store() {
         "local n = 0 for k, v in pairs(_home) do if type(v) == 'table' and v.who .. v.i == k then n = n + 1 end end print(n)",
     );
     assert_eq!(out, "800\n");
-    let conn = rusqlite::Connection::open(s.store()).unwrap();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(integrity, "ok");
+    s.assert_store_intact();
 }
 
 #[test]

@@ -149,7 +149,7 @@ pub fn import(
                 entry.table_id,
                 String::from_utf8_lossy(&entry.key)
             );
-            if checker.loads(&entry.value, &BytecodePolicy::Authenticate(key.clone())) {
+            if checker.loads(&entry.value, policy) {
                 continue; // data only, or signed with this key
             }
             let inner = signed_inner(&entry.value).unwrap_or(&entry.value);
@@ -162,7 +162,7 @@ pub fn import(
                     file.display()
                 ));
             }
-            entry.value = sign_payload(key, inner);
+            entry.value = sign_payload(key, inner).map_err(|e| format!("{shown}: {e}"))?;
             signed += 1;
         }
     }
