@@ -8,7 +8,8 @@ export interface ExtStore {
   delete(id: number, key: Uint8Array): void;
   size(id: number): number;
   keys(id: number): Uint8Array[];
-  /** The smallest table id never used (1 for an empty store). */
+  /** The smallest table id never used: at least 3, as ids 1 (`_home`) and 2 (`_io`) are
+   * always taken (3 for an empty store). */
   nextFreeId(): number;
   /** Optional: makes nextFreeId() at least `next` (a stored reference names a table id that
    * has no keys yet; dumps keep the exporter's ids). */

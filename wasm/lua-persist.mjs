@@ -11,12 +11,15 @@ export async function compileModule(bytes) {
   return WebAssembly.compile(bytes);
 }
 
+/** Ids 1 (`_home`) and 2 (`_io`) are taken in every store, even while they hold no keys. */
+const FIRST_FREE_ID = 3;
+
 /**
  * An external-table store in memory: table id -> (key bytes -> value bytes), keys in
  * insertion order. Any object with the same methods can stand in for it (see storeImports).
  */
 export class MemoryStore {
-  #maxId = 0;
+  #maxId = FIRST_FREE_ID - 1;
   constructor() {
     this.tables = new Map();
   }
@@ -52,7 +55,7 @@ export class MemoryStore {
   keys(id) {
     return [...(this.#table(id, false)?.keys() ?? [])].map(MemoryStore.keyBytes);
   }
-  /** The smallest id never used. */
+  /** The smallest id never used: 3 when empty. */
   nextFreeId() {
     return this.#maxId + 1; // kept as tables appear: Lua asks on every new table
   }
@@ -66,7 +69,8 @@ export class MemoryStore {
  * The module's imports (`env`, cu's names) over a store, with the protocol of
  * src/wasm/host_store.rs: a value longer than the window is announced by its length and read
  * again; an empty value written means delete; the empty key reads the key listing (each key
- * as u32 LE length + bytes); size(0) is the next free id. A store method that throws is a
+ * as u32 LE length + bytes); size(0) is the next free id, never below 3, whatever the store
+ * says (ids 1 and 2 are `_home` and `_io`). A store method that throws is a
  * failed call (set: 1, get and size: -2), which Lua raises as an error: an exception must
  * not unwind through the module's Lua frames, which would leave its state corrupt.
  */
@@ -105,7 +109,7 @@ export function storeImports(store, memory) {
     },
     js_ext_table_size(id) {
       try {
-        return id === 0 ? store.nextFreeId() : store.size(id);
+        return id === 0 ? Math.max(store.nextFreeId(), FIRST_FREE_ID) : store.size(id);
       } catch {
         return STORE_FAILED;
       }
@@ -259,8 +263,6 @@ export class LuaState {
 // ------------------------------------------------------------------ values in the store
 
 const IO_TABLE_ID = 2;
-/** Ids 1 (`_home`) and 2 (`_io`) are taken even while they hold no keys. */
-const FIRST_FREE_ID = 3;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
@@ -298,9 +300,10 @@ export function encodeValue(store, value, session = { seen: new Map(), next: Mat
   if (typeof value === 'object') {
     let id = session.seen.get(value);
     if (id === undefined) {
-      // Ids are taken from the store's next free one on, counted here: a table exists in
-      // the store only once it has a key.
+      // Ids are taken from the store's next free one on, and reserved: an empty object
+      // writes no key, and Lua must not make a table with its id.
       id = session.next++;
+      store.reserveIds?.(id + 1);
       session.seen.set(value, id);
       const entries = Array.isArray(value) ? value.map((v, i) => [String(i + 1), v]) : Object.entries(value);
       for (const [k, v] of entries) store.set(id, utf8.encode(k), encodeValue(store, v, session));

@@ -85,3 +85,29 @@ test('an empty external table keeps its id across reloads (nothing is written fo
       'nil\tnil\ttrue\n', store.constructor.name);
   }
 });
+
+test('a fresh store: ids 1 (_home) and 2 (_io) are never given to a new table', async () => {
+  const code = `_home.users = {} _home.users.alice = 1
+    print(_home.users == _home, _home.alice, ext.table() == _home, _home.users == _io, _home.users.alice)`;
+  // A store of the host's own that still says 1 for an empty store, as cu's hosts did.
+  const memory = new MemoryStore();
+  const legacy = { get: (...a) => memory.get(...a), set: (...a) => memory.set(...a), delete: (...a) => memory.delete(...a),
+    size: (id) => memory.size(id), keys: (id) => memory.keys(id), nextFreeId: () => 1 };
+  for (const store of [new MemoryStore(), legacy]) {
+    assert.ok(store.nextFreeId() >= 3 || store === legacy);
+    assert.equal(run(await stateOver(store), code), 'false\tnil\tfalse\tfalse\t1\n');
+    assert.equal(run(await stateOver(store), `print(_home.users == _home, _home.alice, _io.alice, _io.users,
+      _home.users.alice, rawget(_home.users, '__ext_table_id'))`), 'false\tnil\tnil\tnil\t1\t3\n', 'reloaded');
+  }
+});
+
+test('_io: an empty object or array from the host keeps its id; new Lua tables do not take it', async () => {
+  const store = new MemoryStore();
+  const lua = await LuaModule.instantiate(wasmModule, { store });
+  lua.io.setInput({ empty: {}, list: [] });
+  assert.equal(store.nextFreeId(), 6);
+  const S = lua.newState();
+  assert.equal(run(S, `local t = ext.table() t.x = 1 local u = ext.table() u.y = 2
+    print(_io.input.empty.x, _io.input.list.y, #_io.input.empty, #_io.input.list, t == _io.input.empty)`),
+  'nil\tnil\t0\t0\tfalse\n');
+});
