@@ -23,15 +23,18 @@ use crate::ffi::*;
 use crate::function_serializer::set_table_ref_resolver;
 use crate::lua;
 pub use crate::store::{ExtStore, MemoryStore, StoreError};
-use crate::store::Write;
+use crate::store::{Write, FIRST_NEW_TABLE_ID};
+use crate::function_serializer::SignedPlace;
 use crate::serializer::{
-    deserialize_value, Encoder, IdentityMap, SerializationError, SerializeOptions, TableSink,
+    deserialize_value_at, DeserializeOptions, Encoder, IdentityMap, SerializationError, SerializeOptions, TableSink,
 };
 
 /// The id of `_home`, the persistent table scripts see.
 pub const HOME_TABLE_ID: u32 = 1;
 /// The id of `_io`, the table of input and output shared with the host.
 pub const IO_TABLE_ID: u32 = 2;
+// The stores keep these ids out of what they give to new tables.
+const _: () = assert!(HOME_TABLE_ID < FIRST_NEW_TABLE_ID && IO_TABLE_ID < FIRST_NEW_TABLE_ID);
 
 /// The per-state part: the store and the id counter. Lives in a userdata (upvalue 1 of
 /// every external-table function), freed by its `__gc`.
@@ -54,13 +57,14 @@ impl ExtState {
         }
         let failed = |e: StoreError| format!("cannot make a new external table: {e}");
         match self.store.reserve_id_block().map_err(failed)? {
+            // Never 1 or 2 (`_home`, `_io`), whatever the store says.
             Some(block) => {
-                self.next_id = block.start;
+                self.next_id = block.start.max(FIRST_NEW_TABLE_ID);
                 self.reserved_end = block.end;
             }
             None => {
                 let stored = self.store.next_free_id().map_err(failed)?;
-                self.next_id = self.next_id.max(stored);
+                self.next_id = self.next_id.max(stored).max(FIRST_NEW_TABLE_ID);
             }
         }
         Ok(self.next_id)
@@ -100,7 +104,7 @@ pub unsafe fn install(
     memory_alias: bool,
 ) -> Result<(), String> {
     let mut store = store;
-    let next_id = store.next_free_id().map_err(|e| e.0)?.max(IO_TABLE_ID + 1);
+    let next_id = store.next_free_id().map_err(|e| e.0)?.max(FIRST_NEW_TABLE_ID);
     let state = Box::into_raw(Box::new(ExtState {
         store,
         next_id,
@@ -130,7 +134,7 @@ pub unsafe fn install(
             lua_setmetatable(L, -2);
             lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
             // The proxy metatable.
-            lua_createtable(L, 0, 5);
+            lua_createtable(L, 0, 6);
             for (name, f) in [
                 (
                     c"__index",
@@ -145,6 +149,10 @@ pub unsafe fn install(
             }
             lua_pushliteral(L, b"ext_table");
             lua_setfield(L, -2, c"__name".as_ptr());
+            // Scripts get this string from getmetatable and cannot setmetatable a proxy, so
+            // no library can make writes silently stop reaching the store.
+            lua_pushliteral(L, b"external table");
+            lua_setfield(L, -2, c"__metatable".as_ptr());
             lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&METATABLE_KEY));
             // Globals.
             push_proxy(L, HOME_TABLE_ID);
@@ -334,7 +342,13 @@ unsafe fn index_value(L: *mut lua_State) -> Result<(), String> {
         })?;
         match bytes {
             None => lua_pushnil(L),
-            Some(bytes) => deserialize_value(L, &bytes).map_err(|e| {
+            Some(bytes) => deserialize_value_at(
+                L,
+                &bytes,
+                &DeserializeOptions::default(),
+                SignedPlace::Entry { table_id: id, key: &key },
+            )
+            .map_err(|e| {
                 format!(
                     "external table {id}: key {} holds bad data: {e}",
                     show_key(&key)
@@ -456,7 +470,7 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
         }
         let signed = match encoded {
             Ok(()) if any_code => match crate::function_serializer::signing_key(L) {
-                Some(k) => sign_all(&k, &mut writes, &mut value, holds_code),
+                Some(k) => sign_all(&k, &mut writes, (id, &key), &mut value, holds_code),
                 None => Ok(()),
             },
             other => other,
@@ -485,20 +499,25 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
     }
 }
 
-/// Signs the values that hold code: the converted tables' entries, then the value itself.
+/// Signs the values that hold code, each for the place it is stored at: the converted
+/// tables' entries, then the value itself at `place` (table id, key).
 fn sign_all(
     key: &[u8],
     writes: &mut [(u32, Vec<u8>, Vec<u8>, bool)],
+    place: (u32, &[u8]),
     value: &mut Vec<u8>,
     value_holds_code: bool,
 ) -> Result<(), SerializationError> {
-    for (_, _, bytes, holds_code) in writes.iter_mut() {
+    use crate::function_serializer::sign_payload;
+    for (table_id, entry_key, bytes, holds_code) in writes.iter_mut() {
         if *holds_code {
-            *bytes = crate::function_serializer::sign_payload(key, bytes)?;
+            let at = SignedPlace::Entry { table_id: *table_id, key: entry_key };
+            *bytes = sign_payload(key, at, bytes)?;
         }
     }
     if value_holds_code {
-        *value = crate::function_serializer::sign_payload(key, value)?;
+        let at = SignedPlace::Entry { table_id: place.0, key: place.1 };
+        *value = sign_payload(key, at, value)?;
     }
     Ok(())
 }

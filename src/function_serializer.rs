@@ -151,10 +151,34 @@ pub(crate) unsafe fn signing_key(L: *mut lua_State) -> Option<Vec<u8>> {
     }
 }
 
-fn mac(key: &[u8]) -> Hmac<Sha256> {
+/// Where a signed value lives. The MAC covers the place, so a value copied to another
+/// key or table (or a detached value put into a table) no longer verifies. A rollback to an
+/// older value signed for the same place is not detected (FORMAT.md, 0x0C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedPlace<'a> {
+    /// A value on its own: `persist.serialize`, [`crate::serializer::serialize_value`].
+    Detached,
+    /// The value of `key` in external table `table_id`.
+    Entry { table_id: u32, key: &'a [u8] },
+}
+
+/// The MAC of a value at `place`: HMAC-SHA-256 over the place's bytes, then the value's
+/// (FORMAT.md, 0x0C).
+fn mac(key: &[u8], place: SignedPlace) -> Hmac<Sha256> {
     // HMAC takes keys of any length.
-    <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    match place {
+        SignedPlace::Detached => m.update(&[0x00]),
+        SignedPlace::Entry { table_id, key } => {
+            m.update(&[0x01]);
+            m.update(&table_id.to_le_bytes());
+            // Keys are at most 4 GiB: the store's and the dump's length fields are u32.
+            m.update(&(key.len() as u64).to_le_bytes());
+            m.update(key);
+        }
+    }
+    m
 }
 
 const MAC_LEN: usize = 32;
@@ -162,11 +186,12 @@ const MAC_LEN: usize = 32;
 /// The bytes a signed envelope adds before its inner value: tag, length, MAC.
 pub const SIGNED_HEADER_LEN: usize = 1 + 4 + MAC_LEN;
 
-/// Writes `0C`, the inner length, the HMAC-SHA-256 of the inner bytes, then what `body`
+/// Writes `0C`, the inner length, the MAC of the inner bytes at `place`, then what `body`
 /// writes.
 pub(crate) fn write_signed(
     out: &mut dyn Output,
     key: &[u8],
+    place: SignedPlace,
     body: impl FnOnce(&mut dyn Output) -> Result<(), SerializationError>,
 ) -> Result<(), SerializationError> {
     out.put(&[SerializationType::Signed as u8])?;
@@ -180,7 +205,7 @@ pub(crate) fn write_signed(
     let len = u32::try_from(inner.len()).map_err(|_| SerializationError::SizeLimitExceeded {
         limit: u32::MAX as usize,
     })?;
-    let mut m = mac(key);
+    let mut m = mac(key, place);
     m.update(inner);
     let tag = m.finalize().into_bytes();
     out.patch_u32(len_at, len);
@@ -188,21 +213,34 @@ pub(crate) fn write_signed(
     Ok(())
 }
 
-/// `inner` (a whole serialized value) inside a signed envelope (tag 0x0C), as the policy
-/// "authenticate" writes it.
+/// `inner` (a whole serialized value) inside a signed envelope (tag 0x0C) for `place`, as
+/// the policy "authenticate" writes it.
 /// Fails only for a value over 4 GiB (`SizeLimitExceeded`).
-pub fn sign_payload(key: &[u8], inner: &[u8]) -> Result<Vec<u8>, SerializationError> {
+pub fn sign_payload(
+    key: &[u8],
+    place: SignedPlace,
+    inner: &[u8],
+) -> Result<Vec<u8>, SerializationError> {
     let mut out = Vec::with_capacity(SIGNED_HEADER_LEN + inner.len());
-    write_signed(&mut out, key, |o| o.put(inner))?;
+    write_signed(&mut out, key, place, |o| o.put(inner))?;
     Ok(out)
 }
 
-/// The value inside a signed envelope, unverified; `None` when `payload` is not one.
-pub fn signed_inner(payload: &[u8]) -> Option<&[u8]> {
-    if payload.first() != Some(&(SerializationType::Signed as u8)) {
-        return None;
+/// Whether `envelope` (a whole payload starting with tag 0x0C) is signed with `key` for
+/// `place`, checked on the bytes alone (constant-time).
+pub fn signature_verifies(key: &[u8], place: SignedPlace, envelope: &[u8]) -> bool {
+    let Some(len) = envelope.get(1..5) else {
+        return false;
+    };
+    let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    match (envelope.get(5..SIGNED_HEADER_LEN), envelope.get(SIGNED_HEADER_LEN..)) {
+        (Some(expected), Some(inner)) if inner.len() == len => {
+            let mut m = mac(key, place);
+            m.update(inner);
+            m.verify_slice(expected).is_ok()
+        }
+        _ => false,
     }
-    payload.get(SIGNED_HEADER_LEN..)
 }
 
 /// Reads a signed value (after its tag): verifies the signature when the policy is
@@ -223,7 +261,7 @@ pub(crate) unsafe fn read_signed(dec: &mut Decoder) -> Result<(), SerializationE
     let inner_start = dec.pos;
     let inner = dec.take(len)?;
     if let BytecodePolicy::Authenticate(key) = &dec.policy {
-        let mut m = mac(key);
+        let mut m = mac(key, dec.place);
         m.update(inner);
         m.verify_slice(expected)
             .map_err(|_| FunctionSerializationError::SignatureMismatch)?;

@@ -17,6 +17,7 @@
 
 pub mod ext_table;
 pub mod ffi;
+pub mod format_walker;
 pub mod function_serializer;
 pub mod lua;
 pub mod runner;

@@ -754,7 +754,7 @@ pub unsafe fn serialize_value_with(
                         .saturating_sub(functions::SIGNED_HEADER_LEN),
                     ..options.clone()
                 };
-                functions::write_signed(out, key, |inner| {
+                functions::write_signed(out, key, functions::SignedPlace::Detached, |inner| {
                     let mut enc = Encoder::new(L, inner, &inner_options);
                     enc.value(index)
                 })
@@ -801,6 +801,8 @@ pub struct Decoder<'a> {
     pub(crate) policy: functions::BytecodePolicy,
     /// Inside a payload whose signature was verified.
     pub(crate) verified: bool,
+    /// Where the payload was stored: a signature must be for this place.
+    pub(crate) place: functions::SignedPlace<'a>,
     error: Option<SerializationError>,
 }
 
@@ -1131,6 +1133,21 @@ pub unsafe fn deserialize_value_with(
     bytes: &[u8],
     options: &DeserializeOptions,
 ) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe { deserialize_value_at(L, bytes, options, functions::SignedPlace::Detached) }
+}
+
+/// [`deserialize_value_with`] for a value stored at `place`: under the policy
+/// "authenticate", a signed value must have been signed for that place.
+///
+/// # Safety
+/// `L` must be a valid state.
+pub unsafe fn deserialize_value_at(
+    L: *mut lua_State,
+    bytes: &[u8],
+    options: &DeserializeOptions,
+    place: functions::SignedPlace,
+) -> Result<(), SerializationError> {
     if bytes.len() > options.max_size {
         return Err(SerializationError::SizeLimitExceeded {
             limit: options.max_size,
@@ -1143,6 +1160,16 @@ pub unsafe fn deserialize_value_with(
             return Err(SerializationError::Lua("stack overflow".into()));
         }
         let policy = functions::bytecode_policy(L);
+        // Under "authenticate", unsigned bytes that hold code are refused on the bytes
+        // alone, before any object is made from them.
+        if matches!(policy, functions::BytecodePolicy::Authenticate(_))
+            && bytes.first() != Some(&(SerializationType::Signed as u8))
+        {
+            let walked = crate::format_walker::walk(bytes, options)?;
+            if walked.holds_code() {
+                return Err(walked.unsigned_error());
+            }
+        }
         if options.max_depth >= 1 {
             if let Some(result) = functions::decode_simple_closure(L, bytes, &policy) {
                 return result;
@@ -1160,6 +1187,7 @@ pub unsafe fn deserialize_value_with(
             upvalues: Vec::new(),
             policy,
             verified: false,
+            place,
             error: None,
         };
         let top = lua_gettop(L);

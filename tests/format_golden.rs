@@ -443,6 +443,47 @@ fn golden_signed_vectors_encode_and_decode_exactly() {
     check_golden("golden-signed", Policy::Key(b"secret".to_vec()));
 }
 
+/// `golden-signed-place`: envelopes signed for a place verify there and nowhere else.
+#[test]
+fn golden_signed_place_vectors_bind_values_to_their_place() {
+    use lua_persist::format_walker::{envelope_inner, verify_signed};
+    use lua_persist::function_serializer::{sign_payload, SignedPlace};
+    let limits = DeserializeOptions::default();
+    let lines = block("golden-signed-place");
+    let places: Vec<(u32, Vec<u8>)> = lines
+        .iter()
+        .map(|(n, text)| {
+            let (id, rest) = text.split_once(' ').unwrap_or_else(|| panic!("line {n}"));
+            let key = rest.split('"').nth(1).unwrap_or_else(|| panic!("line {n}: key"));
+            (id.parse().unwrap(), key.as_bytes().to_vec())
+        })
+        .collect();
+    for ((n, text), (id, key)) in lines.iter().zip(&places) {
+        let envelope: Vec<u8> = text.split(" | ").nth(1).unwrap_or_else(|| panic!("line {n}"))
+            .split_whitespace()
+            .flat_map(|t| parse_hex(t, *n))
+            .collect();
+        let place = SignedPlace::Entry { table_id: *id, key };
+        let inner = envelope_inner(&envelope).unwrap();
+        assert_eq!(sign_payload(b"secret", place, inner).unwrap(), envelope, "line {n}");
+        assert!(verify_signed(&envelope, b"secret", place, &limits).is_ok(), "line {n}");
+        assert!(verify_signed(&envelope, b"other", place, &limits).is_err(), "line {n}");
+        let detached = SignedPlace::Detached;
+        assert!(verify_signed(&envelope, b"secret", detached, &limits).is_err(), "line {n}");
+        let on_its_own = sign_payload(b"secret", detached, inner).unwrap();
+        assert!(verify_signed(&on_its_own, b"secret", place, &limits).is_err(), "line {n}");
+        for (other_id, other_key) in &places {
+            if (other_id, other_key) != (id, key) {
+                let there = SignedPlace::Entry { table_id: *other_id, key: other_key };
+                assert!(
+                    verify_signed(&envelope, b"secret", there, &limits).is_err(),
+                    "line {n}: verifies at table {other_id} key {other_key:?} too"
+                );
+            }
+        }
+    }
+}
+
 /// `golden-cu` / `golden-decode`: decoding succeeds and the check holds.
 fn check_decodes(info: &str) {
     let mut failures = Vec::new();

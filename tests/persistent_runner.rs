@@ -374,3 +374,183 @@ fn on_a_terminal_the_prompt_edits_lines_and_recalls_history() {
     assert!(status.success(), "{:?}", seen.lock().unwrap());
     assert_eq!(s.lua("print(_home.n)"), "42\n");
 }
+
+/// Issue 9, item 2: a fresh store gave new tables ids 1 and 2, which are `_home` and `_io`.
+#[test]
+fn new_tables_never_get_the_ids_of_home_and_io() {
+    let check = "_home.users = {} _home.users.alice = 1 \
+                 print(rawequal(_home.users, _home), _home.alice, ext.table() == _home, ext.table() == _io)";
+    let fresh = Setup::new();
+    assert_eq!(fresh.lua(check), "false\tnil\tfalse\tfalse\n");
+    // A store written before ids 1 and 2 were reserved still says the next free id is 1.
+    let old = Setup::new();
+    old.lua("_home.x = 1");
+    let conn = rusqlite::Connection::open(old.store()).unwrap();
+    conn.execute("UPDATE counters SET value = 1 WHERE name = 'next_free_id'", []).unwrap();
+    drop(conn);
+    assert_eq!(old.lua(check), "false\tnil\tfalse\tfalse\n");
+    assert_eq!(old.lua("print(_home.x, _home.users.alice)"), "1\t1\n");
+}
+
+/// Issue 9, item 6: a script could replace or edit `_home`'s metatable, so that writes
+/// silently stopped reaching the store.
+#[test]
+fn proxy_metatables_are_protected() {
+    let s = Setup::new();
+    let out = s.lua(
+        "print(getmetatable(_home), getmetatable(_io), getmetatable(ext.table())) \
+         print(pcall(setmetatable, _home, {})) \
+         local t = ext.table() print(pcall(setmetatable, t, nil)) \
+         _home.still = 'stored'",
+    );
+    assert_eq!(
+        out,
+        "external table\texternal table\texternal table\n\
+         false\tcannot change a protected metatable\n\
+         false\tcannot change a protected metatable\n"
+    );
+    assert_eq!(s.lua("print(_home.still)"), "stored\n");
+}
+
+/// Issue 9, item 8: one row of the wrong SQLite type made `pairs` and `--export` fail for
+/// every key of its table. Now each bad row is left out (and reported) on its own.
+#[test]
+fn a_damaged_row_spoils_only_itself() {
+    let s = Setup::new();
+    s.lua("_home.a = 1 _home.b = 'two' _home.c = {x = 3}");
+    let conn = rusqlite::Connection::open(s.store()).unwrap();
+    for row in [
+        "INSERT INTO entries VALUES (1, 'text key', x'0201000000000000')",
+        "INSERT INTO entries VALUES (1, x'6276', 'text value')",
+        "INSERT INTO entries VALUES (1, x'6e', 42)",
+        "INSERT INTO entries VALUES ('one', x'6b', x'00')",
+        "INSERT INTO entries VALUES (-4, x'6b', x'00')",
+        "INSERT INTO entries VALUES (1, x'', x'00')",
+    ] {
+        conn.execute(row, []).unwrap();
+    }
+    drop(conn);
+    let listed = s.lua(
+        "local keys = {} for k, v in pairs(_home) do keys[#keys + 1] = k .. '=' .. tostring(type(v) == 'table' and v.x or v) end \
+         table.sort(keys) print(table.concat(keys, ' '))",
+    );
+    assert_eq!(listed, "a=1 b=two c=3\n");
+    let bad = s.run(&["-e", "print(_home.bv)"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("the value of table 1 key \"bv\" is stored as text, not as bytes"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let export = s.run(&["--export", "dump.lpst"]);
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    let stderr = text(&export.stderr);
+    for expected in [
+        "skipped table 1 key \"text key\": the key is stored as text, not as bytes",
+        "skipped table 1 key \"bv\": the value is stored as text, not as bytes",
+        "skipped table 1 key \"n\": the value is stored as integer, not as bytes",
+        "skipped table ? key \"k\": the table id is stored as text, not as an integer",
+        "skipped table -4 key \"k\": the table id -4 is not from 1 to 4294967295",
+        "skipped table 1 key \"\": the key is empty",
+        "exported 4 values",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} not in {stderr}");
+    }
+}
+
+/// Issue 9, item 3: the stored bytes of `_home.wipe` copied over `_home.greet` made
+/// `_home.greet()` run the other function. The signature now binds a value to its place.
+#[test]
+fn a_signed_value_moved_to_another_place_does_not_verify() {
+    let s = Setup::new();
+    s.lua(
+        "_home.greet = function() return 'hello' end _home.wipe = function() return 'wiped' end \
+         _home.t = {f = function() return 'in t' end}",
+    );
+    let conn = rusqlite::Connection::open(s.store()).unwrap();
+    let copy = |from_table: &str, from_key: &[u8], to_table: &str, to_key: &[u8]| {
+        conn.execute(
+            &format!(
+                "UPDATE entries SET value = (SELECT value FROM entries WHERE table_id = {from_table} AND key = ?1) \
+                 WHERE table_id = {to_table} AND key = ?2"
+            ),
+            rusqlite::params![from_key, to_key],
+        )
+        .unwrap()
+    };
+    assert_eq!(copy("1", b"wipe", "1", b"greet"), 1);
+    let o = s.run(&["-e", "print(_home.greet())"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("key \"greet\" holds bad data: signature mismatch"),
+        "{}",
+        text(&o.stderr)
+    );
+    // Into another table, same key name: refused as well.
+    let t_id: i64 = conn
+        .query_row("SELECT table_id FROM entries WHERE key = x'66' AND table_id != 1", [], |r| r.get(0))
+        .unwrap();
+    conn.execute("INSERT INTO entries VALUES (1, x'66', x'00')", []).unwrap();
+    assert_eq!(copy(&t_id.to_string(), b"f", "1", b"f"), 1);
+    let o = s.run(&["-e", "print(_home.f)"]);
+    assert!(text(&o.stderr).contains("signature mismatch"), "{}", text(&o.stderr));
+    assert_eq!(s.lua("print(_home.wipe(), _home.t.f())"), "wiped\tin t\n", "values in place still load");
+}
+
+/// Issue 9, item 1: checking a dump decoded it in a live state, so a `__gc` metamethod in
+/// the dump ran `os.execute` while the import was refused. Dumps are now checked on their
+/// bytes; nothing in them runs.
+#[test]
+fn importing_a_dump_runs_nothing_from_it() {
+    use lua_persist::store::dump::{Dump, DumpEntry};
+    let s = Setup::new();
+    let pwned = s.dir.path().join("PWNED");
+    let code = format!(
+        "io.write(persist.serialize(setmetatable({{}}, {{__gc = function() os.execute('id > {}') end}}))) \
+         io.stdout:flush() os.exit(0) -- without closing the state: the finalizer must not run here",
+        pwned.display()
+    );
+    let o = s.run(&["--store", ":memory:", "-e", &code]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let dump = Dump {
+        next_free_id: 3,
+        entries: vec![DumpEntry { table_id: 1, key: b"x".to_vec(), value: o.stdout }],
+    };
+    let file = s.dir.path().join("evil.dump");
+    dump.write_file(&file).unwrap();
+    let o = s.run(&["--import", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("table 1 key \"x\" holds functions that this store's key did not sign"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!pwned.exists(), "the dump's finalizer ran");
+    let count_keys = "local n = 0 for _ in pairs(_home) do n = n + 1 end print(n)";
+    assert_eq!(s.lua(count_keys), "0\n", "nothing imported");
+    assert!(!pwned.exists(), "the dump's finalizer ran");
+}
+
+/// A dump whose values name tables past its next free id: the import keeps those ids
+/// from new tables, so a new table never aliases a stored reference.
+#[test]
+fn an_import_keeps_referenced_ids_from_new_tables() {
+    use lua_persist::store::dump::{Dump, DumpEntry};
+    let s = Setup::new();
+    let dump = Dump {
+        next_free_id: 3,
+        entries: vec![
+            DumpEntry { table_id: 1, key: b"far".to_vec(), value: b"\x07\x90\x01\x00\x00".to_vec() },
+            DumpEntry { table_id: 400, key: b"x".to_vec(), value: b"\x02\x07\0\0\0\0\0\0\0".to_vec() },
+        ],
+    };
+    let file = s.dir.path().join("far.dump");
+    dump.write_file(&file).unwrap();
+    let o = s.run(&["--import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        s.lua("local t = {} for i = 1, 500 do t[i] = {} end _home.many = t print(_home.far.x)"),
+        "7\n"
+    );
+    assert_eq!(s.lua("print(_home.far.x, _home.many[1].x)"), "7\tnil\n");
+}

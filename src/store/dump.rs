@@ -13,6 +13,9 @@ use std::io::{Read, Write as _};
 use sha2::{Digest, Sha256};
 
 use super::{ExtStore, StoreError, Write};
+use crate::format_walker::{envelope_inner, verify_signed, walk};
+use crate::function_serializer::{sign_payload, SignedPlace};
+use crate::serializer::{DeserializeOptions, SerializationError};
 
 pub const DUMP_MAGIC: &[u8; 8] = b"LPSTDUMP";
 pub const DUMP_VERSION: u32 = 1;
@@ -48,13 +51,75 @@ pub enum DumpError {
     ChecksumMismatch,
     #[error("the target store is not empty (table {table_id} has keys): import only into an empty store")]
     TargetNotEmpty { table_id: u32 },
+    #[error("table {table_id} key {key:?} holds bad data: {source}; nothing was imported")]
+    BadValue {
+        table_id: u32,
+        key: String,
+        source: SerializationError,
+    },
+    #[error("table {table_id} key {key:?} holds functions that this store's key did not sign ({source}); nothing was imported")]
+    Unsigned {
+        table_id: u32,
+        key: String,
+        source: SerializationError,
+    },
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 
+/// How values that hold code are checked on import.
+#[derive(Debug, Clone, Copy)]
+pub enum ImportTrust<'a> {
+    /// The target store loads code only when signed with this key (the policy
+    /// "authenticate"): a value that holds code must be signed with it for its place.
+    Require { key: &'a [u8] },
+    /// The same, but the user vouches for the dump: values that hold code and are unsigned
+    /// or signed with another key are signed with `key` for their place.
+    SignTrusted { key: &'a [u8] },
+    /// The target store trusts code (policy "trust"): only the structure is checked.
+    Structure,
+}
+
 impl Dump {
+    /// Checks every value on its bytes alone (FORMAT.md, without creating Lua objects)
+    /// before an import: each must be one well-formed value, and code must be signed as
+    /// `trust` says. Returns how many values were signed now (`SignTrusted`). Afterwards
+    /// `next_free_id` is past every table id the values name, so that a new table never
+    /// takes an id that a stored reference already names.
+    pub fn check_for_import(&mut self, trust: ImportTrust) -> Result<usize, DumpError> {
+        let limits = DeserializeOptions::default();
+        let mut signed = 0;
+        let mut next_free_id = self.next_free_id;
+        for entry in &mut self.entries {
+            let key = String::from_utf8_lossy(&entry.key).into_owned();
+            let table_id = entry.table_id;
+            let bad = |source| DumpError::BadValue { table_id, key: key.clone(), source };
+            let walked = walk(&entry.value, &limits).map_err(bad)?;
+            let place = SignedPlace::Entry { table_id, key: &entry.key };
+            match trust {
+                ImportTrust::Structure => {}
+                ImportTrust::Require { key: sign_key } => {
+                    verify_signed(&entry.value, sign_key, place, &limits).map_err(|source| {
+                        DumpError::Unsigned { table_id, key: key.clone(), source }
+                    })?;
+                }
+                ImportTrust::SignTrusted { key: sign_key } => {
+                    if verify_signed(&entry.value, sign_key, place, &limits).is_err() {
+                        let inner = envelope_inner(&entry.value).unwrap_or(&entry.value);
+                        entry.value = sign_payload(sign_key, place, inner).map_err(bad)?;
+                        signed += 1;
+                    }
+                }
+            }
+            let highest = walked.table_refs.last().copied().unwrap_or(0).max(table_id);
+            next_free_id = next_free_id.max(highest.saturating_add(1));
+        }
+        self.next_free_id = next_free_id;
+        Ok(signed)
+    }
+
     /// Reads every entry of `store`, table by table, keys in the store's order.
     pub fn from_store(store: &mut dyn ExtStore) -> Result<Dump, StoreError> {
         let mut dump = Dump {

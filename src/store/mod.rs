@@ -16,10 +16,28 @@ pub use sqlite::{Durability, SqliteOpenError, SqliteStore, STORE_FORMAT_VERSION}
 #[cfg(not(target_arch = "wasm32"))]
 pub mod dump;
 
+/// Table ids below this one are reserved for the tables every state has (1 is `_home`,
+/// 2 is `_io`): a store's [`ExtStore::next_free_id`] and [`ExtStore::reserve_id_block`]
+/// never give out an id below it, also when nothing has been written to those tables yet.
+pub const FIRST_NEW_TABLE_ID: u32 = 3;
+
 /// Why a store operation failed; the message becomes part of a Lua error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct StoreError(pub String);
+
+/// A stored entry that is not of the store's shape (written by another program, or
+/// damaged): [`ExtStore::keys`] and [`ExtStore::table_ids`] leave it out, reading it is an
+/// error for that key alone, and dumps skip it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DamagedEntry {
+    /// The table id as stored, when it is an integer.
+    pub table_id: Option<i64>,
+    /// The key as stored (its text or bytes, lossy for anything else).
+    pub key: Vec<u8>,
+    /// What is wrong with it.
+    pub why: String,
+}
 
 /// One write of a batch: `value` `None` deletes the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +56,8 @@ pub trait ExtStore {
     fn size(&mut self, id: u32) -> Result<usize, StoreError>;
     /// The keys of table `id`, in the store's order.
     fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError>;
-    /// The smallest id the store has never used (so a new state does not reuse one); 1 for
-    /// an empty store. It never goes down, also when a table loses all its keys, because a
+    /// The smallest id the store has never used (so a new state does not reuse one); at
+    /// least [`FIRST_NEW_TABLE_ID`], also for an empty store. It never goes down, also when a table loses all its keys, because a
     /// stored reference (tag `07`) may still name that table.
     fn next_free_id(&mut self) -> Result<u32, StoreError>;
 
@@ -77,6 +95,12 @@ pub trait ExtStore {
     /// user: new ids then come from `next_free_id`, checked before each new table.
     fn reserve_id_block(&mut self) -> Result<Option<core::ops::Range<u32>>, StoreError> {
         Ok(None)
+    }
+
+    /// The entries that are not of the store's shape (see [`DamagedEntry`]). Stores whose
+    /// entries cannot be damaged from outside have none (the default).
+    fn damaged_entries(&mut self) -> Result<Vec<DamagedEntry>, StoreError> {
+        Ok(Vec::new())
     }
 
     /// Applies `writes` in order, all or nothing: one assignment that converts plain tables
@@ -151,7 +175,7 @@ impl ExtStore for MemoryStore {
             .map_or_else(Vec::new, |t| t.keys().cloned().collect()))
     }
     fn next_free_id(&mut self) -> Result<u32, StoreError> {
-        Ok(self.next_id.max(1))
+        Ok(self.next_id.max(FIRST_NEW_TABLE_ID))
     }
     #[cfg(not(target_arch = "wasm32"))]
     fn table_ids(&mut self) -> Result<Vec<u32>, StoreError> {

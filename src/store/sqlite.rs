@@ -8,14 +8,19 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use super::{ExtStore, StoreError, Write};
+use super::{DamagedEntry, ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 
 /// `PRAGMA application_id` of a lua-persist store: "LPST".
 const APPLICATION_ID: i32 = i32::from_be_bytes(*b"LPST");
 /// `PRAGMA user_version` of the layout this build reads and writes.
 pub const STORE_FORMAT_VERSION: i32 = 1;
+/// The condition every entry of ours meets; rows that fail it were written by another
+/// program (or damaged) and are left out of listings, one by one (`damaged_entries`).
+const WELL_FORMED: &str = "typeof(table_id) = 'integer' AND table_id BETWEEN 1 AND 4294967295 \
+     AND typeof(key) = 'blob' AND length(key) > 0 AND typeof(value) = 'blob'";
 /// How many table ids a state reserves at a time (one committed write per block).
 const ID_BLOCK: u32 = 64;
 /// How long a write waits for another process's write before it gives up.
@@ -29,7 +34,6 @@ const SCHEMA: &str = "
         PRIMARY KEY (table_id, key)
     ) WITHOUT ROWID;
     CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-    INSERT INTO counters VALUES ('next_free_id', 1);
 ";
 
 /// What a write waits for before it is acknowledged.
@@ -122,6 +126,11 @@ impl SqliteStore {
                     });
                 }
                 tx.execute_batch(SCHEMA).map_err(fail)?;
+                tx.execute(
+                    "INSERT INTO counters VALUES ('next_free_id', ?1)",
+                    [FIRST_NEW_TABLE_ID],
+                )
+                .map_err(fail)?;
                 tx.pragma_update(None, "application_id", APPLICATION_ID)
                     .map_err(fail)?;
                 tx.pragma_update(None, "user_version", STORE_FORMAT_VERSION)
@@ -214,6 +223,18 @@ fn header_facts(conn: &Connection) -> rusqlite::Result<(i32, i64, i32)> {
     Ok((application_id, objects, user_version))
 }
 
+/// SQLite's own name of a storage class, as `typeof()` gives it.
+fn sql_type_name(t: rusqlite::types::Type) -> &'static str {
+    use rusqlite::types::Type;
+    match t {
+        Type::Null => "null",
+        Type::Integer => "integer",
+        Type::Real => "real",
+        Type::Text => "text",
+        Type::Blob => "blob",
+    }
+}
+
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
@@ -240,11 +261,29 @@ impl ExtStore for SqliteStore {
     }
 
     fn get(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        // Read as any SQLite type, so that a value another program wrote as TEXT or a
+        // number is refused for this key alone, with a message that says so.
         let result = self
             .conn
             .prepare_cached("SELECT value FROM entries WHERE table_id = ?1 AND key = ?2")
-            .and_then(|mut s| s.query_row(params![id, key], |r| r.get(0)).optional());
-        result.map_err(|e| self.error(e))
+            .and_then(|mut s| {
+                s.query_row(params![id, key], |r| {
+                    Ok(match r.get_ref(0)? {
+                        ValueRef::Blob(bytes) => Ok(bytes.to_vec()),
+                        other => Err(sql_type_name(other.data_type())),
+                    })
+                })
+                .optional()
+            });
+        match result.map_err(|e| self.error(e))? {
+            None => Ok(None),
+            Some(Ok(value)) => Ok(Some(value)),
+            Some(Err(found)) => Err(StoreError(format!(
+                "store {}: the value of table {id} key {:?} is stored as {found}, not as bytes (written by another program?)",
+                self.path.display(),
+                String::from_utf8_lossy(key)
+            ))),
+        }
     }
 
     fn delete(&mut self, id: u32, key: &[u8]) -> Result<(), StoreError> {
@@ -266,7 +305,9 @@ impl ExtStore for SqliteStore {
     fn keys(&mut self, id: u32) -> Result<Vec<Vec<u8>>, StoreError> {
         let result = self
             .conn
-            .prepare_cached("SELECT key FROM entries WHERE table_id = ?1 ORDER BY key")
+            .prepare_cached(&format!(
+                "SELECT key FROM entries WHERE table_id = ?1 AND {WELL_FORMED} ORDER BY key"
+            ))
             .and_then(|mut s| {
                 s.query_map([id], |r| r.get::<_, Vec<u8>>(0))?
                     .collect::<rusqlite::Result<Vec<_>>>()
@@ -279,7 +320,8 @@ impl ExtStore for SqliteStore {
             .conn
             .prepare_cached("SELECT value FROM counters WHERE name = 'next_free_id'")
             .and_then(|mut s| s.query_row([], |r| r.get::<_, u32>(0)));
-        let next = result.map_err(|e| self.error(e))?;
+        // A store made before ids 1 and 2 were reserved may still say 1.
+        let next = result.map_err(|e| self.error(e))?.max(FIRST_NEW_TABLE_ID);
         self.known_next_id = self.known_next_id.max(next);
         Ok(next)
     }
@@ -287,10 +329,49 @@ impl ExtStore for SqliteStore {
     fn table_ids(&mut self) -> Result<Vec<u32>, StoreError> {
         let result = self
             .conn
-            .prepare_cached("SELECT DISTINCT table_id FROM entries ORDER BY table_id")
+            .prepare_cached(&format!(
+                "SELECT DISTINCT table_id FROM entries WHERE {WELL_FORMED} ORDER BY table_id"
+            ))
             .and_then(|mut s| {
                 s.query_map([], |r| r.get::<_, u32>(0))?
                     .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        result.map_err(|e| self.error(e))
+    }
+
+    fn damaged_entries(&mut self) -> Result<Vec<DamagedEntry>, StoreError> {
+        let result = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT table_id, key, typeof(table_id), typeof(key), typeof(value)
+                 FROM entries WHERE NOT ({WELL_FORMED})"
+            ))
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    let table_id = match r.get_ref(0)? {
+                        ValueRef::Integer(i) => Some(i),
+                        _ => None,
+                    };
+                    let key = match r.get_ref(1)? {
+                        ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+                        other => format!("{other:?}").into_bytes(),
+                    };
+                    let (id_type, key_type, value_type): (String, String, String) =
+                        (r.get(2)?, r.get(3)?, r.get(4)?);
+                    let why = if let Some(id) = table_id.filter(|&i| i < 1 || i > i64::from(u32::MAX)) {
+                        format!("the table id {id} is not from 1 to {}", u32::MAX)
+                    } else if id_type != "integer" {
+                        format!("the table id is stored as {id_type}, not as an integer")
+                    } else if key_type != "blob" {
+                        format!("the key is stored as {key_type}, not as bytes")
+                    } else if key.is_empty() {
+                        "the key is empty".to_string()
+                    } else {
+                        format!("the value is stored as {value_type}, not as bytes")
+                    };
+                    Ok(DamagedEntry { table_id, key, why })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
             });
         result.map_err(|e| self.error(e))
     }
@@ -306,10 +387,11 @@ impl ExtStore for SqliteStore {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let first: u32 =
+            let stored: u32 =
                 tx.query_row("SELECT value FROM counters WHERE name = 'next_free_id'", [], |r| {
                     r.get(0)
                 })?;
+            let first = stored.max(FIRST_NEW_TABLE_ID);
             let end = first.checked_add(ID_BLOCK).ok_or_else(|| {
                 rusqlite::Error::ToSqlConversionFailure("external table ids are exhausted".into())
             })?;

@@ -1,19 +1,13 @@
 //! The runner's store: where it is, the key that signs what the runner writes, and moving
 //! a store to and from a dump file.
 
-#![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
-
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use lua_persist::ext_table::{self, ExtStore, MemoryStore};
-use lua_persist::function_serializer::{
-    set_bytecode_policy, sign_payload, signed_inner, BytecodePolicy,
-};
-use lua_persist::lua;
-use lua_persist::serializer::deserialize_value;
-use lua_persist::store::dump::Dump;
+use lua_persist::ext_table::{ExtStore, MemoryStore};
+use lua_persist::function_serializer::BytecodePolicy;
+use lua_persist::store::dump::{Dump, DumpError, ImportTrust};
 use lua_persist::store::SqliteStore;
 
 /// The store file when neither `--store` nor `$LUA_PERSIST_STORE` names one.
@@ -115,10 +109,19 @@ pub fn user_key() -> Result<Vec<u8>, String> {
 }
 
 /// Writes every entry of `store` to the dump file `file`; returns the entry count.
+/// Damaged entries (another program's rows) are left out, each reported on stderr.
 pub fn export(store: &mut dyn ExtStore, file: &Path) -> Result<usize, String> {
     let dump = Dump::from_store(store).map_err(|e| e.to_string())?;
     dump.write_file(file)
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    for damaged in store.damaged_entries().map_err(|e| e.to_string())? {
+        let table = damaged.table_id.map_or("?".into(), |id| id.to_string());
+        eprintln!(
+            "lua-persist: skipped table {table} key {:?}: {}",
+            String::from_utf8_lossy(&damaged.key),
+            damaged.why
+        );
+    }
     Ok(dump.entries.len())
 }
 
@@ -130,9 +133,10 @@ pub struct Imported {
     pub signed: usize,
 }
 
-/// Reads the dump `file` into the empty `store`. Values that hold functions must be signed
-/// with this store's key (`policy`), unless `trusted`: then they are signed now. Nothing is
-/// written when any value is refused.
+/// Reads the dump `file` into the empty `store`. Every value is checked on its bytes
+/// first, and nothing is decoded: values that hold functions must be signed with this
+/// store's key (`policy`) for the place they are stored at, unless `trusted`: then they are
+/// signed now. Nothing is written when any value is refused.
 pub fn import(
     store: &mut dyn ExtStore,
     policy: &BytecodePolicy,
@@ -140,79 +144,21 @@ pub fn import(
     trusted: bool,
 ) -> Result<Imported, String> {
     let mut dump = Dump::read_file(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let mut signed = 0;
-    if let BytecodePolicy::Authenticate(key) = policy {
-        let checker = ValueChecker::new()?;
-        for entry in &mut dump.entries {
-            let shown = format!(
-                "table {} key {:?}",
-                entry.table_id,
-                String::from_utf8_lossy(&entry.key)
-            );
-            if checker.loads(&entry.value, policy) {
-                continue; // data only, or signed with this key
-            }
-            let inner = signed_inner(&entry.value).unwrap_or(&entry.value);
-            if !checker.loads(inner, &BytecodePolicy::Trust) {
-                return Err(format!("{}: {shown} holds bad data; nothing was imported", file.display()));
-            }
-            if !trusted {
-                return Err(format!(
-                    "{}: {shown} holds functions that this store's key did not sign; nothing was imported. If you trust the dump, import it with --import-trusted",
-                    file.display()
-                ));
-            }
-            entry.value = sign_payload(key, inner).map_err(|e| format!("{shown}: {e}"))?;
-            signed += 1;
-        }
-    }
+    let trust = match policy {
+        BytecodePolicy::Authenticate(key) if trusted => ImportTrust::SignTrusted { key },
+        BytecodePolicy::Authenticate(key) => ImportTrust::Require { key },
+        _ => ImportTrust::Structure,
+    };
+    let signed = dump.check_for_import(trust).map_err(|e| match e {
+        DumpError::Unsigned { .. } => format!(
+            "{}: {e}. If you trust the dump, import it with --import-trusted",
+            file.display()
+        ),
+        e => format!("{}: {e}", file.display()),
+    })?;
     dump.into_store(store).map_err(|e| e.to_string())?;
     Ok(Imported {
         entries: dump.entries.len(),
         signed,
     })
-}
-
-/// A scratch state that tries to load values (with external tables over an empty memory
-/// store, so references to tables resolve).
-struct ValueChecker {
-    L: *mut lua_persist::ffi::lua_State,
-}
-
-impl ValueChecker {
-    fn new() -> Result<ValueChecker, String> {
-        let L = lua::new_state(usize::MAX);
-        if L.is_null() {
-            return Err("cannot create a Lua state: not enough memory".into());
-        }
-        let checker = ValueChecker { L };
-        // SAFETY: a fresh state; install needs the base library.
-        unsafe {
-            lua_persist::ffi::luaL_openlibs(L);
-            ext_table::install(L, Box::new(MemoryStore::new()), false)?;
-        }
-        Ok(checker)
-    }
-
-    /// Whether `value` deserializes under `policy`.
-    fn loads(&self, value: &[u8], policy: &BytecodePolicy) -> bool {
-        // SAFETY: self.L is a valid state; the value is popped again.
-        unsafe {
-            if set_bytecode_policy(self.L, policy).is_err() {
-                return false;
-            }
-            let loaded = deserialize_value(self.L, value).is_ok();
-            if loaded {
-                lua_persist::ffi::lua_pop(self.L, 1);
-            }
-            loaded
-        }
-    }
-}
-
-impl Drop for ValueChecker {
-    fn drop(&mut self) {
-        // SAFETY: the state is ours and no longer used.
-        unsafe { lua::close(self.L) }
-    }
 }

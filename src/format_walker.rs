@@ -1,0 +1,381 @@
+//! A pure-bytes reading of FORMAT.md: checks that a payload is one well-formed value and
+//! says what it holds (code, external-table references), without creating any Lua object.
+//!
+//! Bytes from someone else (a dump, a store file) are walked before anything decodes them:
+//! a value that holds code must carry a signature that verifies for where it is stored, and
+//! only then may the decoder, which creates objects and loads bytecode, see it. The
+//! collector of unreachable tables walks stored values the same way to find their `07`
+//! references.
+//!
+//! The walk checks everything the decoder checks that does not need a Lua state: tags,
+//! lengths, counts against the bytes left, limits, object and upvalue references, table keys,
+//! metatables, bytecode headers and chunk structure, where envelopes may stand. What it
+//! cannot check: whether a C function name exists in a state's registry (the decoder's
+//! `UnknownCFunction`), and whether bytecode behaves (only a signature or the policy
+//! "trust" vouches for that).
+
+use crate::function_serializer::{
+    signature_verifies, validate_bytecode, FunctionSerializationError, SignedPlace,
+    SIGNED_HEADER_LEN,
+};
+use crate::serializer::{DeserializeOptions, SerializationError, SerializationType};
+
+/// What a well-formed payload holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Walked {
+    /// Functions: bytecode (05, 0A) or C functions (06, 0B).
+    pub holds_functions: bool,
+    /// The globals table (0D), a capability like a function.
+    pub holds_globals: bool,
+    /// The payload is a signed envelope (0C).
+    pub signed: bool,
+    /// The external-table ids of its `07` references, ascending, each once (0, which reads
+    /// as nil, is left out).
+    pub table_refs: Vec<u32>,
+}
+
+impl Walked {
+    /// Something that the policy "authenticate" loads only from a verified envelope.
+    pub fn holds_code(&self) -> bool {
+        self.holds_functions || self.holds_globals
+    }
+
+    /// The error the policy "authenticate" gives for these bytes unsigned.
+    pub fn unsigned_error(&self) -> SerializationError {
+        if self.holds_functions {
+            FunctionSerializationError::UnsignedBytecode.into()
+        } else {
+            FunctionSerializationError::GlobalsRefused.into()
+        }
+    }
+}
+
+/// Walks `bytes` as one whole value within `limits`.
+pub fn walk(bytes: &[u8], limits: &DeserializeOptions) -> Result<Walked, SerializationError> {
+    if bytes.len() > limits.max_size {
+        return Err(SerializationError::SizeLimitExceeded {
+            limit: limits.max_size,
+        });
+    }
+    let mut walker = Walker {
+        input: bytes,
+        pos: 0,
+        limits,
+        depth: 0,
+        entries: 0,
+        objects: Vec::new(),
+        upvalues: 0,
+        found: Walked::default(),
+    };
+    walker.value()?;
+    if walker.pos != bytes.len() {
+        return Err(SerializationError::TrailingBytes {
+            offset: walker.pos,
+            len: bytes.len() - walker.pos,
+        });
+    }
+    let mut found = walker.found;
+    found.table_refs.sort_unstable();
+    found.table_refs.dedup();
+    Ok(found)
+}
+
+/// Walks `bytes` and checks them as the policy "authenticate" with `key` would at `place`,
+/// on the bytes alone: a payload that holds code must be an envelope signed for `place`,
+/// and an envelope's signature must verify whatever it holds.
+pub fn verify_signed(
+    bytes: &[u8],
+    key: &[u8],
+    place: SignedPlace,
+    limits: &DeserializeOptions,
+) -> Result<Walked, SerializationError> {
+    let walked = walk(bytes, limits)?;
+    if walked.signed {
+        if !signature_verifies(key, place, bytes) {
+            return Err(FunctionSerializationError::SignatureMismatch.into());
+        }
+    } else if walked.holds_code() {
+        return Err(walked.unsigned_error());
+    }
+    Ok(walked)
+}
+
+/// The inside of a whole-payload envelope, unverified; `None` when `payload` is not one.
+pub fn envelope_inner(payload: &[u8]) -> Option<&[u8]> {
+    if payload.first() != Some(&(SerializationType::Signed as u8)) {
+        return None;
+    }
+    payload.get(SIGNED_HEADER_LEN..)
+}
+
+/// What an object index names, for checking metatables.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Object {
+    Table,
+    Closure,
+}
+
+/// What a value turned out to be, as far as its use as a key or metatable matters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Nil,
+    NaN,
+    Table,
+    /// A `07` reference: a table, or nil for id 0.
+    TableRef(u32),
+    Other,
+}
+
+struct Walker<'a> {
+    input: &'a [u8],
+    pos: usize,
+    limits: &'a DeserializeOptions,
+    depth: usize,
+    entries: usize,
+    objects: Vec<Object>,
+    /// Upvalue indices given so far (kind `00` entries).
+    upvalues: u32,
+    found: Walked,
+}
+
+impl<'a> Walker<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SerializationError> {
+        let input: &'a [u8] = self.input;
+        match input.get(self.pos..self.pos.saturating_add(n)) {
+            Some(bytes) => {
+                self.pos += n;
+                Ok(bytes)
+            }
+            None => Err(SerializationError::Truncated {
+                offset: self.pos,
+                needed: n - (input.len() - self.pos),
+            }),
+        }
+    }
+
+    fn take_u8(&mut self) -> Result<u8, SerializationError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn take_u16(&mut self) -> Result<u16, SerializationError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    fn take_u32(&mut self) -> Result<u32, SerializationError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// Tables and closures nest; the outermost is level 1 (as the decoder counts).
+    fn nested<T>(
+        &mut self,
+        body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
+    ) -> Result<T, SerializationError> {
+        if self.depth >= self.limits.max_depth {
+            return Err(SerializationError::DepthLimitExceeded {
+                limit: self.limits.max_depth,
+                path: String::new(),
+            });
+        }
+        self.depth += 1;
+        let result = body(self);
+        self.depth -= 1;
+        result
+    }
+
+    fn value(&mut self) -> Result<Shape, SerializationError> {
+        let offset = self.pos;
+        let tag = self.take_u8()?;
+        let Some(kind) = SerializationType::from_tag(tag) else {
+            return Err(SerializationError::UnknownTag { tag, offset });
+        };
+        Ok(match kind {
+            SerializationType::Nil => Shape::Nil,
+            SerializationType::Boolean => {
+                self.take(1)?;
+                Shape::Other
+            }
+            SerializationType::Integer => {
+                self.take(8)?;
+                Shape::Other
+            }
+            SerializationType::Float => {
+                let b = self.take(8)?;
+                let f = f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+                if f.is_nan() {
+                    Shape::NaN
+                } else {
+                    Shape::Other
+                }
+            }
+            SerializationType::String => {
+                let len = self.take_u32()? as usize;
+                self.take(len)?;
+                Shape::Other
+            }
+            SerializationType::TableRef => {
+                let id = self.take_u32()?;
+                if id != 0 {
+                    self.found.table_refs.push(id);
+                }
+                Shape::TableRef(id)
+            }
+            SerializationType::Table => {
+                self.table()?;
+                Shape::Table
+            }
+            SerializationType::Reference => {
+                let index = self.take_u32()?;
+                match self.objects.get(index as usize) {
+                    Some(Object::Table) => Shape::Table,
+                    Some(Object::Closure) => Shape::Other,
+                    None => {
+                        return Err(SerializationError::InvalidReference {
+                            index,
+                            known: self.objects.len() as u32,
+                            offset,
+                        })
+                    }
+                }
+            }
+            SerializationType::Globals => {
+                self.found.holds_globals = true;
+                Shape::Table
+            }
+            SerializationType::Signed => {
+                if offset != 0 {
+                    return Err(SerializationError::MisplacedSignature { offset });
+                }
+                self.found.signed = true;
+                let len = self.take_u32()? as usize;
+                self.take(SIGNED_HEADER_LEN - 5)?; // the MAC
+                let inner_start = self.pos;
+                let inner_end = inner_start.saturating_add(len);
+                if inner_end > self.input.len() {
+                    return Err(SerializationError::Truncated {
+                        offset: inner_start,
+                        needed: inner_end - self.input.len(),
+                    });
+                }
+                // The inner value is read from exactly its len bytes.
+                let outer = self.input;
+                self.input = &outer[..inner_end];
+                let shape = self.value();
+                self.input = outer;
+                let shape = shape?;
+                if self.pos != inner_end {
+                    return Err(SerializationError::TrailingBytes {
+                        offset: self.pos,
+                        len: inner_end - self.pos,
+                    });
+                }
+                shape
+            }
+            SerializationType::FunctionBytecode => {
+                self.found.holds_functions = true;
+                let len = self.take_u32()? as usize;
+                validate_bytecode(self.take(len)?)?;
+                Shape::Other
+            }
+            SerializationType::FunctionRef => {
+                self.found.holds_functions = true;
+                let index = self.take_u16()?;
+                if index != 0xFFFF && index >= 66 {
+                    return Err(FunctionSerializationError::InvalidCFunctionIndex { index }.into());
+                }
+                Shape::Other
+            }
+            SerializationType::CFunction => {
+                self.found.holds_functions = true;
+                let len = self.take_u16()? as usize;
+                self.take(len)?;
+                Shape::Other
+            }
+            SerializationType::Closure => {
+                self.found.holds_functions = true;
+                self.closure()?;
+                Shape::Other
+            }
+        })
+    }
+
+    fn table(&mut self) -> Result<(), SerializationError> {
+        let array_len = self.take_u32()?;
+        let hash_count = self.take_u32()?;
+        let remaining = (self.input.len() - self.pos) as u64;
+        let least = array_len as u64 + 2 * hash_count as u64;
+        if least > remaining {
+            return Err(SerializationError::Truncated {
+                offset: self.pos,
+                needed: usize::try_from(least - remaining).unwrap_or(usize::MAX),
+            });
+        }
+        self.entries = self
+            .entries
+            .saturating_add(array_len as usize + hash_count as usize);
+        if self.entries > self.limits.max_entries {
+            return Err(SerializationError::EntryLimitExceeded {
+                limit: self.limits.max_entries,
+            });
+        }
+        self.nested(|w| {
+            w.objects.push(Object::Table);
+            for _ in 0..array_len {
+                w.value()?;
+            }
+            for _ in 0..hash_count {
+                let offset = w.pos;
+                match w.value()? {
+                    Shape::Nil | Shape::TableRef(0) => {
+                        return Err(SerializationError::InvalidKey { what: "nil", offset })
+                    }
+                    Shape::NaN => return Err(SerializationError::InvalidKey { what: "NaN", offset }),
+                    _ => {}
+                }
+                w.value()?;
+            }
+            let offset = w.pos;
+            match w.value()? {
+                Shape::Nil | Shape::Table | Shape::TableRef(_) => Ok(()),
+                _ => Err(SerializationError::InvalidMetatable { offset }),
+            }
+        })
+    }
+
+    fn closure(&mut self) -> Result<(), SerializationError> {
+        let len = self.take_u32()? as usize;
+        let chunk = self.take(len)?;
+        validate_bytecode(chunk)?;
+        // validate_bytecode checked that byte 31 (the closure's upvalue slots) is the
+        // function's own upvalue count.
+        let actual = chunk[31];
+        self.nested(|w| {
+            w.objects.push(Object::Closure);
+            let declared = w.take_u8()?;
+            if declared != actual {
+                return Err(FunctionSerializationError::UpvalueCountMismatch { declared, actual }.into());
+            }
+            for _ in 0..declared {
+                match w.take_u8()? {
+                    0x00 => {
+                        w.upvalues += 1;
+                        w.value()?;
+                    }
+                    0x01 => {
+                        let index = w.take_u32()?;
+                        if index >= w.upvalues {
+                            return Err(FunctionSerializationError::InvalidSharedUpvalue {
+                                index,
+                                known: w.upvalues as usize,
+                            }
+                            .into());
+                        }
+                    }
+                    kind => return Err(FunctionSerializationError::UnknownUpvalueKind { kind }.into()),
+                }
+            }
+            Ok(())
+        })
+    }
+}
