@@ -10,7 +10,7 @@ mod common;
 
 use std::ffi::{c_int, CString};
 
-use common::State;
+use common::{variant_name, State};
 use lua_persist::ffi::*;
 use lua_persist::function_serializer::{
     register_c_function, set_bytecode_policy, set_table_ref_resolver, BytecodePolicy,
@@ -316,19 +316,6 @@ fn expand(s: &State, tokens: &[Token]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// The variant name of an error; for `Function`, the name of the function error.
-fn variant_name(e: &SerializationError) -> String {
-    let debug = match e {
-        SerializationError::Function { source, .. } => format!("{source:?}"),
-        other => format!("{other:?}"),
-    };
-    debug
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or_default()
-        .to_string()
 }
 
 fn serialize_opts(

@@ -15,12 +15,13 @@ use std::cell::Cell;
 use std::ffi::c_int;
 use std::time::{Duration, Instant};
 
-use common::State;
+use common::{variant_name, State};
 use lua_persist::ffi::*;
 use lua_persist::function_serializer::{
     register_c_function, set_bytecode_policy, set_table_ref_resolver, BytecodePolicy,
     FunctionSerializationError as F,
 };
+use lua_persist::format_walker::walk;
 use lua_persist::lua;
 use lua_persist::serializer::{
     deserialize_value_with, serialize_value, serialize_value_with, DeserializeOptions,
@@ -679,11 +680,27 @@ fn random_mutations_give_a_value_or_a_named_error() {
             skipped += 1;
             continue;
         }
+        let walked = walk(&m, &DeserializeOptions::default());
         for state in [&trust, &authenticate, &refuse] {
-            match decode(state, &m) {
+            let decoded = decode(state, &m);
+            match &decoded {
                 Ok(()) => oks += 1,
                 Err(E::Lua(e)) => panic!("mutant {n} {m:02x?}: Lua error {e}"),
                 Err(_) => {}
+            }
+            // The pure-bytes walk accepts what the decoder accepts, and what it rejects
+            // the decoder rejects for the same reason (under "trust", which checks no MAC).
+            match (&walked, &decoded) {
+                (Err(w), Ok(())) => panic!("mutant {n} {m:02x?}: decodes, but the walk says {w}"),
+                // Only a state knows its C functions and external tables.
+                (_, Err(E::Function { source: F::UnknownCFunction { .. }, .. }))
+                | (_, Err(E::UnresolvedTableRef { .. })) => {}
+                (Err(w), Err(d)) if std::ptr::eq(state, &trust) => assert_eq!(
+                    variant_name(w),
+                    variant_name(d),
+                    "mutant {n} {m:02x?}: the walk says {w}, the decoder {d}"
+                ),
+                _ => {}
             }
         }
         if n % 5000 == 0 {

@@ -112,3 +112,17 @@ pub fn round_trip(make: &str, check: &str) {
     b.deserialize(&bytes, "v").expect("deserializes");
     b.run(check);
 }
+
+/// The variant name of an error; for `Function`, the name of the function error.
+pub fn variant_name(e: &SerializationError) -> String {
+    let debug = match e {
+        SerializationError::Function { source, .. } => format!("{source:?}"),
+        other => format!("{other:?}"),
+    };
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
