@@ -22,7 +22,7 @@ use core::ffi::{c_int, c_void};
 use crate::ffi::*;
 use crate::function_serializer::set_table_ref_resolver;
 use crate::lua;
-pub use crate::store::{ExtStore, MemoryStore, StoreError};
+pub use crate::store::{Collection, ExtStore, MemoryStore, StoreError};
 use crate::store::{Write, FIRST_NEW_TABLE_ID};
 use crate::function_serializer::SignedPlace;
 use crate::serializer::{
@@ -44,7 +44,15 @@ struct ExtState {
     /// The end of the block of ids the store reserved for this state (0: the store does
     /// not reserve; see [`ExtStore::reserve_id_block`]).
     reserved_end: u32,
+    /// Tables this state made since its last collection, and how many were live after it:
+    /// the next collection runs when the first reaches the larger of the second and
+    /// [`AUTO_COLLECT_MIN_TABLES`], so garbage stays below about half the store.
+    made_since_collect: usize,
+    live_after_collect: usize,
 }
+
+/// The fewest new tables between two automatic collections.
+pub const AUTO_COLLECT_MIN_TABLES: usize = 1000;
 
 impl ExtState {
     /// The id for a new table (the caller advances `next_id` past it). With a store that
@@ -109,6 +117,8 @@ pub unsafe fn install(
         store,
         next_id,
         reserved_end: 0,
+        made_since_collect: 0,
+        live_after_collect: 0,
     }));
     // SAFETY: forwarded caller contract; everything that allocates runs protected; the
     // box is owned by the userdata as soon as that exists, and freed here if it never is.
@@ -163,9 +173,11 @@ pub unsafe fn install(
             lua_setglobal(L, c"_home".as_ptr());
             push_proxy(L, IO_TABLE_ID);
             lua_setglobal(L, c"_io".as_ptr());
-            lua_createtable(L, 0, 1);
+            lua_createtable(L, 0, 2);
             lua_pushcfunction(L, Some(ext_new_table));
             lua_setfield(L, -2, c"table".as_ptr());
+            lua_pushcfunction(L, Some(ext_collect));
+            lua_setfield(L, -2, c"collect".as_ptr());
             lua_setglobal(L, c"ext".as_ptr());
         });
         if let Some(state) = owned {
@@ -364,11 +376,89 @@ unsafe fn index_value(L: *mut lua_State) -> Result<(), String> {
 unsafe extern "C-unwind" fn proxy_newindex(L: *mut lua_State) -> c_int {
     // SAFETY: called by Lua with (proxy, key, value); Rust values are dropped before a raise.
     lua::abort_on_panic(|| unsafe {
-        let message = match store_value(L) {
+        let message = match store_value(L).and_then(|()| collect_if_due(L)) {
             Ok(()) => return 0,
             Err(message) => message,
         };
         lua::raise(L, message)
+    })
+}
+
+/// Runs a collection when this state has made enough new tables since the last one.
+///
+/// # Safety
+/// `L` valid, called from a Lua-called function (the collection runs Lua's collector).
+unsafe fn collect_if_due(L: *mut lua_State) -> Result<(), String> {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        let due = ext_state(L).is_some_and(|state| {
+            state.made_since_collect >= state.live_after_collect.max(AUTO_COLLECT_MIN_TABLES)
+        });
+        if due {
+            collect(L)?;
+        }
+    }
+    Ok(())
+}
+
+/// Collects the store's unreachable tables now (see [`ExtStore::collect`]), keeping every
+/// table this state still holds a proxy for. Runs Lua's full garbage collection first, so
+/// that proxies nothing uses any more let their tables go.
+///
+/// # Safety
+/// `L` valid with external tables installed; not inside a finalizer.
+pub unsafe fn collect(L: *mut lua_State) -> Result<Collection, String> {
+    // SAFETY: forwarded caller contract; no Rust value lives across lua_gc (finalizers may
+    // run), and reading the proxy table raw does not raise.
+    unsafe {
+        lua_gc(L, LUA_GCCOLLECT, 0);
+        if lua_checkstack(L, 3) == 0 {
+            return Err("cannot collect external tables: stack overflow".into());
+        }
+        let mut held = Vec::new();
+        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
+        lua_pushnil(L);
+        while lua_next(L, -2) != 0 {
+            if let Some(id) = lua::tointeger(L, -2).and_then(|id| u32::try_from(id).ok()) {
+                held.push(id);
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+        let Some(state) = ext_state(L) else {
+            return Err("external tables are closed".into());
+        };
+        let done = state
+            .store
+            .collect(&held)
+            .map_err(|e| format!("cannot collect external tables: {e}"))?;
+        state.made_since_collect = 0;
+        state.live_after_collect = done.live_tables;
+        Ok(done)
+    }
+}
+
+/// `ext.collect()`: collects now; returns a table of what it did (`live`, `removed`,
+/// `entries` removed, `deferred`, `unreadable` values).
+unsafe extern "C-unwind" fn ext_collect(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua; Rust values are dropped before a raise.
+    lua::abort_on_panic(|| unsafe {
+        let done = match collect(L) {
+            Ok(done) => done,
+            Err(message) => lua::raise(L, message),
+        };
+        lua_createtable(L, 0, 5);
+        for (name, n) in [
+            (c"live", done.live_tables),
+            (c"removed", done.removed_tables),
+            (c"entries", done.removed_entries),
+            (c"deferred", done.deferred_tables),
+            (c"unreadable", done.unreadable_values),
+        ] {
+            lua_pushinteger(L, n as lua_Integer);
+            lua_setfield(L, -2, name.as_ptr());
+        }
+        1
     })
 }
 
@@ -396,6 +486,7 @@ impl TableSink for Conversion<'_> {
             self.state.next_id = id.checked_add(1).ok_or_else(|| {
                 SerializationError::Lua("external table ids are exhausted".into())
             })?;
+            self.state.made_since_collect += 1;
             self.converted.insert_with(address, id);
             enc.put_table_ref(id)?;
             lua_pushnil(L);
@@ -629,6 +720,7 @@ unsafe extern "C-unwind" fn ext_new_table(L: *mut lua_State) -> c_int {
             Some(next) => state.next_id = next,
             None => lua::raise(L, "external table ids are exhausted".into()),
         }
+        state.made_since_collect += 1;
         push_proxy(L, id);
         1
     })

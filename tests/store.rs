@@ -86,12 +86,13 @@ fn sqlite_batches_are_all_or_nothing() {
     let path = dir.path().join("s.db");
     let mut store = SqliteStore::open(&path).unwrap();
     store.set(1, b"keep", b"\x01").unwrap();
-    // A second connection holds the write lock: the batch cannot commit and changes nothing.
-    let blocker = rusqlite::Connection::open(&path).unwrap();
-    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // (Opening registers the store with the collector: a write, so before the blocker.)
     let mut impatient =
         SqliteStore::open_with(&path, Durability::Full, std::time::Duration::from_millis(50))
             .unwrap();
+    // A second connection holds the write lock: the batch cannot commit and changes nothing.
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
     let err = impatient
         .write_batch(&[
             Write { id: 3, key: b"new", value: Some(b"\x02") },
@@ -277,4 +278,30 @@ fn the_default_batch_puts_back_what_it_replaced_when_a_write_fails() {
         .unwrap_err();
     assert_eq!(err, StoreError("disk full".into()));
     assert_eq!(store.inner, before, "replaced and deleted values are back");
+}
+
+/// A store of format version 1 (before the collector) is upgraded when opened, keeping
+/// everything; the upgrade happens once.
+#[test]
+fn a_version_1_store_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        store.set(1, b"kept", b"\x01").unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE clients; DROP TABLE condemned; \
+         DELETE FROM counters WHERE name = 'collect_epoch'; PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let mut store = SqliteStore::open(&path).unwrap();
+    let mut again = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.get(1, b"kept").unwrap().as_deref(), Some(&b"\x01"[..]));
+    assert_eq!(again.collect(&[]).unwrap().live_tables, 1);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, lua_persist::store::STORE_FORMAT_VERSION);
 }

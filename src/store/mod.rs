@@ -13,8 +13,11 @@ mod sqlite;
 #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
 pub use sqlite::{Durability, SqliteOpenError, SqliteStore, STORE_FORMAT_VERSION};
 
+pub mod collect;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod dump;
+
+pub use collect::Collection;
 
 /// Table ids below this one are reserved for the tables every state has (1 is `_home`,
 /// 2 is `_io`): a store's [`ExtStore::next_free_id`] and [`ExtStore::reserve_id_block`]
@@ -61,10 +64,8 @@ pub trait ExtStore {
     /// stored reference (tag `07`) may still name that table.
     fn next_free_id(&mut self) -> Result<u32, StoreError>;
 
-    /// The ids of the tables that have keys, ascending (for dumps; not in the wasm module,
-    /// where every byte counts). The default asks `size` for every
-    /// id below `next_free_id`.
-    #[cfg(not(target_arch = "wasm32"))]
+    /// The ids of the tables that have keys, ascending (for dumps and the collector). The
+    /// default asks `size` for every id below `next_free_id`.
     fn table_ids(&mut self) -> Result<Vec<u32>, StoreError> {
         let mut ids = Vec::new();
         for id in 1..self.next_free_id()? {
@@ -77,7 +78,6 @@ pub trait ExtStore {
 
     /// Makes `next_free_id` at least `next_free_id` (an import keeps the ids of the
     /// exporting store's deleted tables unused). The default succeeds only when it already is.
-    #[cfg(not(target_arch = "wasm32"))]
     fn reserve_ids(&mut self, next_free_id: u32) -> Result<(), StoreError> {
         if self.next_free_id()? >= next_free_id {
             Ok(())
@@ -95,6 +95,22 @@ pub trait ExtStore {
     /// user: new ids then come from `next_free_id`, checked before each new table.
     fn reserve_id_block(&mut self) -> Result<Option<core::ops::Range<u32>>, StoreError> {
         Ok(None)
+    }
+
+    /// Removes every table that nothing reaches (see [`collect`]): not `_home` or `_io`, not
+    /// the ids in `held` (the tables the calling state holds in memory), not what another
+    /// live process holds or has reserved, and not what any of those reach through stored
+    /// references. The default is for a store that one state uses at a time.
+    fn collect(&mut self, held: &[u32]) -> Result<Collection, StoreError> {
+        collect::collect_single_user(self, held)
+    }
+
+    /// Tells the collections of other processes which tables this state holds in memory
+    /// (its proxies), so that they keep them. A store that one state uses at a time has
+    /// nobody to tell (the default).
+    fn publish_held(&mut self, held: &[u32]) -> Result<(), StoreError> {
+        let _ = held;
+        Ok(())
     }
 
     /// The entries that are not of the store's shape (see [`DamagedEntry`]). Stores whose
@@ -177,11 +193,9 @@ impl ExtStore for MemoryStore {
     fn next_free_id(&mut self) -> Result<u32, StoreError> {
         Ok(self.next_id.max(FIRST_NEW_TABLE_ID))
     }
-    #[cfg(not(target_arch = "wasm32"))]
     fn table_ids(&mut self) -> Result<Vec<u32>, StoreError> {
         Ok(self.tables.keys().copied().collect())
     }
-    #[cfg(not(target_arch = "wasm32"))]
     fn reserve_ids(&mut self, next_free_id: u32) -> Result<(), StoreError> {
         self.next_id = self.next_id.max(next_free_id);
         Ok(())

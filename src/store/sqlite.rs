@@ -11,12 +11,20 @@ use std::time::Duration;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
+use std::collections::BTreeMap;
+
+use super::collect::{fixed_roots, Collection, Graph};
 use super::{DamagedEntry, ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
+use crate::format_walker::walk;
+use crate::serializer::DeserializeOptions;
 
 /// `PRAGMA application_id` of a lua-persist store: "LPST".
 const APPLICATION_ID: i32 = i32::from_be_bytes(*b"LPST");
-/// `PRAGMA user_version` of the layout this build reads and writes.
-pub const STORE_FORMAT_VERSION: i32 = 1;
+/// `PRAGMA user_version` of the layout this build reads and writes. Version 2 added the
+/// tables of the collector's protocol (`clients`, `condemned`); a version-1 store is
+/// upgraded when opened, and a build that reads only version 1 then refuses it, so that a
+/// process that does not register with the collector never shares a store with one.
+pub const STORE_FORMAT_VERSION: i32 = 2;
 /// The condition every entry of ours meets; rows that fail it were written by another
 /// program (or damaged) and are left out of listings, one by one (`damaged_entries`).
 const WELL_FORMED: &str = "typeof(table_id) = 'integer' AND table_id BETWEEN 1 AND 4294967295 \
@@ -34,6 +42,22 @@ const SCHEMA: &str = "
         PRIMARY KEY (table_id, key)
     ) WITHOUT ROWID;
     CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+";
+
+/// What version 2 adds (README "Reclaiming space"): every open store is a client with a
+/// lock file while it lives; a collection condemns unreachable tables and removes them once
+/// every other live client has published what it holds since.
+const SCHEMA_V2: &str = "
+    CREATE TABLE clients (
+        client_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        pid INTEGER NOT NULL,
+        block_start INTEGER NOT NULL DEFAULT 0,
+        block_end INTEGER NOT NULL DEFAULT 0,
+        seen_epoch INTEGER NOT NULL DEFAULT 0,
+        held BLOB NOT NULL DEFAULT x''
+    );
+    CREATE TABLE condemned (table_id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL);
+    INSERT INTO counters VALUES ('collect_epoch', 0);
 ";
 
 /// What a write waits for before it is acknowledged.
@@ -73,6 +97,16 @@ pub struct SqliteStore {
     /// A lower bound of the stored next free id (it never goes down), so that most writes
     /// need no counter update.
     known_next_id: u32,
+    /// This store's row in `clients` and the lock file that shows it is alive.
+    client: Client,
+}
+
+/// A registered client: its id, and its lock file, locked while the store is open. A
+/// process that dies releases the lock, so other processes can tell it is gone.
+struct Client {
+    id: i64,
+    lock_path: PathBuf,
+    _lock: std::fs::File,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -126,6 +160,7 @@ impl SqliteStore {
                     });
                 }
                 tx.execute_batch(SCHEMA).map_err(fail)?;
+                tx.execute_batch(SCHEMA_V2).map_err(fail)?;
                 tx.execute(
                     "INSERT INTO counters VALUES ('next_free_id', ?1)",
                     [FIRST_NEW_TABLE_ID],
@@ -138,9 +173,23 @@ impl SqliteStore {
             }
             tx.commit().map_err(fail)?;
         }
-        let version: i32 = conn
+        let mut version: i32 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(fail)?;
+        if version == 1 {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(fail)?;
+            // Checked again inside the write lock: another process may have upgraded it.
+            version = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(fail)?;
+            if version == 1 {
+                tx.execute_batch(SCHEMA_V2).map_err(fail)?;
+                tx.pragma_update(None, "user_version", STORE_FORMAT_VERSION)
+                    .map_err(fail)?;
+                version = STORE_FORMAT_VERSION;
+            }
+            tx.commit().map_err(fail)?;
+        }
         if version != STORE_FORMAT_VERSION {
             return Err(SqliteOpenError::UnsupportedVersion {
                 path,
@@ -162,11 +211,13 @@ impl SqliteStore {
         };
         conn.pragma_update(None, "synchronous", synchronous)
             .map_err(fail)?;
+        let client = register_client(&mut conn, &path).map_err(fail)?;
         let mut store = SqliteStore {
             conn,
             path,
             busy_timeout,
             known_next_id: 1,
+            client,
         };
         store.known_next_id = store.next_free_id().map_err(|e| SqliteOpenError::NotAStore {
             path: store.path.clone(),
@@ -214,6 +265,53 @@ impl SqliteStore {
         }
         .map(drop)
     }
+}
+
+/// Where the clients' lock files are: beside the store, as SQLite's `-wal` and `-shm`.
+fn clients_dir(path: &Path) -> PathBuf {
+    let mut dir = path.as_os_str().to_owned();
+    dir.push("-clients");
+    PathBuf::from(dir)
+}
+
+/// Adds this store to `clients` and locks its lock file, in one write transaction: a
+/// collector, which takes the write lock too, never sees the row without the lock held.
+fn register_client(conn: &mut Connection, path: &Path) -> rusqlite::Result<Client> {
+    let as_sqlite = |e: std::io::Error| {
+        rusqlite::Error::ToSqlConversionFailure(
+            format!("cannot lock this process's file in {}: {e}", clients_dir(path).display()).into(),
+        )
+    };
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute("INSERT INTO clients (pid) VALUES (?1)", [std::process::id()])?;
+    let id = tx.last_insert_rowid();
+    let dir = clients_dir(path);
+    std::fs::create_dir_all(&dir).map_err(as_sqlite)?;
+    let lock_path = dir.join(id.to_string());
+    let lock = std::fs::File::create(&lock_path).map_err(as_sqlite)?;
+    lock.try_lock().map_err(|e| as_sqlite(std::io::Error::other(e.to_string())))?;
+    tx.commit()?;
+    Ok(Client { id, lock_path, _lock: lock })
+}
+
+/// Whether the client `id` (another store, in this or another process) is still open: its
+/// lock file is locked. A client whose file is missing or unlocked is gone.
+fn client_alive(dir: &Path, id: i64) -> bool {
+    match std::fs::File::open(dir.join(id.to_string())) {
+        Ok(file) => matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
+}
+
+/// Held ids as stored in `clients.held`: u32 little-endian each.
+fn encode_ids(ids: &[u32]) -> Vec<u8> {
+    ids.iter().flat_map(|id| id.to_le_bytes()).collect()
+}
+
+fn decode_ids(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 fn header_facts(conn: &Connection) -> rusqlite::Result<(i32, i64, i32)> {
@@ -339,6 +437,108 @@ impl ExtStore for SqliteStore {
         result.map_err(|e| self.error(e))
     }
 
+    fn publish_held(&mut self, held: &[u32]) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE clients SET held = ?1,
+                 seen_epoch = (SELECT value FROM counters WHERE name = 'collect_epoch')
+                 WHERE client_id = ?2",
+            )
+            .and_then(|mut s| s.execute(params![encode_ids(held), self.client.id]))
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    /// The collection for a store shared by processes, in one write transaction (README
+    /// "Reclaiming space"). Roots: `_home`, `_io`, `held`, this store's id block, and every
+    /// live client's published held ids and id block. An unreachable table is condemned
+    /// with the collection's epoch and removed only when every other live client has
+    /// published what it holds at or after that epoch: a client can only come to hold an
+    /// unreachable table through tables it already held, which its publication names.
+    fn collect(&mut self, held: &[u32]) -> Result<Collection, StoreError> {
+        let dir = clients_dir(&self.path);
+        let me = self.client.id;
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let epoch: i64 = tx.query_row(
+                "UPDATE counters SET value = value + 1 WHERE name = 'collect_epoch' RETURNING value",
+                [],
+                |r| r.get(0),
+            )?;
+            // The other clients: the dead are removed, the live give roots.
+            let mut roots: Vec<u32> = fixed_roots().chain(held.iter().copied()).collect();
+            let mut others_seen = i64::MAX;
+            let clients: Vec<(i64, u32, u32, i64, Vec<u8>)> = tx
+                .prepare("SELECT client_id, block_start, block_end, seen_epoch, held FROM clients")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (id, block_start, block_end, seen_epoch, held) in clients {
+                if id != me && !client_alive(&dir, id) {
+                    tx.execute("DELETE FROM clients WHERE client_id = ?1", [id])?;
+                    let _ = std::fs::remove_file(dir.join(id.to_string()));
+                    continue;
+                }
+                roots.extend(block_start..block_end);
+                if id != me {
+                    roots.extend(decode_ids(&held));
+                    others_seen = others_seen.min(seen_epoch);
+                }
+            }
+            tx.execute(
+                "UPDATE clients SET held = ?1, seen_epoch = ?2 WHERE client_id = ?3",
+                params![encode_ids(held), epoch, me],
+            )?;
+            let mut graph = Graph::default();
+            {
+                let mut rows = tx.prepare(&format!(
+                    "SELECT table_id, value FROM entries WHERE {WELL_FORMED}"
+                ))?;
+                let mut rows = rows.query([])?;
+                while let Some(row) = rows.next()? {
+                    let id: u32 = row.get(0)?;
+                    if let ValueRef::Blob(value) = row.get_ref(1)? {
+                        graph.add_value(id, value);
+                    }
+                }
+            }
+            let marked = graph.mark(roots);
+            let condemned: BTreeMap<u32, i64> = tx
+                .prepare("SELECT table_id, epoch FROM condemned")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut report = Collection {
+                unreadable_values: graph.unreadable_values,
+                ..Collection::default()
+            };
+            for id in graph.unmarked(&marked) {
+                let since = condemned.get(&id).copied().unwrap_or(epoch);
+                if others_seen >= since {
+                    report.removed_entries +=
+                        tx.execute("DELETE FROM entries WHERE table_id = ?1", [id])?;
+                    report.removed_tables += 1;
+                } else {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO condemned VALUES (?1, ?2)",
+                        params![id, epoch],
+                    )?;
+                    report.deferred_tables += 1;
+                }
+            }
+            report.live_tables = graph.entries.len() - report.removed_tables - report.deferred_tables;
+            // What is reachable again, or gone, is not condemned.
+            for id in condemned.keys() {
+                if marked.contains(id) || !graph.entries.contains_key(id) {
+                    tx.execute("DELETE FROM condemned WHERE table_id = ?1", [id])?;
+                }
+            }
+            tx.commit()?;
+            Ok(report)
+        })();
+        result.map_err(|e| self.error(e))
+    }
+
     fn damaged_entries(&mut self) -> Result<Vec<DamagedEntry>, StoreError> {
         let result = self
             .conn
@@ -396,6 +596,11 @@ impl ExtStore for SqliteStore {
                 rusqlite::Error::ToSqlConversionFailure("external table ids are exhausted".into())
             })?;
             Self::raise_next_id(&tx, end)?;
+            // Collectors keep the block: this state may make tables there at any time.
+            tx.execute(
+                "UPDATE clients SET block_start = ?1, block_end = ?2 WHERE client_id = ?3",
+                params![first, end, self.client.id],
+            )?;
             tx.commit()?;
             Ok((first, end))
         })();
@@ -413,8 +618,18 @@ impl ExtStore for SqliteStore {
             .max()
             .unwrap_or(0);
         let raise = needed_next > self.known_next_id;
+        // A table that a value names again is no longer condemned (a process that held it
+        // linked it back; see `collect`).
+        let mut linked = Vec::new();
+        for w in writes {
+            if let Some(value) = w.value {
+                if let Ok(walked) = walk(value, &DeserializeOptions::default()) {
+                    linked.extend(walked.table_refs);
+                }
+            }
+        }
         let result = (|| {
-            if writes.len() == 1 && !raise {
+            if writes.len() == 1 && !raise && linked.is_empty() {
                 // One statement is its own transaction.
                 return Self::apply(&self.conn, &writes[0]);
             }
@@ -427,10 +642,25 @@ impl ExtStore for SqliteStore {
             if raise {
                 Self::raise_next_id(&tx, needed_next)?;
             }
+            for id in &linked {
+                tx.prepare_cached("DELETE FROM condemned WHERE table_id = ?1")?
+                    .execute([id])?;
+            }
             tx.commit()
         })();
         result.map_err(|e| self.error(e))?;
         self.known_next_id = self.known_next_id.max(needed_next);
         Ok(())
+    }
+}
+
+impl Drop for SqliteStore {
+    /// Leaves the clients: the row goes (best effort: a busy store keeps it until a collector
+    /// finds the lock file unlocked), then the lock file.
+    fn drop(&mut self) {
+        let _ = self
+            .conn
+            .execute("DELETE FROM clients WHERE client_id = ?1", [self.client.id]);
+        let _ = std::fs::remove_file(&self.client.lock_path);
     }
 }

@@ -1,4 +1,4 @@
-//! `lua-persist [--store PATH] [-e CODE]... [-i] [-v] [SCRIPT [ARGS...]]`: runs Lua like the
+//! `lua-persist [--store PATH] [--collect] [-e CODE]... [-i] [-v] [SCRIPT [ARGS...]]`: runs Lua like the
 //! standard `lua`, with `_home` and `ext.table()` kept in a durable store across runs.
 
 #![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
@@ -23,7 +23,30 @@ const HOST_USAGE: &str = "  -i        enter interactive mode after executing 'sc
     --store PATH            the store of _home and ext.table() (default: $LUA_PERSIST_STORE, else ./.lua-persist.db; ':memory:' for none)\n  \
     --export FILE           write every value of the store to the dump FILE\n  \
     --import FILE           read the dump FILE into the (empty) store\n  \
-    --import-trusted FILE   the same, signing functions that this store's key did not sign\n";
+    --import-trusted FILE   the same, signing functions that this store's key did not sign\n  \
+    --collect               remove the store's tables that nothing reaches any more\n";
+
+/// Takes `--collect` (an option without a value, which `parse_args_with` does not know)
+/// out of the options before the script; returns whether it was there.
+fn take_collect_flag(argv: &mut Vec<Vec<u8>>) -> bool {
+    let mut found = false;
+    let mut i = 1;
+    while i < argv.len() {
+        let a = argv[i].as_slice();
+        if a == b"--collect" {
+            argv.remove(i);
+            found = true;
+            continue;
+        }
+        if a == b"--" || a == b"-" || !a.starts_with(b"-") {
+            break;
+        }
+        let takes_value = a == b"-e"
+            || (a.starts_with(b"--") && HOST_OPTIONS.iter().any(|o| a[2..] == *o.as_bytes()));
+        i += if takes_value { 2 } else { 1 };
+    }
+    found
+}
 
 struct NativeHost {
     /// Moved into the Lua state by `open_extensions`.
@@ -105,7 +128,7 @@ fn option<'a>(inv: &'a Invocation, name: &str) -> Option<&'a [u8]> {
         .map(|(_, v)| v.as_slice())
 }
 
-fn run(mut inv: Invocation) -> i32 {
+fn run(mut inv: Invocation, collect: bool) -> i32 {
     let location = store_cli::store_location(option(&inv, "store"));
     let opened = match store_cli::open_store(&location) {
         Ok(opened) => opened,
@@ -136,6 +159,24 @@ fn run(mut inv: Invocation) -> i32 {
         }
         moved |= name != "store";
     }
+    if collect {
+        match store.collect(&[]) {
+            Ok(done) => {
+                eprintln!(
+                    "collected: removed {} tables ({} values); {} live; {} kept until other processes using the store let them go",
+                    done.removed_tables, done.removed_entries, done.live_tables, done.deferred_tables
+                );
+                if done.unreadable_values > 0 {
+                    eprintln!(
+                        "lua-persist: {} stored values are damaged: what only they reference cannot be kept",
+                        done.unreadable_values
+                    );
+                }
+            }
+            Err(why) => return fail(&why.to_string()),
+        }
+        moved = true;
+    }
     let nothing_to_run = inv.chunks.is_empty() && inv.script.is_none() && !inv.interactive;
     if moved && nothing_to_run && !inv.show_version {
         return 0;
@@ -160,9 +201,10 @@ fn run(mut inv: Invocation) -> i32 {
 }
 
 fn main() {
-    let argv: Vec<Vec<u8>> = std::env::args_os().map(OsStringExt::into_vec).collect();
+    let mut argv: Vec<Vec<u8>> = std::env::args_os().map(OsStringExt::into_vec).collect();
+    let collect = take_collect_flag(&mut argv);
     let code = match runner::parse_args_with(&argv, HOST_OPTIONS) {
-        Ok(invocation) => run(invocation),
+        Ok(invocation) => run(invocation, collect),
         Err(e) => {
             eprint!("{}: {e}\n{}{HOST_USAGE}", runner::PROGNAME, runner::usage());
             1
