@@ -9,8 +9,6 @@
 //! one user ([`collect_single_user`]). A store shared by processes adds the protocol that
 //! keeps other processes' tables (`SqliteStore`, README "Reclaiming space").
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::{ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::format_walker::walk;
 use crate::serializer::DeserializeOptions;
@@ -31,42 +29,82 @@ pub struct Collection {
     pub unreadable_values: usize,
 }
 
-/// The references between tables: for each table that has entries, the ids its values name.
+/// The references between tables, built from every stored value. Plain vectors, sorted
+/// once: the wasm module carries this code too, and tree and hash maps cost it kilobytes.
 #[derive(Debug, Default)]
 pub(crate) struct Graph {
-    pub(crate) edges: BTreeMap<u32, BTreeSet<u32>>,
-    pub(crate) entries: BTreeMap<u32, usize>,
+    /// (table id, an id one of its values names), one per reference.
+    edges: Vec<(u32, u32)>,
+    /// The table id of every value read.
+    values: Vec<u32>,
     pub(crate) unreadable_values: usize,
+}
+
+/// A built graph: the tables that have entries and what each references.
+pub(crate) struct Marked {
+    /// Ids of the tables with entries, ascending, and whether each is reachable.
+    tables: Vec<(u32, bool)>,
 }
 
 impl Graph {
     /// Adds one stored value of table `id`.
     pub(crate) fn add_value(&mut self, id: u32, value: &[u8]) {
-        *self.entries.entry(id).or_default() += 1;
-        let refs = self.edges.entry(id).or_default();
+        self.values.push(id);
         match walk(value, &DeserializeOptions::default()) {
-            Ok(walked) => refs.extend(walked.table_refs),
+            Ok(walked) => {
+                for r in walked.table_refs {
+                    self.edges.push((id, r));
+                }
+            }
             Err(_) => self.unreadable_values += 1,
         }
     }
 
-    /// Every id reachable from `roots` (the roots included).
-    pub(crate) fn mark(&self, roots: impl IntoIterator<Item = u32>) -> BTreeSet<u32> {
-        let mut marked = BTreeSet::new();
+    /// Marks every table reachable from `roots`.
+    pub(crate) fn mark(mut self, roots: impl IntoIterator<Item = u32>) -> Marked {
+        self.values.sort_unstable();
+        self.values.dedup();
+        self.edges.sort_unstable();
+        let mut tables: Vec<(u32, bool)> = self.values.iter().map(|&id| (id, false)).collect();
         let mut pending: Vec<u32> = roots.into_iter().collect();
         while let Some(id) = pending.pop() {
-            if marked.insert(id) {
-                if let Some(refs) = self.edges.get(&id) {
-                    pending.extend(refs.iter().copied().filter(|r| !marked.contains(r)));
+            // Only tables with entries matter: there is nothing to keep or follow elsewhere.
+            let Ok(at) = tables.binary_search_by_key(&id, |t| t.0) else {
+                continue;
+            };
+            if tables[at].1 {
+                continue;
+            }
+            tables[at].1 = true;
+            let first = self.edges.partition_point(|e| e.0 < id);
+            for &(from, to) in &self.edges[first..] {
+                if from != id {
+                    break;
                 }
+                pending.push(to);
             }
         }
-        marked
+        Marked { tables }
+    }
+}
+
+impl Marked {
+    /// The tables with entries that nothing reaches.
+    pub(crate) fn unreachable(&self) -> impl Iterator<Item = u32> + '_ {
+        self.tables.iter().filter(|t| !t.1).map(|t| t.0)
     }
 
-    /// The tables with entries that `marked` does not hold.
-    pub(crate) fn unmarked<'a>(&'a self, marked: &'a BTreeSet<u32>) -> impl Iterator<Item = u32> + 'a {
-        self.entries.keys().copied().filter(|id| !marked.contains(id))
+    pub(crate) fn is_reachable(&self, id: u32) -> bool {
+        matches!(self.tables.binary_search_by_key(&id, |t| t.0), Ok(at) if self.tables[at].1)
+    }
+
+    pub(crate) fn has_entries(&self, id: u32) -> bool {
+        self.tables.binary_search_by_key(&id, |t| t.0).is_ok()
+    }
+
+    /// How many tables have entries.
+    pub(crate) fn tables(&self) -> usize {
+        self.tables.len()
     }
 }
 
@@ -89,10 +127,11 @@ pub fn collect_single_user<S: ExtStore + ?Sized>(
             }
         }
     }
+    let unreadable_values = graph.unreadable_values;
     let marked = graph.mark(fixed_roots().chain(held.iter().copied()));
     let mut keys = Vec::new();
     let mut removed_tables = 0;
-    for id in graph.unmarked(&marked) {
+    for id in marked.unreachable() {
         removed_tables += 1;
         for key in store.keys(id)? {
             keys.push((id, key));
@@ -104,10 +143,10 @@ pub fn collect_single_user<S: ExtStore + ?Sized>(
         .collect();
     store.write_batch(&batch)?;
     Ok(Collection {
-        live_tables: graph.entries.len() - removed_tables,
+        live_tables: marked.tables() - removed_tables,
         removed_tables,
         removed_entries: batch.len(),
         deferred_tables: 0,
-        unreadable_values: graph.unreadable_values,
+        unreadable_values,
     })
 }

@@ -503,16 +503,17 @@ impl ExtStore for SqliteStore {
                     }
                 }
             }
+            let unreadable_values = graph.unreadable_values;
             let marked = graph.mark(roots);
             let condemned: BTreeMap<u32, i64> = tx
                 .prepare("SELECT table_id, epoch FROM condemned")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut report = Collection {
-                unreadable_values: graph.unreadable_values,
+                unreadable_values,
                 ..Collection::default()
             };
-            for id in graph.unmarked(&marked) {
+            for id in marked.unreachable() {
                 let since = condemned.get(&id).copied().unwrap_or(epoch);
                 if others_seen >= since {
                     report.removed_entries +=
@@ -526,10 +527,10 @@ impl ExtStore for SqliteStore {
                     report.deferred_tables += 1;
                 }
             }
-            report.live_tables = graph.entries.len() - report.removed_tables - report.deferred_tables;
+            report.live_tables = marked.tables() - report.removed_tables - report.deferred_tables;
             // What is reachable again, or gone, is not condemned.
             for id in condemned.keys() {
-                if marked.contains(id) || !graph.entries.contains_key(id) {
+                if marked.is_reachable(*id) || !marked.has_entries(*id) {
                     tx.execute("DELETE FROM condemned WHERE table_id = ?1", [id])?;
                 }
             }
