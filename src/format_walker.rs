@@ -29,8 +29,8 @@ pub struct Walked {
     pub holds_globals: bool,
     /// The payload is a signed envelope (0C).
     pub signed: bool,
-    /// The external-table ids of its `07` references, ascending, each once (0, which reads
-    /// as nil, is left out).
+    /// The external-table ids of its `07` references, each once, in the order first met (0,
+    /// which reads as nil, is left out).
     pub table_refs: Vec<u32>,
 }
 
@@ -74,10 +74,7 @@ pub fn walk(bytes: &[u8], limits: &DeserializeOptions) -> Result<Walked, Seriali
             len: bytes.len() - walker.pos,
         });
     }
-    let mut found = walker.found;
-    found.table_refs.sort_unstable();
-    found.table_refs.dedup();
-    Ok(found)
+    Ok(walker.found)
 }
 
 /// Walks `bytes` and checks them as the policy "authenticate" with `key` would at `place`,
@@ -216,7 +213,8 @@ impl<'a> Walker<'a> {
             }
             SerializationType::TableRef => {
                 let id = self.take_u32()?;
-                if id != 0 {
+                // A value names few tables: a linear check is smaller than sorting (wasm).
+                if id != 0 && !self.found.table_refs.contains(&id) {
                     self.found.table_refs.push(id);
                 }
                 Shape::TableRef(id)

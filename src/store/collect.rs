@@ -29,14 +29,15 @@ pub struct Collection {
     pub unreadable_values: usize,
 }
 
-/// The references between tables, built from every stored value. Plain vectors, sorted
-/// once: the wasm module carries this code too, and tree and hash maps cost it kilobytes.
+/// The references between tables, built from every stored value, **added in ascending
+/// order of table id** (so the vectors are sorted as they grow). Plain vectors: the wasm
+/// module carries this code too, and maps or sorting cost it kilobytes.
 #[derive(Debug, Default)]
 pub(crate) struct Graph {
-    /// (table id, an id one of its values names), one per reference.
+    /// (table id, an id one of its values names), one per reference, by table id.
     edges: Vec<(u32, u32)>,
-    /// The table id of every value read.
-    values: Vec<u32>,
+    /// The ids of the tables with values, ascending, each once.
+    tables: Vec<u32>,
     pub(crate) unreadable_values: usize,
 }
 
@@ -47,9 +48,12 @@ pub(crate) struct Marked {
 }
 
 impl Graph {
-    /// Adds one stored value of table `id`.
+    /// Adds one stored value of table `id`, which is not below any id added before.
     pub(crate) fn add_value(&mut self, id: u32, value: &[u8]) {
-        self.values.push(id);
+        debug_assert!(self.tables.last().is_none_or(|&last| last <= id));
+        if self.tables.last() != Some(&id) {
+            self.tables.push(id);
+        }
         match walk(value, &DeserializeOptions::default()) {
             Ok(walked) => {
                 for r in walked.table_refs {
@@ -61,12 +65,8 @@ impl Graph {
     }
 
     /// Marks every table reachable from `roots`.
-    pub(crate) fn mark(mut self, roots: impl IntoIterator<Item = u32>) -> Marked {
-        self.values.sort_unstable();
-        self.values.dedup();
-        self.edges.sort_unstable();
-        let mut tables: Vec<(u32, bool)> = self.values.iter().map(|&id| (id, false)).collect();
-        let mut pending: Vec<u32> = roots.into_iter().collect();
+    pub(crate) fn mark(self, mut pending: Vec<u32>) -> Marked {
+        let mut tables: Vec<(u32, bool)> = self.tables.iter().map(|&id| (id, false)).collect();
         while let Some(id) = pending.pop() {
             // Only tables with entries matter: there is nothing to keep or follow elsewhere.
             let Ok(at) = tables.binary_search_by_key(&id, |t| t.0) else {
@@ -108,9 +108,12 @@ impl Marked {
     }
 }
 
-/// The ids that are always roots: every id below [`FIRST_NEW_TABLE_ID`] (`_home`, `_io`).
-pub(crate) fn fixed_roots() -> impl Iterator<Item = u32> {
-    1..FIRST_NEW_TABLE_ID
+/// The roots every collection has, every id below [`FIRST_NEW_TABLE_ID`] (`_home`,
+/// `_io`), then `held`.
+pub(crate) fn roots(held: &[u32]) -> Vec<u32> {
+    let mut roots: Vec<u32> = (1..FIRST_NEW_TABLE_ID).collect();
+    roots.extend_from_slice(held);
+    roots
 }
 
 /// Collects a store that one state uses (no other process can hold its tables): marks from
@@ -120,7 +123,14 @@ pub fn collect_single_user<S: ExtStore + ?Sized>(
     held: &[u32],
 ) -> Result<Collection, StoreError> {
     let mut graph = Graph::default();
-    for id in store.table_ids()? {
+    let ids = store.table_ids()?;
+    if ids.windows(2).any(|pair| pair[0] >= pair[1]) {
+        // Graph needs them in order; removing tables on a wrong graph would lose data.
+        return Err(StoreError(
+            "cannot collect: the store's table_ids are not ascending".into(),
+        ));
+    }
+    for id in ids {
         for key in store.keys(id)? {
             if let Some(value) = store.get(id, &key)? {
                 graph.add_value(id, &value);
@@ -128,7 +138,7 @@ pub fn collect_single_user<S: ExtStore + ?Sized>(
         }
     }
     let unreadable_values = graph.unreadable_values;
-    let marked = graph.mark(fixed_roots().chain(held.iter().copied()));
+    let marked = graph.mark(roots(held));
     let mut keys = Vec::new();
     let mut removed_tables = 0;
     for id in marked.unreachable() {

@@ -113,7 +113,7 @@ impl Dump {
                     }
                 }
             }
-            let highest = walked.table_refs.last().copied().unwrap_or(0).max(table_id);
+            let highest = walked.table_refs.iter().copied().fold(table_id, u32::max);
             next_free_id = next_free_id.max(highest.saturating_add(1));
         }
         self.next_free_id = next_free_id;

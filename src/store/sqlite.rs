@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use std::collections::BTreeMap;
 
-use super::collect::{fixed_roots, Collection, Graph};
+use super::collect::{roots, Collection, Graph};
 use super::{DamagedEntry, ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::format_walker::walk;
 use crate::serializer::DeserializeOptions;
@@ -468,7 +468,7 @@ impl ExtStore for SqliteStore {
                 |r| r.get(0),
             )?;
             // The other clients: the dead are removed, the live give roots.
-            let mut roots: Vec<u32> = fixed_roots().chain(held.iter().copied()).collect();
+            let mut roots = roots(held);
             let mut others_seen = i64::MAX;
             let clients: Vec<(i64, u32, u32, i64, Vec<u8>)> = tx
                 .prepare("SELECT client_id, block_start, block_end, seen_epoch, held FROM clients")?
@@ -493,7 +493,7 @@ impl ExtStore for SqliteStore {
             let mut graph = Graph::default();
             {
                 let mut rows = tx.prepare(&format!(
-                    "SELECT table_id, value FROM entries WHERE {WELL_FORMED}"
+                    "SELECT table_id, value FROM entries WHERE {WELL_FORMED} ORDER BY table_id"
                 ))?;
                 let mut rows = rows.query([])?;
                 while let Some(row) = rows.next()? {
