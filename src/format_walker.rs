@@ -326,9 +326,17 @@ impl<'a> Walker<'a> {
                 let offset = w.pos;
                 match w.value()? {
                     Shape::Nil | Shape::TableRef(0) => {
-                        return Err(SerializationError::InvalidKey { what: "nil", offset })
+                        return Err(SerializationError::InvalidKey {
+                            what: "nil",
+                            offset,
+                        })
                     }
-                    Shape::NaN => return Err(SerializationError::InvalidKey { what: "NaN", offset }),
+                    Shape::NaN => {
+                        return Err(SerializationError::InvalidKey {
+                            what: "NaN",
+                            offset,
+                        })
+                    }
                     _ => {}
                 }
                 w.value()?;
@@ -352,7 +360,9 @@ impl<'a> Walker<'a> {
             w.objects.push(Object::Closure);
             let declared = w.take_u8()?;
             if declared != actual {
-                return Err(FunctionSerializationError::UpvalueCountMismatch { declared, actual }.into());
+                return Err(
+                    FunctionSerializationError::UpvalueCountMismatch { declared, actual }.into(),
+                );
             }
             for _ in 0..declared {
                 match w.take_u8()? {
@@ -370,7 +380,9 @@ impl<'a> Walker<'a> {
                             .into());
                         }
                     }
-                    kind => return Err(FunctionSerializationError::UnknownUpvalueKind { kind }.into()),
+                    kind => {
+                        return Err(FunctionSerializationError::UnknownUpvalueKind { kind }.into())
+                    }
                 }
             }
             Ok(())

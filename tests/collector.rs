@@ -18,7 +18,9 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        Setup { dir: tempfile::tempdir().unwrap() }
+        Setup {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     fn store(&self) -> PathBuf {
         self.dir.path().join("store.db")
@@ -50,9 +52,11 @@ impl Setup {
     /// (tables, entries) in the store file.
     fn size(&self) -> (i64, i64) {
         let conn = rusqlite::Connection::open(self.store()).unwrap();
-        conn.query_row("SELECT count(DISTINCT table_id), count(*) FROM entries", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        conn.query_row(
+            "SELECT count(DISTINCT table_id), count(*) FROM entries",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap()
     }
 }
@@ -70,7 +74,10 @@ fn ten_thousand_overwrites_then_a_collection_leave_the_live_size() {
          for i = 1, 10000 do _home.t = {x = i, inner = {i}} end",
     );
     let (tables, _) = s.size();
-    assert!(tables < 2_500, "automatic collections keep garbage bounded: {tables} tables");
+    assert!(
+        tables < 2_500,
+        "automatic collections keep garbage bounded: {tables} tables"
+    );
     let report = s.collect();
     assert!(report.contains("; 5 live; 0 kept"), "{report}");
     // _home, keep, keep.list, t, t.inner: 2 + 2 + 3 + 2 + 1 + ... entries.
@@ -115,7 +122,7 @@ fn a_state_keeps_the_tables_it_holds() {
                       done = ext.collect() assert(done.removed == 0 and done.live == 3) \
                       _home.back = nil assert(ext.collect().removed == 1)";
         let status = luaL_dostring(L, code.as_ptr());
-        let message = lua::tostring(L, -1).map(|m| text(m));
+        let message = lua::tostring(L, -1).map(text);
         assert_eq!(status, LUA_OK, "{message:?}");
         lua::close(L);
     }
@@ -126,7 +133,9 @@ fn the_single_user_collector_follows_references_and_deletes_the_rest() {
     let mut store = MemoryStore::new();
     // _home.a -> 3 -> 4; 5 is referenced only by garbage 6; 7 is held.
     store.set(1, b"a", b"\x07\x03\0\0\0").unwrap();
-    store.set(3, b"next", b"\x08\x01\0\0\0\0\0\0\0\x07\x04\0\0\0\x00").unwrap();
+    store
+        .set(3, b"next", b"\x08\x01\0\0\0\0\0\0\0\x07\x04\0\0\0\x00")
+        .unwrap();
     store.set(4, b"v", b"\x02\x01\0\0\0\0\0\0\0").unwrap();
     store.set(6, b"r", b"\x07\x05\0\0\0").unwrap();
     store.set(5, b"v", b"\x00").unwrap();
@@ -134,7 +143,12 @@ fn the_single_user_collector_follows_references_and_deletes_the_rest() {
     store.set(8, b"bad", b"\x08\xff").unwrap();
     let done = store.collect(&[7]).unwrap();
     assert_eq!(
-        (done.live_tables, done.removed_tables, done.removed_entries, done.unreadable_values),
+        (
+            done.live_tables,
+            done.removed_tables,
+            done.removed_entries,
+            done.unreadable_values
+        ),
         (4, 3, 3, 1)
     );
     assert_eq!(store.table_ids().unwrap(), vec![1, 3, 4, 7]);
@@ -142,7 +156,11 @@ fn the_single_user_collector_follows_references_and_deletes_the_rest() {
 
 /// Starts a runner that runs `code` and reports each line it prints.
 fn spawn(s: &Setup, code: &str) -> (Child, std::io::Lines<BufReader<std::process::ChildStdout>>) {
-    let mut child = s.command(&["-e", code]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = s
+        .command(&["-e", code])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let lines = BufReader::new(child.stdout.take().unwrap()).lines();
     (child, lines)
 }
@@ -166,17 +184,27 @@ fn a_table_another_process_holds_is_kept() {
     assert_eq!(lines.next().unwrap().unwrap(), "holding");
     s.lua("_home.keep = nil");
     let report = s.collect();
-    assert!(report.contains("removed 0 tables") && report.contains("2 kept"), "{report}");
+    assert!(
+        report.contains("removed 0 tables") && report.contains("2 kept"),
+        "{report}"
+    );
     touch(s.dir.path(), "go");
     assert_eq!(lines.next().unwrap().unwrap(), "precious\t1");
     assert!(holder.wait().unwrap().success());
-    assert!(s.collect().contains("removed 0 tables (0 values); 3 live; 0 kept"));
-    assert_eq!(s.lua("print(_home.again.x, _home.again.deep.y)"), "precious\t1\n");
+    assert!(s
+        .collect()
+        .contains("removed 0 tables (0 values); 3 live; 0 kept"));
+    assert_eq!(
+        s.lua("print(_home.again.x, _home.again.deep.y)"),
+        "precious\t1\n"
+    );
 
     // A holder that ends without linking it back lets it go.
     std::fs::remove_file(s.dir.path().join("go")).unwrap();
-    let (mut holder, mut lines) =
-        spawn(&s, "local t = _home.again print('holding') io.stdout:flush() while not io.open('go') do end");
+    let (mut holder, mut lines) = spawn(
+        &s,
+        "local t = _home.again print('holding') io.stdout:flush() while not io.open('go') do end",
+    );
     assert_eq!(lines.next().unwrap().unwrap(), "holding");
     s.lua("_home.again = nil");
     assert!(s.collect().contains("2 kept"));
@@ -190,14 +218,18 @@ fn a_table_another_process_holds_is_kept() {
 fn a_killed_process_holds_nothing() {
     let s = Setup::new();
     s.lua("_home.keep = {x = 1}");
-    let (mut holder, mut lines) =
-        spawn(&s, "local t = _home.keep print('holding') io.stdout:flush() while true do end");
+    let (mut holder, mut lines) = spawn(
+        &s,
+        "local t = _home.keep print('holding') io.stdout:flush() while true do end",
+    );
     assert_eq!(lines.next().unwrap().unwrap(), "holding");
     s.lua("_home.keep = nil");
     assert!(s.collect().contains("1 kept"));
     holder.kill().unwrap();
     holder.wait().unwrap();
-    assert!(s.collect().contains("removed 1 tables (1 values); 0 live; 0 kept"));
+    assert!(s
+        .collect()
+        .contains("removed 1 tables (1 values); 0 live; 0 kept"));
 }
 
 /// Two processes writing tables (and garbage) while collections run, theirs and a third

@@ -181,7 +181,11 @@ fn mutate(dump: &Dump, rng: &mut Rng) -> Dump {
 fn the_signed_dump_imports_and_reads() {
     let mut dump = signed_dump();
     assert!(dump.entries.len() > 10, "{} entries", dump.entries.len());
-    assert_eq!(dump.check_for_import(ImportTrust::Require { key: KEY }).unwrap(), 0);
+    assert_eq!(
+        dump.check_for_import(ImportTrust::Require { key: KEY })
+            .unwrap(),
+        0
+    );
     read_everything(&dump);
     let store = Shared::default();
     dump.into_store(&mut store.clone()).unwrap();
@@ -189,7 +193,9 @@ fn the_signed_dump_imports_and_reads() {
     reader
         .run("assert(_home.inc() == 1 and _home.pair.get() == 0 and _home.lib[2]('%d', 3) == '3')")
         .unwrap();
-    reader.run("assert(_home.a.s == _home.a.t.s and _home.cycle.self == _home.cycle)").unwrap();
+    reader
+        .run("assert(_home.a.s == _home.a.t.s and _home.cycle.self == _home.cycle)")
+        .unwrap();
 }
 
 /// 2,000 mutated dumps: each is refused with a named error, or imports values that read
@@ -221,7 +227,10 @@ fn mutated_dumps_give_errors_and_no_signal() {
             }
         }
     }
-    assert!(refused > 1_000 && imported > 100, "{refused} refused, {imported} imported");
+    assert!(
+        refused > 1_000 && imported > 100,
+        "{refused} refused, {imported} imported"
+    );
 }
 
 /// Through the real binary: mutated dump files give exit code 0 or 1, never a signal.

@@ -149,7 +149,11 @@ pub fn collect_single_user<S: ExtStore + ?Sized>(
     }
     let batch: Vec<Write> = keys
         .iter()
-        .map(|(id, key)| Write { id: *id, key, value: None })
+        .map(|(id, key)| Write {
+            id: *id,
+            key,
+            value: None,
+        })
         .collect();
     store.write_batch(&batch)?;
     Ok(Collection {
