@@ -1,21 +1,214 @@
-// A durable external-table store for Node: one directory per table, one file per key
-// (named by the key's hex), each written to a temporary file, fsynced and renamed into
-// place, so a write the store reports as done survives a crash of the process. One
-// process at a time: there is no locking, and the next free id is kept in memory.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync,
-  openSync, fsyncSync, closeSync, existsSync } from 'node:fs';
+// A durable external-table store for Node, kept in a directory:
+//
+//   DIR/lock            the pid of the process that has the store open (see Locking)
+//   DIR/<id>/           one directory per table id, in decimal; an empty one keeps its id taken
+//   DIR/<id>/<hex>      a key of up to 127 bytes: the name is the key in lowercase hex, the
+//                       file holds the value
+//   DIR/<id>/k-<sha>    a longer key (its hex would pass the 255-byte limit of a file name):
+//                       "k-" and the key's SHA-256 in hex; the file holds the key's length
+//                       (u32 LE), the key, then the value
+//   *.tmp               a write in progress; ignored, and replaced by the next write
+//
+// Each write goes to a temporary file, is fsynced and renamed into place, and the directory
+// is fsynced, so a write the store reports as done survives a crash of the process. keys()
+// gives the keys in byte order. The next free id is at least 3 (1 is `_home`, 2 `_io`) and
+// past every table directory; it is read when the store opens and then kept in memory.
+//
+// Locking: one process at a time. Opening the store creates DIR/lock (written whole, then
+// linked into place) and fails with FileStoreLockedError while a live process holds it; a
+// lock left by a process that is gone is taken over. close(), or the process's exit,
+// releases it.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync, unlinkSync,
+  linkSync, openSync, readSync, fstatSync, statSync, fsyncSync, closeSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
-const hex = (bytes) => Buffer.from(bytes).toString('hex');
+/** Ids 1 (`_home`) and 2 (`_io`) are taken in every store. */
+const FIRST_FREE_ID = 3;
+/** The longest key stored under its hex: 254 characters. */
+const SHORT_KEY_MAX = 127;
+const LONG_KEY_PREFIX = 'k-';
+const SHORT_NAME = /^(?:[0-9a-f]{2})+$/;
+const LONG_NAME = /^k-[0-9a-f]{64}$/;
+const TABLE_NAME = /^[1-9][0-9]{0,9}$/;
+const TEMPORARY = 'write.tmp';
+const LOCK = 'lock';
+
+/** Another process (or another FileStore of this one) has the store open. */
+export class FileStoreLockedError extends Error {
+  constructor(dir, pid) {
+    super(`the store ${dir} is in use by process ${pid}` +
+      (pid === process.pid ? ' (this process: close the other FileStore first)' : ''));
+    this.name = 'FileStoreLockedError';
+    this.dir = dir;
+    this.pid = pid;
+  }
+}
+
+/** The file name of a key. */
+function fileName(key) {
+  if (key.length === 0) throw new Error('lua-persist: a store key is never empty');
+  if (key.length <= SHORT_KEY_MAX) return Buffer.from(key).toString('hex');
+  return LONG_KEY_PREFIX + createHash('sha256').update(key).digest('hex');
+}
+
+/** The table id a directory entry names, or undefined. */
+function tableId(name) {
+  if (!TABLE_NAME.test(name)) return undefined;
+  const id = Number(name);
+  return id <= 0xffff_ffff ? id : undefined;
+}
+
+/** Reads exactly `length` bytes at `position`, or fewer at the end of the file. */
+function readAt(fd, length, position) {
+  const buffer = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buffer, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return buffer.subarray(0, done);
+}
+
+/** The key recorded in the file of a long key (`size` bytes, named `name`), checked. */
+function storedKey(file, name, size, header, read) {
+  const n = header.length === 4 ? header.readUInt32LE(0) : 0;
+  const key = n > SHORT_KEY_MAX && 4 + n <= size ? read(n) : undefined;
+  if (key?.length !== n || fileName(key) !== name) {
+    throw new Error(`lua-persist: ${file} is damaged: it does not hold the key its name is made from`);
+  }
+  return key;
+}
+
+// ------------------------------------------------------------------------------ the lock
+
+/** Lock files held by this process, released when it exits. */
+const held = new Set();
+let exitHookInstalled = false;
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM'; // alive, but another user's
+  }
+}
+
+/** The lock's pid (NaN when it holds no pid) and file identity, or null when it is gone. */
+function readLock(file) {
+  let fd;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  }
+  try {
+    const { dev, ino } = fstatSync(fd);
+    const text = readAt(fd, 32, 0).toString('latin1');
+    const pid = /^[1-9][0-9]*\n$/.test(text) ? Number(text) : NaN;
+    return { pid, dev, ino };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function lock(dir) {
+  const file = join(dir, LOCK);
+  const mine = join(dir, `lock.${process.pid}.tmp`);
+  const aside = join(dir, `lock.${process.pid}.stale.tmp`);
+  // Written whole before it is linked into place: a lock is never seen half-written.
+  writeFileSync(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      try {
+        linkSync(mine, file);
+        held.add(file);
+        if (!exitHookInstalled) {
+          exitHookInstalled = true;
+          process.on('exit', () => held.forEach(unlock));
+        }
+        return file;
+      } catch (e) {
+        if (e.code !== 'EEXIST') throw e;
+      }
+      const seen = readLock(file);
+      if (seen === null) continue; // released meanwhile
+      if (Number.isSafeInteger(seen.pid) && alive(seen.pid)) throw new FileStoreLockedError(dir, seen.pid);
+      // Left by a dead process (or garbled by a crash): move it aside, and remove it only if
+      // it is still the lock seen. Another process may have taken it over meanwhile.
+      try {
+        renameSync(file, aside);
+      } catch (e) {
+        if (e.code === 'ENOENT') continue;
+        throw e;
+      }
+      const moved = statSync(aside);
+      if (moved.ino !== seen.ino || moved.dev !== seen.dev) {
+        try {
+          linkSync(aside, file); // someone's new lock: put it back
+        } catch (e) {
+          if (e.code !== 'EEXIST') throw e;
+        }
+      }
+      unlinkSync(aside);
+    }
+    throw new Error(`lua-persist: cannot take the lock ${file}`);
+  } finally {
+    rmSync(mine, { force: true });
+  }
+}
+
+function unlock(file) {
+  held.delete(file);
+  try {
+    if (readLock(file)?.pid === process.pid) unlinkSync(file);
+  } catch {
+    // Gone already, or the directory is: nothing to release.
+  }
+}
+
+// ------------------------------------------------------------------------------ the store
 
 export class FileStore {
-  /** @param {string} dir created if missing */
   #maxId;
+  #lock;
+
+  /**
+   * Opens the store in `dir` (created if missing) and locks it.
+   * @param {string} dir
+   * @throws {FileStoreLockedError} while another live process has it open
+   */
   constructor(dir) {
     this.dir = dir;
     mkdirSync(dir, { recursive: true });
-    // Scanned once; then kept as tables appear (Lua asks on every new table).
-    this.#maxId = Math.max(0, ...readdirSync(dir).map(Number).filter(Number.isInteger));
+    this.#lock = lock(dir);
+    try {
+      // Scanned once; then kept as tables appear (Lua asks on every new table). A loop:
+      // Math.max(...names) overflows the stack at about 120,000 tables.
+      let max = FIRST_FREE_ID - 1;
+      for (const name of readdirSync(dir)) {
+        const id = tableId(name);
+        if (id > max) max = id;
+      }
+      this.#maxId = max;
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /** Releases the lock; the store refuses writes from then on. */
+  close() {
+    if (this.#lock === undefined) return;
+    unlock(this.#lock);
+    this.#lock = undefined;
+  }
+
+  #checkOpen() {
+    if (this.#lock === undefined) throw new Error(`lua-persist: the store ${this.dir} is closed`);
   }
 
   #tableDir(id) {
@@ -28,42 +221,58 @@ export class FileStore {
   }
 
   set(id, key, value) {
+    this.#checkOpen();
     const dir = this.#tableDir(id);
+    const name = fileName(key);
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true });
       this.#syncDir(this.dir);
       this.#maxId = Math.max(this.#maxId, id);
     }
-    const file = join(dir, hex(key));
-    const temporary = `${file}.tmp`;
+    const temporary = join(dir, TEMPORARY);
     const fd = openSync(temporary, 'w');
     try {
-      writeFileSync(fd, value);
+      if (key.length > SHORT_KEY_MAX) {
+        const length = Buffer.alloc(4);
+        length.writeUInt32LE(key.length);
+        writeFileSync(fd, Buffer.concat([length, key, value]));
+      } else {
+        writeFileSync(fd, value);
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(temporary, file);
+    renameSync(temporary, join(dir, name));
     this.#syncDir(dir);
   }
 
   get(id, key) {
+    const name = fileName(key);
+    const file = join(this.#tableDir(id), name);
+    let data;
     try {
-      return new Uint8Array(readFileSync(join(this.#tableDir(id), hex(key))));
+      data = readFileSync(file);
     } catch (e) {
       if (e.code === 'ENOENT') return undefined;
       throw e;
     }
+    if (key.length <= SHORT_KEY_MAX) return new Uint8Array(data);
+    const stored = storedKey(file, name, data.length, data.subarray(0, 4), (n) => data.subarray(4, 4 + n));
+    if (Buffer.compare(stored, key) !== 0) throw new Error(`lua-persist: ${file} holds another key`);
+    return new Uint8Array(data.subarray(4 + key.length));
   }
 
   delete(id, key) {
-    rmSync(join(this.#tableDir(id), hex(key)), { force: true });
+    this.#checkOpen();
+    rmSync(join(this.#tableDir(id), fileName(key)), { force: true });
     if (existsSync(this.#tableDir(id))) this.#syncDir(this.#tableDir(id));
   }
 
+  /** The names of the key files of table `id`. */
   #names(id) {
     try {
-      return readdirSync(this.#tableDir(id)).filter((n) => !n.endsWith('.tmp')).sort();
+      return readdirSync(this.#tableDir(id)).filter((n) => LONG_NAME.test(n) || SHORT_NAME.test(n));
     } catch (e) {
       if (e.code === 'ENOENT') return [];
       throw e;
@@ -74,23 +283,44 @@ export class FileStore {
     return this.#names(id).length;
   }
 
+  /** The keys of table `id`, in byte order. */
   keys(id) {
-    return this.#names(id).map((n) => new Uint8Array(Buffer.from(n, 'hex')));
+    const keys = [];
+    for (const name of this.#names(id)) {
+      if (!name.startsWith(LONG_KEY_PREFIX)) {
+        keys.push(Buffer.from(name, 'hex'));
+        continue;
+      }
+      const file = join(this.#tableDir(id), name);
+      const fd = openSync(file, 'r');
+      try {
+        keys.push(storedKey(file, name, fstatSync(fd).size, readAt(fd, 4, 0), (n) => readAt(fd, n, 4)));
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return keys.sort(Buffer.compare).map((k) => new Uint8Array(k));
   }
 
+  /** The smallest id never used: 3 when empty. */
   nextFreeId() {
     return this.#maxId + 1;
   }
 
   /** The ids of the tables that have keys, ascending. */
   tableIds() {
-    return readdirSync(this.dir).map(Number).filter((id) => Number.isInteger(id) && id > 0)
-      .sort((a, b) => a - b).filter((id) => this.size(id) > 0);
+    const ids = [];
+    for (const name of readdirSync(this.dir)) {
+      const id = tableId(name);
+      if (id !== undefined && this.size(id) > 0) ids.push(id);
+    }
+    return ids.sort((a, b) => a - b);
   }
 
   /** Makes nextFreeId() at least `next` (an import keeps the exporter's ids used). */
   reserveIds(next) {
     if (next - 1 > this.#maxId) {
+      this.#checkOpen();
       mkdirSync(this.#tableDir(next - 1), { recursive: true });
       this.#syncDir(this.dir);
       this.#maxId = next - 1;

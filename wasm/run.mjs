@@ -6,13 +6,14 @@
 // in the current directory. --export writes the store to a dump file, --import reads one
 // into an empty store (FORMAT.md, "Store dump"; the native runner reads and writes the same
 // files). The module: target/wasm32-unknown-unknown/release/lua_persist.wasm, or
-// $LUA_PERSIST_WASM.
+// $LUA_PERSIST_WASM. The store is locked while the runner runs: a second runner on DIR
+// fails with "the store DIR is in use by process PID" and exit code 1.
 import { readFileSync, writeSync, writeFileSync, openSync, fsyncSync, closeSync, renameSync,
   readdirSync, rmSync, rmdirSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileModule, LuaModule } from './lua-persist.mjs';
-import { FileStore } from './file-store.mjs';
+import { FileStore, FileStoreLockedError } from './file-store.mjs';
 import { readStore, writeStore, encodeDump, decodeDump } from './store-dump.mjs';
 
 const defaultWasm = fileURLToPath(new URL('../target/wasm32-unknown-unknown/release/lua_persist.wasm', import.meta.url));
@@ -64,14 +65,17 @@ function writeDurably(file, bytes) {
 function importInto(dir, file) {
   const dump = decodeDump(new Uint8Array(readFileSync(file)));
   if (existsSync(dir)) {
-    const present = readdirSync(dir);
-    if (present.length) throw new Error(`the store ${dir} is not empty: import only into an empty store`);
+    const present = new FileStore(dir); // fails while another process uses it
+    present.close();
+    if (readdirSync(dir).length) throw new Error(`the store ${dir} is not empty: import only into an empty store`);
     rmdirSync(dir);
   }
   const building = `${dir}.importing${process.pid}`;
   rmSync(building, { recursive: true, force: true });
   try {
-    writeStore(new FileStore(building), dump);
+    const store = new FileStore(building);
+    writeStore(store, dump);
+    store.close(); // the directory moves into place without a lock
     renameSync(building, dir);
   } catch (e) {
     rmSync(building, { recursive: true, force: true });
@@ -89,14 +93,18 @@ while (['--store', '--export', '--import'].includes(args[0])) {
   else moves.push([args[0], args[1]]);
   args = args.slice(2);
 }
+// The store, locked until the process exits (FileStore releases its lock then).
 let store;
 try {
   for (const [option, file] of moves) {
     if (option === '--import') {
+      store?.close();
+      store = undefined;
       const n = importInto(storeDir, file);
       process.stderr.write(`imported ${n} values from ${file}\n`);
     } else {
-      const dump = readStore(new FileStore(storeDir));
+      store ??= new FileStore(storeDir);
+      const dump = readStore(store);
       writeDurably(file, encodeDump(dump));
       process.stderr.write(`exported ${dump.entries.length} values to ${file}\n`);
     }
@@ -106,9 +114,9 @@ try {
 }
 if (moves.length && args.length === 0) process.exit(0);
 try {
-  store = new FileStore(storeDir);
+  store ??= new FileStore(storeDir);
 } catch (e) {
-  fail(`cannot open the store ${storeDir}: ${e.message}`);
+  fail(e instanceof FileStoreLockedError ? e.message : `cannot open the store ${storeDir}: ${e.message}`);
 }
 const lua = await LuaModule.instantiate(await compileModule(bytes), { store });
 const script = scriptOperand(args);
@@ -122,4 +130,5 @@ if (script !== undefined) {
 const { code, stdout, stderr } = lua.main(['lua-persist', ...args]);
 if (stdout.length) writeSync(1, stdout);
 if (stderr.length) writeSync(2, stderr);
+store.close();
 process.exit(code);

@@ -1,15 +1,22 @@
 // FileStore: a write that returned survives the process being killed (SIGKILL) mid-loop,
-// and the store opens cleanly afterwards.
-import { test } from 'node:test';
+// and the store opens cleanly afterwards; its layout (old store directories, long keys,
+// many tables) and its lock. store-conformance.test.mjs has the checks every store passes.
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileStore } from '../file-store.mjs';
+import { FileStore, FileStoreLockedError } from '../file-store.mjs';
+import { repoRoot } from './helpers.mjs';
 
 const storeModule = fileURLToPath(new URL('../file-store.mjs', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'lua-persist-file-store-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const bytes = (text) => new TextEncoder().encode(text);
+const list = (value) => (value === undefined ? null : [...value]);
 
 test('acknowledged writes survive SIGKILL', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'lua-persist-store-')), 'store');
@@ -40,4 +47,151 @@ test('acknowledged writes survive SIGKILL', async () => {
   }
   assert.ok(store.size(3) >= acknowledged + 1);
   assert.equal(store.nextFreeId(), 4);
+  assert.equal(readFileSync(join(dir, 'lock'), 'utf8'), `${process.pid}\n`, "the killed writer's lock is taken over");
+  store.close();
+});
+
+test('a store directory of the earlier layout reads as before', () => {
+  const dir = join(tmp, 'earlier');
+  mkdirSync(join(dir, '1'), { recursive: true });
+  mkdirSync(join(dir, '9'));
+  writeFileSync(join(dir, '1', '6b'), Uint8Array.of(0x02, 7, 0, 0, 0, 0, 0, 0, 0)); // "k"
+  writeFileSync(join(dir, '1', '00ff2f'), Uint8Array.of(0x01, 1));
+  writeFileSync(join(dir, '1', '6a.tmp'), Uint8Array.of(0x01, 0)); // a write cut short
+  const store = new FileStore(dir);
+  assert.deepEqual(store.keys(1).map(list), [[0x00, 0xff, 0x2f], [0x6b]]);
+  assert.deepEqual([list(store.get(1, bytes('k'))), store.size(1), store.nextFreeId()], [[2, 7, 0, 0, 0, 0, 0, 0, 0], 2, 10]);
+  store.set(1, bytes('k'), Uint8Array.of(0x01, 0));
+  assert.deepEqual(readFileSync(join(dir, '1', '6b')), Buffer.from([0x01, 0]), 'a short key keeps its hex name');
+  store.close();
+});
+
+test('a key longer than 127 bytes: a file named by its SHA-256, holding the key and the value', () => {
+  const dir = join(tmp, 'long-keys');
+  const store = new FileStore(dir);
+  const short = new Uint8Array(127).fill(0x2f); // '/' x 127: its hex name is 254 characters
+  const long = new Uint8Array(128).fill(0x2f);
+  store.set(3, short, Uint8Array.of(0x01, 1));
+  store.set(3, long, Uint8Array.of(0x01, 0));
+  const hashed = `k-${createHash('sha256').update(long).digest('hex')}`;
+  assert.deepEqual(readdirSync(join(dir, '3')).sort(), [Buffer.from(short).toString('hex'), hashed].sort());
+  const file = readFileSync(join(dir, '3', hashed));
+  assert.deepEqual([file.readUInt32LE(0), [...file.subarray(4, 132)], [...file.subarray(132)]], [128, [...long], [0x01, 0]]);
+  store.close();
+  // A file whose recorded key does not match its name is damage, not another key.
+  writeFileSync(join(dir, '3', hashed), Buffer.concat([file.subarray(0, 4), Buffer.alloc(128, 0x61), Uint8Array.of(1, 0)]));
+  const again = new FileStore(dir);
+  assert.throws(() => again.get(3, long), /damaged/);
+  assert.throws(() => again.keys(3), /damaged/);
+  again.close();
+});
+
+test('150,000 table directories open (the id scan is a loop, not a spread)', () => {
+  // In memory (tmpfs) where there is one: on a disk, making and removing them takes a minute.
+  let dir;
+  try {
+    dir = mkdtempSync('/dev/shm/lua-persist-many-');
+  } catch {
+    dir = join(tmp, 'many');
+    mkdirSync(dir);
+  }
+  for (let id = 1; id <= 150_000; id++) mkdirSync(join(dir, String(id)));
+  try {
+    const store = new FileStore(dir);
+    assert.equal(store.nextFreeId(), 150_001);
+    store.set(150_001, bytes('k'), Uint8Array.of(0x01, 1));
+    assert.deepEqual(store.tableIds(), [150_001]);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the lock: one FileStore at a time; close() releases it and refuses writes after', () => {
+  const dir = join(tmp, 'locked-here');
+  const store = new FileStore(dir);
+  assert.equal(readFileSync(join(dir, 'lock'), 'utf8'), `${process.pid}\n`);
+  assert.throws(() => new FileStore(dir), (e) => e instanceof FileStoreLockedError && e.pid === process.pid &&
+    e.dir === dir && e.message.startsWith(`the store ${dir} is in use by process ${process.pid}`));
+  store.set(1, bytes('a'), Uint8Array.of(0x01, 1));
+  store.close();
+  store.close();
+  assert.equal(existsSync(join(dir, 'lock')), false);
+  assert.throws(() => store.set(1, bytes('b'), Uint8Array.of(0x01, 1)), /the store .* is closed/);
+  const again = new FileStore(dir);
+  assert.deepEqual(list(again.get(1, bytes('a'))), [0x01, 1]);
+  assert.deepEqual(readdirSync(dir).sort(), ['1', 'lock'], 'no temporary files left');
+  again.close();
+});
+
+test('the lock: a lock left by a dead process, or garbled, is taken over; exit releases it', () => {
+  const dir = join(tmp, 'stale');
+  mkdirSync(dir);
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const deadPid = Number(gone.stdout);
+  assert.ok(deadPid > 0);
+  for (const content of [`${deadPid}\n`, '', 'junk']) {
+    writeFileSync(join(dir, 'lock'), content);
+    const store = new FileStore(dir);
+    assert.equal(readFileSync(join(dir, 'lock'), 'utf8'), `${process.pid}\n`, JSON.stringify(content));
+    store.close();
+  }
+  // A process that exits without close() releases its lock.
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import { FileStore } from ${JSON.stringify(storeModule)};
+    new FileStore(${JSON.stringify(dir)}).set(1, Uint8Array.of(0x61), Uint8Array.of(1, 1));`], { encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(existsSync(join(dir, 'lock')), false);
+  assert.deepEqual(readdirSync(dir).sort(), ['1']);
+});
+
+test('two runners on one store: the second fails with a clear message, and runs once the first is done', async () => {
+  const dir = join(tmp, 'two-runners');
+  const runScript = join(repoRoot, 'wasm/run.mjs');
+  const runner = (...args) => spawnSync(process.execPath, [runScript, '--store', dir, ...args], { encoding: 'utf8' });
+  const dump = join(tmp, 'two-runners.dump');
+  assert.equal(runner('--export', dump, '-e', '_home.n = 0').status, 0);
+  // The first runner opens the store, then waits for its script on stdin.
+  const first = spawn(process.execPath, [runScript, '--store', dir, '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  first.stdout.on('data', (chunk) => { output += chunk; });
+  first.stderr.on('data', (chunk) => { output += chunk; });
+  const exited = new Promise((resolve) => first.on('exit', resolve));
+  try {
+    const lockFile = join(dir, 'lock');
+    while (!existsSync(lockFile) || readFileSync(lockFile, 'utf8') !== `${first.pid}\n`) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const locked = [1, '', `lua-persist: the store ${dir} is in use by process ${first.pid}\n`];
+    for (const args of [['-e', '_home.n = _home.n + 10'], ['--export', join(tmp, 'other.dump')], ['--import', dump]]) {
+      const r = runner(...args);
+      assert.deepEqual([r.status, r.stdout, r.stderr], locked, args.join(' '));
+    }
+    first.stdin.end('_home.n = _home.n + 1 print(_home.n)');
+    assert.equal(await exited, 0, output);
+    assert.equal(output, '1\n');
+    assert.equal(existsSync(lockFile), false, 'the first runner released the lock');
+  } finally {
+    first.stdin.destroy();
+    first.kill();
+  }
+  const later = runner('-e', '_home.n = _home.n + 10 print(_home.n)');
+  assert.deepEqual([later.status, later.stdout, later.stderr], [0, '11\n', '']);
+});
+
+test('a runner exits with the lock released: after an error, os.exit, --export, --import', () => {
+  const dir = join(tmp, 'runner-exits');
+  const runScript = join(repoRoot, 'wasm/run.mjs');
+  const run = (...args) => spawnSync(process.execPath, [runScript, ...args], { encoding: 'utf8' });
+  assert.equal(run('--store', dir, '-e', '_home.x = 1 error("boom")').status, 1);
+  assert.equal(existsSync(join(dir, 'lock')), false);
+  assert.equal(run('--store', dir, '-e', 'os.exit(3)').status, 3);
+  assert.equal(existsSync(join(dir, 'lock')), false);
+  const dump = join(tmp, 'runner-exits.dump');
+  assert.equal(run('--store', dir, '--export', dump).status, 0);
+  assert.equal(existsSync(join(dir, 'lock')), false);
+  const copy = join(tmp, 'runner-exits-copy');
+  const imported = run('--store', copy, '--import', dump, '-e', 'print(_home.x)');
+  assert.deepEqual([imported.status, imported.stdout], [0, '1\n'], imported.stderr);
+  assert.deepEqual(readdirSync(copy).sort(), ['1'], 'imported, and the lock released');
 });

@@ -1,7 +1,7 @@
 // Compiled by types.test.mjs with tsc --strict: the declarations in wasm/*.d.mts describe
 // the host API as the tests and the README use it.
 import { compileModule, LuaModule, MemoryStore, LuaStatus, encodeValue, decodeValue } from '../../lua-persist.mjs';
-import { FileStore } from '../../file-store.mjs';
+import { FileStore, FileStoreLockedError } from '../../file-store.mjs';
 import { IdbStore } from '../../idb-store.mjs';
 
 export async function example(bytes: Uint8Array): Promise<void> {
@@ -24,7 +24,16 @@ export async function example(bytes: Uint8Array): Promise<void> {
 export function stores(): number {
   const m = new MemoryStore();
   m.set(1, new Uint8Array([1]), new Uint8Array([0]));
-  return m.size(1) + new FileStore('/tmp/store').nextFreeId();
+  let files: FileStore | undefined;
+  try {
+    files = new FileStore('/tmp/store');
+    return m.size(1) + files.nextFreeId();
+  } catch (e) {
+    if (e instanceof FileStoreLockedError) return e.pid + e.dir.length;
+    throw e;
+  } finally {
+    files?.close();
+  }
 }
 
 export async function browser(bytes: Uint8Array): Promise<number> {
