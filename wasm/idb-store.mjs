@@ -23,6 +23,8 @@ import { MemoryStore } from './lua-persist.mjs';
 const ENTRIES = 'entries'; // key [table id, key bytes] -> value bytes
 const META = 'meta'; // 'maxId' -> the largest table id ever used
 const MAX_ID = 'maxId';
+/** Ids 1 (`_home`) and 2 (`_io`) are taken in every store. */
+const FIRST_FREE_ID = 3;
 
 /** The result of an IDBRequest (or IDBOpenDBRequest) as a promise. */
 function requestDone(request) {
@@ -36,7 +38,7 @@ export class IdbStore {
   static #opening = Symbol('IdbStore.open');
   #db;
   #memory = new MemoryStore();
-  #maxId = 0;
+  #maxId = FIRST_FREE_ID - 1;
   /** Operations not yet in a transaction, by record: the last one for a record wins. */
   #queue = new Map();
   #scheduled = false;
@@ -98,7 +100,7 @@ export class IdbStore {
       requestDone(entries.getAll()),
       requestDone(tx.objectStore(META).get(MAX_ID)),
     ]);
-    this.#maxId = Number.isInteger(maxId) ? maxId : 0;
+    if (Number.isInteger(maxId)) this.#maxId = Math.max(this.#maxId, maxId);
     keys.forEach(([id, key], i) => {
       const value = values[i];
       if (!Number.isInteger(id) || !(key instanceof ArrayBuffer) || !(value instanceof Uint8Array)) {
@@ -125,6 +127,8 @@ export class IdbStore {
       this.#checkWritable();
       this.#maxId = next - 1;
       this.#queue.set(MAX_ID, { store: META, key: MAX_ID, value: this.#maxId });
+      this.#written++; // a write of its own: flushed() and close() wait for it
+      this.#commitSoon();
     }
   }
 
@@ -147,7 +151,7 @@ export class IdbStore {
     return this.#memory.keys(id);
   }
 
-  /** The smallest id never used. */
+  /** The smallest id never used: 3 when empty. */
   nextFreeId() {
     return this.#maxId + 1;
   }

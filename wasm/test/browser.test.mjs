@@ -200,7 +200,7 @@ test('IdbStore: set, get, delete, keys, size, next free id, large values, reopen
     await s.close();
     return { fresh, queued, beforeReopen, pendingAfter, afterClose, reopened };
   });
-  assert.deepEqual(r.fresh, { next: 1, size: 0, keys: 0, missing: null });
+  assert.deepEqual(r.fresh, { next: 3, size: 0, keys: 0, missing: null });
   assert.ok(r.queued > 0, 'writes wait in the queue until committed');
   assert.equal(r.pendingAfter, 0);
   assert.match(r.afterClose, /closed/);
@@ -210,6 +210,47 @@ test('IdbStore: set, get, delete, keys, size, next free id, large values, reopen
   };
   assert.deepEqual(r.beforeReopen, expected);
   assert.deepEqual(r.reopened, expected, 'reopened from IndexedDB: the same contents and next free id');
+});
+
+test('IdbStore passes the store checks of store-checks.mjs (as MemoryStore and FileStore do)', hang, async () => {
+  const failures = await page.evaluate(async () => {
+    const { IdbStore } = await import('/idb-store.mjs');
+    const { runStoreChecks } = await import('/test/store-checks.mjs');
+    let made = 0;
+    const kind = {
+      fresh: async () => {
+        const name = `conformance-${made++}`;
+        await new Promise((resolve, reject) => {
+          const request = indexedDB.deleteDatabase(name);
+          request.onsuccess = resolve;
+          request.onerror = () => reject(request.error);
+        });
+        return IdbStore.open(name);
+      },
+      reopen: async (store) => {
+        await store.close();
+        return IdbStore.open(store.name);
+      },
+      close: (store) => store.close(),
+    };
+    return runStoreChecks(kind);
+  });
+  assert.deepEqual(failures, []);
+});
+
+test('IdbStore: Lua on a fresh store never makes a table with id 1 or 2', hang, async () => {
+  const r = await page.evaluate(async () => {
+    const { IdbStore } = await import('/idb-store.mjs');
+    const { LuaModule, compileModule } = await import('/lua-persist.mjs');
+    const module = await compileModule(await (await fetch('/lua_persist.wasm')).arrayBuffer());
+    const store = await IdbStore.open('fresh-ids');
+    const next = store.nextFreeId();
+    const L = (await LuaModule.instantiate(module, { store })).newState();
+    const out = L.exec('_home.users = {} _home.users.alice = 1 print(_home.users == _home, _home.alice, ext.table() == _home)');
+    await store.close();
+    return { next, status: out.status, stdout: new TextDecoder().decode(out.stdout) };
+  });
+  assert.deepEqual(r, { next: 3, status: 0, stdout: 'false\tnil\tfalse\n' });
 });
 
 test('IdbStore: a failed transaction is reported, refuses later writes, and leaves the disk as committed', hang, async () => {
