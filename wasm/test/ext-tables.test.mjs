@@ -93,12 +93,18 @@ test('a fresh store: ids 1 (_home) and 2 (_io) are never given to a new table', 
   const memory = new MemoryStore();
   const legacy = { get: (...a) => memory.get(...a), set: (...a) => memory.set(...a), delete: (...a) => memory.delete(...a),
     size: (id) => memory.size(id), keys: (id) => memory.keys(id), nextFreeId: () => 1 };
-  for (const store of [new MemoryStore(), legacy]) {
+  const { FileStore } = await import('../file-store.mjs');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const files = new FileStore(mkdtempSync(join(tmpdir(), 'lua-persist-fresh-')));
+  for (const store of [new MemoryStore(), files, legacy]) {
     assert.ok(store.nextFreeId() >= 3 || store === legacy);
     assert.equal(run(await stateOver(store), code), 'false\tnil\tfalse\tfalse\t1\n');
     assert.equal(run(await stateOver(store), `print(_home.users == _home, _home.alice, _io.alice, _io.users,
       _home.users.alice, rawget(_home.users, '__ext_table_id'))`), 'false\tnil\tnil\tnil\t1\t3\n', 'reloaded');
   }
+  files.close();
 });
 
 test('_io: an empty object or array from the host keeps its id; new Lua tables do not take it', async () => {
