@@ -94,7 +94,7 @@ test('a fresh store: ids 1 (_home) and 2 (_io) are never given to a new table', 
   const legacy = { get: (...a) => memory.get(...a), set: (...a) => memory.set(...a), delete: (...a) => memory.delete(...a),
     size: (id) => memory.size(id), keys: (id) => memory.keys(id), nextFreeId: () => 1 };
   const { FileStore } = await import('../file-store.mjs');
-  const { mkdtempSync } = await import('node:fs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const files = new FileStore(mkdtempSync(join(tmpdir(), 'lua-persist-fresh-')));
@@ -105,6 +105,7 @@ test('a fresh store: ids 1 (_home) and 2 (_io) are never given to a new table', 
       _home.users.alice, rawget(_home.users, '__ext_table_id'))`), 'false\tnil\tnil\tnil\t1\t3\n', 'reloaded');
   }
   files.close();
+  rmSync(files.dir, { recursive: true });
 });
 
 test('_io: an empty object or array from the host keeps its id; new Lua tables do not take it', async () => {
