@@ -7,7 +7,8 @@
 //   DIR/<id>/k-<sha>    a longer key (its hex would pass the 255-byte limit of a file name):
 //                       "k-" and the key's SHA-256 in hex; the file holds the key's length
 //                       (u32 LE), the key, then the value
-//   *.tmp               a write in progress; ignored, and replaced by the next write
+//   *.tmp               a write or a lock in progress; ignored (write.tmp is replaced by the
+//                       next write)
 //
 // Each write goes to a temporary file, is fsynced and renamed into place, and the directory
 // is fsynced, so a write the store reports as done survives a crash of the process. keys()
