@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// node wasm/run.mjs [--store DIR] [--export FILE] [--import FILE] [-e CODE]... [-v]
-//                   [SCRIPT [ARGS...]]
+// node wasm/run.mjs [--store DIR] [--export FILE] [--import FILE] [--collect] [-e CODE]...
+//                   [-v] [SCRIPT [ARGS...]]
 // Runs Lua in the wasm build as the native `lua-persist` binary does, with `_home` (and
 // the other external tables) kept in DIR: $LUA_PERSIST_WASM_STORE, or `.lua-persist-wasm`
 // in the current directory. --export writes the store to a dump file, --import reads one
 // into an empty store (FORMAT.md, "Store dump"; the native runner reads and writes the same
-// files). The module: target/wasm32-unknown-unknown/release/lua_persist.wasm, or
+// files). --collect removes the tables nothing reaches any more. The module: target/wasm32-unknown-unknown/release/lua_persist.wasm, or
 // $LUA_PERSIST_WASM. The store is locked while the runner runs: a second runner on DIR
 // fails with "the store DIR is in use by process PID" and exit code 1.
 import { readFileSync, writeSync, writeFileSync, openSync, fsyncSync, closeSync, renameSync,
@@ -87,7 +87,13 @@ function importInto(dir, file) {
 let args = process.argv.slice(2);
 let storeDir = process.env.LUA_PERSIST_WASM_STORE || '.lua-persist-wasm';
 const moves = [];
-while (['--store', '--export', '--import'].includes(args[0])) {
+let collect = false;
+while (['--store', '--export', '--import', '--collect'].includes(args[0])) {
+  if (args[0] === '--collect') {
+    collect = true;
+    args = args.slice(1);
+    continue;
+  }
   if (args.length < 2) fail(`'${args[0]}' needs argument`);
   if (args[0] === '--store') storeDir = args[1];
   else moves.push([args[0], args[1]]);
@@ -112,13 +118,25 @@ try {
 } catch (e) {
   fail(e.message);
 }
-if (moves.length && args.length === 0) process.exit(0);
+if (moves.length && !collect && args.length === 0) process.exit(0);
 try {
   store ??= new FileStore(storeDir);
 } catch (e) {
   fail(e instanceof FileStoreLockedError ? e.message : `cannot open the store ${storeDir}: ${e.message}`);
 }
 const lua = await LuaModule.instantiate(await compileModule(bytes), { store });
+if (collect) {
+  // The collection runs in Lua (ext.collect), as in the native runner's --collect.
+  const report = 'local d = ext.collect() io.stderr:write(string.format(' +
+    '"collected: removed %d tables (%d values); %d live; %d kept until other processes using the store let them go\\n", ' +
+    'd.removed, d.entries, d.live, d.deferred))';
+  const done = lua.main(['lua-persist', '-e', report]);
+  if (done.stderr.length) writeSync(2, done.stderr);
+  if (done.code !== 0 || args.length === 0) {
+    store.close();
+    process.exit(done.code);
+  }
+}
 const script = scriptOperand(args);
 if (script !== undefined) {
   try {
