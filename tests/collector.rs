@@ -268,3 +268,40 @@ fn two_processes_writing_during_collections_lose_nothing() {
     // _home, 800 × 3 tables, two scratch tables.
     assert_eq!(s.size().0, 1 + 800 * 3 + 2);
 }
+
+/// Collector state in the file is bytes from someone else too: odd client rows (a block
+/// over every id, a held list of odd length, no lock file) and junk condemned rows neither
+/// crash a collection nor make it remove what is reachable.
+#[test]
+fn junk_in_the_collectors_tables_is_harmless() {
+    let s = Setup::new();
+    s.lua("_home.keep = {x = 1} _home.gone = {y = 2} _home.gone = nil");
+    let conn = rusqlite::Connection::open(s.store()).unwrap();
+    conn.execute_batch(
+        "INSERT INTO clients (pid, block_start, block_end, seen_epoch, held) \
+           VALUES (1, 0, 4294967295, 0, x'0102030405'); \
+         INSERT INTO clients (pid, held) VALUES (2, x'07000000'); \
+         INSERT INTO condemned VALUES (99999, -5), (1, 1000);",
+    )
+    .unwrap();
+    drop(conn);
+    let report = s.collect();
+    // The junk clients have no locked file: they are gone, so what they claim holds nothing.
+    assert!(
+        report.contains("removed 1 tables (1 values); 2 live; 0 kept"),
+        "{report}"
+    );
+    assert_eq!(s.lua("print(_home.keep.x, _home.gone)"), "1\tnil\n");
+    let conn = rusqlite::Connection::open(s.store()).unwrap();
+    let rows: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM condemned)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        rows, 0,
+        "dead clients and stale condemned rows are cleaned up"
+    );
+}

@@ -65,8 +65,15 @@ impl Graph {
     }
 
     /// Marks every table reachable from `roots`.
-    pub(crate) fn mark(self, mut pending: Vec<u32>) -> Marked {
+    pub(crate) fn mark(self, mut pending: Vec<u32>, blocks: &[(u32, u32)]) -> Marked {
         let mut tables: Vec<(u32, bool)> = self.tables.iter().map(|&id| (id, false)).collect();
+        // A block of reserved ids is a root for the tables it holds (a stored block may be
+        // any range: only tables that exist are pushed).
+        for &(start, end) in blocks {
+            let first = self.tables.partition_point(|&id| id < start);
+            let last = self.tables.partition_point(|&id| id < end);
+            pending.extend_from_slice(&self.tables[first..last]);
+        }
         while let Some(id) = pending.pop() {
             // Only tables with entries matter: there is nothing to keep or follow elsewhere.
             let Ok(at) = tables.binary_search_by_key(&id, |t| t.0) else {
@@ -138,7 +145,7 @@ pub fn collect_single_user<S: ExtStore + ?Sized>(
         }
     }
     let unreadable_values = graph.unreadable_values;
-    let marked = graph.mark(roots(held));
+    let marked = graph.mark(roots(held), &[]);
     let mut keys = Vec::new();
     let mut removed_tables = 0;
     for id in marked.unreachable() {

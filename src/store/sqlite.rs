@@ -469,6 +469,7 @@ impl ExtStore for SqliteStore {
             )?;
             // The other clients: the dead are removed, the live give roots.
             let mut roots = roots(held);
+            let mut blocks = Vec::new();
             let mut others_seen = i64::MAX;
             let clients: Vec<(i64, u32, u32, i64, Vec<u8>)> = tx
                 .prepare("SELECT client_id, block_start, block_end, seen_epoch, held FROM clients")?
@@ -480,7 +481,7 @@ impl ExtStore for SqliteStore {
                     let _ = std::fs::remove_file(dir.join(id.to_string()));
                     continue;
                 }
-                roots.extend(block_start..block_end);
+                blocks.push((block_start, block_end));
                 if id != me {
                     roots.extend(decode_ids(&held));
                     others_seen = others_seen.min(seen_epoch);
@@ -504,7 +505,7 @@ impl ExtStore for SqliteStore {
                 }
             }
             let unreadable_values = graph.unreadable_values;
-            let marked = graph.mark(roots);
+            let marked = graph.mark(roots, &blocks);
             let condemned: BTreeMap<u32, i64> = tx
                 .prepare("SELECT table_id, epoch FROM condemned")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
