@@ -16,8 +16,15 @@
 // error) — later writes must not reach the disk without the lost ones. Open the store again
 // to continue from what is on disk.
 //
-// One page at a time per database: two pages on one database each keep their own copy in
-// memory and overwrite each other's writes.
+// Locking: one IdbStore at a time per database (per origin). Two stores on one database
+// would each keep their own copy in memory and overwrite each other's writes, and one
+// state's collection of unreachable tables could remove a table the other holds. So `open`
+// first takes an exclusive Web Lock named `lua-persist:idb:NAME` (navigator.locks, without
+// waiting) and fails with IdbStoreLockedError, before opening the database, while another
+// tab, window, worker or IdbStore of this page holds it. close() releases it; a page that
+// is closed, reloaded or crashes releases it with the page. Without the Web Locks API
+// (browsers before 2022, or a page that is not a secure context: plain http other than
+// localhost) `open` fails rather than run unlocked.
 import { MemoryStore } from './lua-persist.mjs';
 
 const ENTRIES = 'entries'; // key [table id, key bytes] -> value bytes
@@ -25,6 +32,55 @@ const META = 'meta'; // 'maxId' -> the largest table id ever used
 const MAX_ID = 'maxId';
 /** Ids 1 (`_home`) and 2 (`_io`) are taken in every store. */
 const FIRST_FREE_ID = 3;
+
+const LOCK_PREFIX = 'lua-persist:idb:';
+
+/** The store is open elsewhere: in another tab, window or worker, or another IdbStore of this page. */
+export class IdbStoreLockedError extends Error {
+  constructor(database, inThisPage) {
+    super(inThisPage
+      ? `the store ${database} is open already in this page (close the other IdbStore first)`
+      : `the store ${database} is open in another tab or window`);
+    this.name = 'IdbStoreLockedError';
+    /** The database's name. */
+    this.database = database;
+  }
+}
+
+/** The databases whose locks IdbStores of this page hold: for the message only. */
+const heldHere = new Set();
+
+/**
+ * Takes the store's exclusive Web Lock if it is free, without waiting. Resolves to a
+ * function that releases it and resolves when it is released; rejects with
+ * IdbStoreLockedError when the lock is held elsewhere.
+ */
+function lock(locks, database) {
+  return new Promise((resolve, reject) => {
+    let released;
+    const request = locks.request(LOCK_PREFIX + database, { mode: 'exclusive', ifAvailable: true }, (granted) => {
+      if (!granted) {
+        reject(new IdbStoreLockedError(database, heldHere.has(database)));
+        return undefined;
+      }
+      heldHere.add(database);
+      // Held until this promise resolves: in close(), or when open fails after the lock.
+      return new Promise((release) => {
+        let done = false;
+        resolve(() => {
+          if (!done) {
+            done = true;
+            heldHere.delete(database);
+            release();
+          }
+          return released;
+        });
+      });
+    });
+    // Settles once the lock is released (or was never granted).
+    released = request.then(() => {}, (error) => reject(error));
+  });
+}
 
 /** The result of an IDBRequest (or IDBOpenDBRequest) as a promise. */
 function requestDone(request) {
@@ -49,32 +105,49 @@ export class IdbStore {
   #waiters = [];
   #failure = null;
   #closed = false;
+  #unlock;
 
   /**
-   * Opens (or creates) the database `name` and loads it into memory.
+   * Locks the store to this IdbStore, then opens (or creates) the database `name` and loads
+   * it into memory.
    * @param {string} name
-   * @param {{indexedDB?: IDBFactory}} [options] the IndexedDB to use (default: the page's)
+   * @param {{indexedDB?: IDBFactory, locks?: LockManager}} [options] the IndexedDB and the
+   *   Web Locks to use (default: the page's)
+   * @throws {IdbStoreLockedError} while another tab, window or IdbStore has the store open
    */
-  static async open(name, { indexedDB = globalThis.indexedDB } = {}) {
+  static async open(name, { indexedDB = globalThis.indexedDB, locks = globalThis.navigator?.locks } = {}) {
     if (!indexedDB) throw new Error('lua-persist: IndexedDB is not available here');
-    const request = indexedDB.open(name, 1);
-    request.onupgradeneeded = () => {
-      request.result.createObjectStore(ENTRIES);
-      request.result.createObjectStore(META);
-    };
-    const db = await requestDone(request);
+    if (!locks) {
+      throw new Error('lua-persist: IdbStore needs the Web Locks API (navigator.locks) to keep a store to one ' +
+        'tab at a time, and it is not available here' +
+        (globalThis.isSecureContext === false ? ' (it needs a secure context: https, or http on localhost)' : ''));
+    }
+    name = String(name);
+    const unlock = await lock(locks, name);
     try {
-      return await new IdbStore(IdbStore.#opening, db, name).#load();
+      const request = indexedDB.open(name, 1);
+      request.onupgradeneeded = () => {
+        request.result.createObjectStore(ENTRIES);
+        request.result.createObjectStore(META);
+      };
+      const db = await requestDone(request);
+      try {
+        return await new IdbStore(IdbStore.#opening, db, name, unlock).#load();
+      } catch (e) {
+        db.close();
+        throw e;
+      }
     } catch (e) {
-      db.close();
+      await unlock();
       throw e;
     }
   }
 
   /** Use IdbStore.open. */
-  constructor(opening, db, name) {
+  constructor(opening, db, name, unlock) {
     if (opening !== IdbStore.#opening) throw new TypeError('lua-persist: use `await IdbStore.open(name)`');
     this.#db = db;
+    this.#unlock = unlock;
     this.name = name;
     /** Called once, with the error, when a transaction fails. */
     this.onerror = (error) => console.error(`lua-persist: IndexedDB store ${name} failed:`, error);
@@ -177,7 +250,10 @@ export class IdbStore {
     return new Promise((resolve, reject) => this.#waiters.push({ upTo: this.#written, resolve, reject }));
   }
 
-  /** Waits for the queued writes, then closes the database; the store refuses writes after. */
+  /**
+   * Waits for the queued writes, then closes the database and releases the lock (also when
+   * it rejects because the store failed); the store refuses writes after.
+   */
   async close() {
     if (this.#closed) return;
     try {
@@ -185,6 +261,7 @@ export class IdbStore {
     } finally {
       this.#closed = true;
       this.#db.close();
+      await this.#unlock();
     }
   }
 

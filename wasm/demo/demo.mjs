@@ -1,12 +1,15 @@
 // The browser demo: Lua in the wasm module, `_home` kept in IndexedDB (IdbStore).
 // `window.demo` is its API for scripts and tests:
-//   await demo.ready           the module is running and `_home` is restored
+//   await demo.ready           the module is running and `_home` is restored; rejects if the
+//                              page cannot start (IdbStoreLockedError: the database is open
+//                              in another tab or window)
 //   demo.run(code)             runs Lua as the Run button does: {status, ok, output, error}
 //   await demo.flushed()       every write so far is committed (survives a reload)
 //   demo.homeKeys()            the keys of `_home`, as text
 // `?db=NAME` in the page's URL picks another database (default: lua-persist-demo).
+// One tab at a time per database: a second tab shows why it did not start.
 import { LuaModule, LuaStatus, decodeValue } from '../lua-persist.mjs';
-import { IdbStore } from '../idb-store.mjs';
+import { IdbStore, IdbStoreLockedError } from '../idb-store.mjs';
 
 const HOME = 1; // `_home`'s table id
 const database = new URLSearchParams(location.search).get('db') || 'lua-persist-demo';
@@ -29,17 +32,30 @@ async function loadModule() {
 }
 
 const ready = (async () => {
-  const [module, opened] = await Promise.all([loadModule(), IdbStore.open(database)]);
-  store = opened;
+  const [loaded, opened] = await Promise.allSettled([loadModule(), IdbStore.open(database)]);
+  if (opened.status === 'rejected') throw opened.reason;
+  store = opened.value;
   store.onerror = (error) =>
     showStatus(`IndexedDB failed: ${error.message} — writes are refused; reload to go on from what was saved`, true);
-  lua = await LuaModule.instantiate(module, { store });
-  state = lua.newState();
+  try {
+    if (loaded.status === 'rejected') throw loaded.reason;
+    lua = await LuaModule.instantiate(loaded.value, { store });
+    state = lua.newState();
+  } catch (error) {
+    await store.close().catch(() => {}); // frees the database for another tab
+    throw error;
+  }
   showHome();
   showStatus(`ready; _home restored from IndexedDB "${database}": ${keyCount()}`);
   $('run').disabled = false;
 })();
-ready.catch((error) => showStatus(`failed to start: ${error.message}`, true));
+ready.catch((error) => {
+  if (error instanceof IdbStoreLockedError) {
+    showStatus(`not started: ${error.message}. Only one tab at a time may use it: close the other one, then reload this page.`, true);
+  } else {
+    showStatus(`failed to start: ${error.message}`, true);
+  }
+});
 
 /** Lua source that prints the values of `code` if it is an expression, as Lua's REPL does. */
 function asExpression(code) {

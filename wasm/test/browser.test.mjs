@@ -1,6 +1,7 @@
 // The browser: the demo page (wasm/demo/) in headless Chromium through playwright-core,
 // served by wasm/serve.mjs, with `_home` in IndexedDB (wasm/idb-store.mjs). Values survive
-// a reload and a restart of the browser; IdbStore's own semantics and failures.
+// a reload and a restart of the browser; IdbStore's own semantics and failures, and its lock
+// (one tab at a time per database).
 // Chromium: /usr/bin/chromium (Debian's package; scripts/test installs it) or
 // $LUA_PERSIST_CHROMIUM. A missing browser fails this test: it does not skip.
 import { test, before, after } from 'node:test';
@@ -63,9 +64,10 @@ async function openDemo() {
   await page.evaluate(() => window.demo.ready);
 }
 
-/** Runs Lua through window.demo and returns its output; a Lua error fails the test. */
-async function lua(code) {
-  const r = await page.evaluate((c) => window.demo.run(c), code);
+/** Runs Lua through window.demo (of `on`, the main page by default) and returns its output;
+ * a Lua error fails the test. */
+async function lua(code, on = page) {
+  const r = await on.evaluate((c) => window.demo.run(c), code);
   assert.ok(r.ok, `Lua failed: ${r.error}`);
   return r.output;
 }
@@ -330,4 +332,122 @@ test('IdbStore: a database deleted by another page is reported and refuses write
   assert.match(r.reported[0], /doomed was deleted or upgraded by another page/);
   assert.equal(r.write, r.reported[0]);
   assert.equal(r.flushed, r.reported[0]);
+});
+
+test('IdbStore: one store at a time per database; a second open in the page fails with IdbStoreLockedError', hang, async () => {
+  const r = await page.evaluate(async () => {
+    const { IdbStore, IdbStoreLockedError } = await import('/idb-store.mjs');
+    const bytes = (s) => new TextEncoder().encode(s);
+    const text = (b) => new TextDecoder().decode(b);
+    const open = [];
+    const releases = [];
+    /** What opening gives: 'opened' (the store stays open, closed at the end) or the error. */
+    const attempt = (opening) => opening.then(
+      (s) => (open.push(s), 'opened'),
+      (e) => ({ name: e.name, message: e.message, database: e.database, locked: e instanceof IdbStoreLockedError }));
+    const deleteDatabase = (name) => new Promise((resolve, reject) => {
+      const request = indexedDB.deleteDatabase(name);
+      request.onsuccess = resolve;
+      request.onerror = () => reject(request.error);
+    });
+    try {
+      await deleteDatabase('exclusive');
+      const first = await IdbStore.open('exclusive');
+      open.push(first);
+      first.set(1, bytes('a'), new Uint8Array([1]));
+      const second = await attempt(IdbStore.open('exclusive'));
+      // The first store goes on as if nothing happened.
+      first.set(1, bytes('b'), new Uint8Array([2]));
+      await first.flushed();
+      const firstAfter = { keys: first.keys(1).map(text).sort(), failure: first.failure };
+      const otherName = await attempt(IdbStore.open('exclusive-other'));
+      await first.close();
+      const afterClose = await attempt(IdbStore.open('exclusive'));
+      const reopened = open.at(-1);
+      const reopenedKeys = afterClose === 'opened' ? reopened.keys(1).map(text).sort() : null;
+      const whileReopened = await attempt(IdbStore.open('exclusive'));
+
+      // Two opens at once: one wins.
+      const race = await Promise.all([attempt(IdbStore.open('race')), attempt(IdbStore.open('race'))]);
+
+      // Held elsewhere (the lock taken as another tab's IdbStore takes it): open fails without
+      // opening, so without creating, the database.
+      await deleteDatabase('held-elsewhere');
+      await new Promise((granted) => navigator.locks.request('lua-persist:idb:held-elsewhere',
+        () => new Promise((release) => { releases.push(release); granted(); })));
+      const elsewhere = await attempt(IdbStore.open('held-elsewhere'));
+      const created = (await indexedDB.databases()).some((d) => d.name === 'held-elsewhere');
+
+      // No Web Locks: a clear error instead of a store without a lock.
+      await deleteDatabase('no-locks');
+      const noLocks = await attempt(IdbStore.open('no-locks', { locks: null }));
+      const noLocksCreated = (await indexedDB.databases()).some((d) => d.name === 'no-locks');
+      return { second, firstAfter, otherName, afterClose, reopenedKeys, whileReopened, race, elsewhere, created, noLocks,
+        noLocksCreated };
+    } finally {
+      releases.forEach((release) => release());
+      await Promise.allSettled(open.map((s) => s.close()));
+    }
+  });
+  assert.deepEqual(r.second, { name: 'IdbStoreLockedError', locked: true, database: 'exclusive',
+    message: 'the store exclusive is open already in this page (close the other IdbStore first)' });
+  assert.deepEqual(r.firstAfter, { keys: ['a', 'b'], failure: null });
+  assert.equal(r.otherName, 'opened', 'the lock is per database');
+  assert.equal(r.afterClose, 'opened', 'close() releases the lock');
+  assert.deepEqual(r.reopenedKeys, ['a', 'b']);
+  assert.equal(r.whileReopened.name, 'IdbStoreLockedError', 'the reopened store holds the lock again');
+  assert.deepEqual(r.race.filter((x) => x === 'opened').length, 1, `two opens at once: ${JSON.stringify(r.race)}`);
+  assert.equal(r.race.find((x) => x !== 'opened').name, 'IdbStoreLockedError');
+  assert.deepEqual(r.elsewhere, { name: 'IdbStoreLockedError', locked: true, database: 'held-elsewhere',
+    message: 'the store held-elsewhere is open in another tab or window' });
+  assert.equal(r.created, false, 'a locked open does not open (create) the database');
+  assert.equal(r.noLocks.locked, false);
+  assert.match(r.noLocks.message, /^lua-persist: IdbStore needs the Web Locks API \(navigator\.locks\)/);
+  assert.equal(r.noLocksCreated, false);
+});
+
+test('IdbStore: a second tab on the database does not start and shows why; it starts once the first tab is closed', hang, async () => {
+  const tabs = [];
+  const newTab = async (address) => {
+    const tab = await context.newPage();
+    tabs.push(tab);
+    tab.on('pageerror', (error) => pageErrors.push(error));
+    await tab.goto(address);
+    return tab;
+  };
+  /** 'ready', or the error that stopped the demo from starting. */
+  const started = (tab) => tab.evaluate(() => window.demo.ready.then(
+    () => 'ready', (e) => ({ name: e.name, message: e.message, database: e.database })));
+  const status = (tab) => tab.$eval('#status', (s) => ({ text: s.textContent, failed: s.classList.contains('failed') }));
+  try {
+    const first = await newTab(`${url}?db=two-tabs`);
+    assert.equal(await started(first), 'ready');
+    await lua('_home.from = "the first tab"', first);
+
+    const second = await newTab(`${url}?db=two-tabs`);
+    assert.deepEqual(await started(second),
+      { name: 'IdbStoreLockedError', message: 'the store two-tabs is open in another tab or window', database: 'two-tabs' });
+    const shown = await status(second);
+    assert.match(shown.text, /^not started: the store two-tabs is open in another tab or window\. .*close the other one, then reload this page/);
+    assert.equal(shown.failed, true);
+    assert.equal(await second.$eval('#run', (b) => b.disabled), true);
+    await assert.rejects(second.evaluate(() => window.demo.run('print(1)')), /not ready yet/);
+
+    // The first tab is not disturbed; the main page's database is a lock of its own.
+    assert.equal(await lua('_home.n = 41 print(_home.from, _home.n + 1)', first), 'the first tab\t42\n');
+    assert.doesNotMatch((await status(first)).text, /fail|not started/);
+    await first.evaluate(() => window.demo.flushed());
+    const mainDatabase = await newTab(url); // lua-persist-demo, which `page` has open
+    assert.equal((await started(mainDatabase)).name, 'IdbStoreLockedError');
+    assert.equal(await lua('print(1 + 1)'), '2\n', 'the main page goes on');
+
+    await first.close(); // the browser releases the tab's lock
+    await second.reload();
+    assert.equal(await started(second), 'ready');
+    assert.match((await status(second)).text, /restored from IndexedDB "two-tabs": 2 keys/);
+    assert.equal(await lua('print(_home.from, _home.n)', second), 'the first tab\t41\n');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await Promise.allSettled(tabs.map((tab) => tab.close()));
+  }
 });

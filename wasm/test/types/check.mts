@@ -2,7 +2,7 @@
 // the host API as the tests and the README use it.
 import { compileModule, LuaModule, MemoryStore, LuaStatus, encodeValue, decodeValue } from '../../lua-persist.mjs';
 import { FileStore, FileStoreLockedError } from '../../file-store.mjs';
-import { IdbStore } from '../../idb-store.mjs';
+import { IdbStore, IdbStoreLockedError } from '../../idb-store.mjs';
 
 export async function example(bytes: Uint8Array): Promise<void> {
   const lua = await LuaModule.instantiate(await compileModule(bytes), { store: new FileStore('/tmp/store') });
@@ -47,4 +47,20 @@ export async function browser(bytes: Uint8Array): Promise<number> {
   console.log(pending, failed, store.name);
   await store.close();
   return store.nextFreeId() + store.size(1);
+}
+
+export async function browserLocked(): Promise<string> {
+  let store: IdbStore;
+  try {
+    store = await IdbStore.open('lua-persist-demo', { indexedDB, locks: navigator.locks });
+  } catch (e) {
+    if (e instanceof IdbStoreLockedError) {
+      const name: 'IdbStoreLockedError' = e.name;
+      const database: string = e.database;
+      return `${name}: ${database}: ${e.message}`;
+    }
+    throw e;
+  }
+  await store.close();
+  return 'opened';
 }
