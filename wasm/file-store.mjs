@@ -1,26 +1,42 @@
 // A durable external-table store for Node, kept in a directory:
 //
 //   DIR/lock            the pid of the process that has the store open (see Locking)
-//   DIR/<id>/           one directory per table id, in decimal; an empty one keeps its id taken
+//   DIR/next-free-id    the next free table id recorded, in decimal and a newline (absent
+//                       until a table directory is first removed or ids are reserved)
+//   DIR/<id>/           one directory per table id that has keys, in decimal
 //   DIR/<id>/<hex>      a key of up to 127 bytes: the name is the key in lowercase hex, the
 //                       file holds the value
 //   DIR/<id>/k-<sha>    a longer key (its hex would pass the 255-byte limit of a file name):
 //                       "k-" and the key's SHA-256 in hex; the file holds the key's length
 //                       (u32 LE), the key, then the value
-//   *.tmp               a write or a lock in progress; ignored (write.tmp is replaced by the
-//                       next write)
+//   *.tmp               a write or a lock in progress; ignored (write.tmp and
+//                       next-free-id.tmp are replaced by the next write)
 //
 // Each write goes to a temporary file, is fsynced and renamed into place, and the directory
 // is fsynced, so a write the store reports as done survives a crash of the process. keys()
-// gives the keys in byte order. The next free id is at least 3 (1 is `_home`, 2 `_io`) and
-// past every table directory; it is read when the store opens and then kept in memory.
+// gives the keys in byte order.
+//
+// Reclaiming space: deleting a table's last key removes its directory (then the parent is
+// fsynced; that also makes the key's removal durable). A table directory found with no keys
+// (left by a crash between the two steps, or made empty by an earlier version of this
+// store) is removed when size() or tableIds() comes across it, without an fsync of its own:
+// if the removal is lost, the empty directory is harmless and is found again.
+//
+// The next free id is at least 3 (1 is `_home`, 2 `_io`) and never goes down, because stored
+// references may name a table that has lost its keys. When the store opens it is the largest
+// of 3, the recorded next-free-id and the highest table directory + 1; then it is kept in
+// memory. A directory is removed only after next-free-id records an id past every id used
+// (written through next-free-id.tmp, fsynced, renamed, and DIR fsynced), and reserveIds()
+// records its id the same way, so reopening never lowers it, also after a crash at any
+// step.
 //
 // Locking: one process at a time. Opening the store creates DIR/lock (written whole, then
 // linked into place) and fails with FileStoreLockedError while a live process holds it; a
 // lock left by a process that is gone is taken over. close(), or the process's exit,
 // releases it.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync, unlinkSync,
-  linkSync, openSync, readSync, fstatSync, statSync, fsyncSync, closeSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync, rmdirSync,
+  unlinkSync, linkSync, openSync, opendirSync, readSync, fstatSync, statSync, fsyncSync, closeSync,
+  existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -34,6 +50,11 @@ const LONG_NAME = /^k-[0-9a-f]{64}$/;
 const TABLE_NAME = /^[1-9][0-9]{0,9}$/;
 const TEMPORARY = 'write.tmp';
 const LOCK = 'lock';
+const NEXT_FREE_ID = 'next-free-id';
+const NEXT_FREE_ID_TEMPORARY = 'next-free-id.tmp';
+const RECORDED = /^[1-9][0-9]{0,9}\n$/;
+/** The largest next free id: past the largest table id, 2^32 - 1. */
+const MAX_NEXT_FREE_ID = 0x1_0000_0000;
 
 /** Another process (or another FileStore of this one) has the store open. */
 export class FileStoreLockedError extends Error {
@@ -45,6 +66,8 @@ export class FileStoreLockedError extends Error {
     this.pid = pid;
   }
 }
+
+const isKeyName = (name) => SHORT_NAME.test(name) || LONG_NAME.test(name);
 
 /** The file name of a key. */
 function fileName(key) {
@@ -175,6 +198,10 @@ function unlock(file) {
 
 export class FileStore {
   #maxId;
+  /** The next free id that DIR/next-free-id holds (durably), 0 when it is absent. */
+  #recorded;
+  /** Table directories were removed without an fsync of DIR since the last one. */
+  #unsynced = false;
   #lock;
 
   /**
@@ -187,9 +214,10 @@ export class FileStore {
     mkdirSync(dir, { recursive: true });
     this.#lock = lock(dir);
     try {
+      this.#recorded = this.#readRecorded();
       // Scanned once; then kept as tables appear (Lua asks on every new table). A loop:
       // Math.max(...names) overflows the stack at about 120,000 tables.
-      let max = FIRST_FREE_ID - 1;
+      let max = Math.max(FIRST_FREE_ID, this.#recorded) - 1;
       for (const name of readdirSync(dir)) {
         const id = tableId(name);
         if (id > max) max = id;
@@ -204,8 +232,13 @@ export class FileStore {
   /** Releases the lock; the store refuses writes from then on. */
   close() {
     if (this.#lock === undefined) return;
-    unlock(this.#lock);
-    this.#lock = undefined;
+    try {
+      if (this.#unsynced) this.#syncDir(this.dir);
+    } finally {
+      this.#unsynced = false;
+      unlock(this.#lock);
+      this.#lock = undefined;
+    }
   }
 
   #checkOpen() {
@@ -219,6 +252,80 @@ export class FileStore {
   #syncDir(dir) {
     const fd = openSync(dir, 'r');
     try { fsyncSync(fd); } finally { closeSync(fd); }
+    if (dir === this.dir) this.#unsynced = false;
+  }
+
+  /** The next free id in DIR/next-free-id, or 0 when there is none. */
+  #readRecorded() {
+    const file = join(this.dir, NEXT_FREE_ID);
+    let text;
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch (e) {
+      if (e.code === 'ENOENT') return 0;
+      throw e;
+    }
+    const next = RECORDED.test(text) ? Number(text) : NaN;
+    // Written whole and renamed into place, so anything else is damage. Reading on without
+    // it could give a new table the id of one that stored references still name.
+    if (!(next <= MAX_NEXT_FREE_ID)) {
+      throw new Error(`lua-persist: ${file} is damaged: it does not hold a table id`);
+    }
+    return next;
+  }
+
+  /** Records `next` as the next free id, durably, unless a larger one is recorded. */
+  #record(next) {
+    if (next <= this.#recorded) return;
+    const temporary = join(this.dir, NEXT_FREE_ID_TEMPORARY);
+    const fd = openSync(temporary, 'w');
+    try {
+      writeFileSync(fd, `${next}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, join(this.dir, NEXT_FREE_ID));
+    this.#syncDir(this.dir);
+    this.#recorded = next;
+  }
+
+  /**
+   * Removes the directory of table `id` if it holds no key (only temporary files, left by
+   * writes a crash cut short). Every id used is recorded first, so the next free id does not
+   * go down when the directory of the highest id goes. `durable`: fsync DIR afterwards,
+   * else leave that to the next fsync of DIR or close(). Returns whether it was removed.
+   */
+  #removeIfEmpty(id, durable) {
+    const dir = this.#tableDir(id);
+    const temporaries = [];
+    let entries;
+    try {
+      entries = opendirSync(dir);
+    } catch (e) {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return false;
+      throw e;
+    }
+    try {
+      // Stops at the first key: cheap also for a table with many keys.
+      for (let entry; (entry = entries.readSync()) !== null;) {
+        if (entry.name.endsWith('.tmp')) temporaries.push(entry.name);
+        else return false; // a key, or a file the store does not know: kept
+      }
+    } finally {
+      entries.closeSync();
+    }
+    this.#record(this.#maxId + 1);
+    for (const name of temporaries) rmSync(join(dir, name), { force: true });
+    try {
+      rmdirSync(dir);
+    } catch (e) {
+      if (e.code === 'ENOENT' || e.code === 'ENOTEMPTY' || e.code === 'EEXIST') return false;
+      throw e;
+    }
+    if (durable) this.#syncDir(this.dir);
+    else this.#unsynced = true;
+    return true;
   }
 
   set(id, key, value) {
@@ -266,18 +373,33 @@ export class FileStore {
 
   delete(id, key) {
     this.#checkOpen();
-    rmSync(join(this.#tableDir(id), fileName(key)), { force: true });
-    if (existsSync(this.#tableDir(id))) this.#syncDir(this.#tableDir(id));
+    const dir = this.#tableDir(id);
+    rmSync(join(dir, fileName(key)), { force: true });
+    // The last key: the directory goes, and the fsync of DIR makes both removals durable.
+    // Otherwise the fsync of the table's directory makes the key's removal durable.
+    if (!this.#removeIfEmpty(id, true) && existsSync(dir)) this.#syncDir(dir);
   }
 
   /** The names of the key files of table `id`. */
   #names(id) {
+    let names;
     try {
-      return readdirSync(this.#tableDir(id)).filter((n) => LONG_NAME.test(n) || SHORT_NAME.test(n));
+      names = readdirSync(this.#tableDir(id));
     } catch (e) {
       if (e.code === 'ENOENT') return [];
       throw e;
     }
+    const keys = names.filter(isKeyName);
+    // A directory with no keys: left by a crash, or by an earlier version of this store.
+    // Removing it is tidying up: when that fails, the read still answers.
+    if (keys.length === 0 && this.#lock !== undefined) {
+      try {
+        this.#removeIfEmpty(id, false);
+      } catch {
+        // Kept; harmless, and found again.
+      }
+    }
+    return keys;
   }
 
   size(id) {
@@ -318,12 +440,12 @@ export class FileStore {
     return ids.sort((a, b) => a - b);
   }
 
-  /** Makes nextFreeId() at least `next` (an import keeps the exporter's ids used). */
+  /** Makes nextFreeId() at least `next` (an import keeps the exporter's ids used): recorded
+   * in DIR/next-free-id. */
   reserveIds(next) {
     if (next - 1 > this.#maxId) {
       this.#checkOpen();
-      mkdirSync(this.#tableDir(next - 1), { recursive: true });
-      this.#syncDir(this.dir);
+      this.#record(next);
       this.#maxId = next - 1;
     }
   }

@@ -1,5 +1,6 @@
 // FileStore: a write that returned survives the process being killed (SIGKILL) mid-loop,
-// and the store opens cleanly afterwards; its layout (old store directories, long keys,
+// and the store opens cleanly afterwards; so does the next free id when emptied tables'
+// directories are removed; its layout (old store directories, DIR/next-free-id, long keys,
 // many tables) and its lock. store-conformance.test.mjs has the checks every store passes.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,6 +52,134 @@ test('acknowledged writes survive SIGKILL', async () => {
   store.close();
 });
 
+test('a table emptied and its directory removed: the next free id survives SIGKILL at any step', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'lua-persist-store-')), 'store');
+  // A writer that makes tables and empties them, reporting each once delete() returned.
+  const writer = spawn(process.execPath, ['--input-type=module', '-e', `
+    import { FileStore } from ${JSON.stringify(storeModule)};
+    const store = new FileStore(${JSON.stringify(dir)});
+    store.set(1, Uint8Array.of(0x61), Uint8Array.of(1, 1));
+    for (let id = 3; ; id++) {
+      store.set(id, Uint8Array.of(0x6b), Uint8Array.of(1, 1));
+      store.delete(id, Uint8Array.of(0x6b));
+      process.stdout.write(id + '\\n');
+    }`]);
+  let acknowledged = 0;
+  await new Promise((resolve) => {
+    writer.stdout.on('data', (chunk) => {
+      const lines = chunk.toString().trim().split('\n');
+      acknowledged = Number(lines[lines.length - 1]);
+      if (acknowledged >= 150) {
+        writer.kill('SIGKILL');
+        resolve();
+      }
+    });
+  });
+  await new Promise((resolve) => writer.on('exit', resolve));
+  const store = new FileStore(dir);
+  assert.ok(store.nextFreeId() > acknowledged, `nextFreeId ${store.nextFreeId()}, tables up to ${acknowledged} made`);
+  for (let id = 3; id <= acknowledged; id++) assert.equal(store.size(id), 0, `table ${id}`);
+  assert.deepEqual(store.tableIds(), [1]);
+  // What the kill cut short is found and removed (a directory with no key, or write.tmp).
+  const tables = readdirSync(dir).filter((n) => /^[0-9]+$/.test(n));
+  assert.ok(tables.length <= 2, `table directories left: ${tables}`);
+  const next = store.nextFreeId();
+  store.close();
+  const again = new FileStore(dir);
+  assert.equal(again.nextFreeId(), next);
+  again.close();
+});
+
+test("deleting a table's last key removes its directory; DIR/next-free-id keeps its id", () => {
+  const dir = join(tmp, 'emptied');
+  const entries = () => readdirSync(dir).filter((n) => n !== 'lock').sort();
+  let store = new FileStore(dir);
+  store.set(1, bytes('a'), Uint8Array.of(0x01, 1));
+  store.set(5, bytes('a'), Uint8Array.of(0x01, 1));
+  store.set(5, bytes('b'), Uint8Array.of(0x01, 1));
+  store.set(7, bytes('a'), Uint8Array.of(0x01, 1));
+  assert.deepEqual(entries(), ['1', '5', '7'], 'nothing recorded while every id has its directory');
+  store.delete(7, bytes('a'));
+  assert.deepEqual(entries(), ['1', '5', 'next-free-id']);
+  assert.equal(readFileSync(join(dir, 'next-free-id'), 'utf8'), '8\n');
+  store.delete(5, bytes('a'));
+  assert.deepEqual(entries(), ['1', '5', 'next-free-id'], 'a table with keys left keeps its directory');
+  store.delete(5, bytes('b'));
+  store.delete(5, bytes('b')); // again: nothing there
+  store.delete(12, bytes('b')); // a table that never existed
+  assert.deepEqual([entries(), store.nextFreeId(), store.size(5), store.tableIds()], [['1', 'next-free-id'], 8, 0, [1]]);
+  store.close();
+  store = new FileStore(dir);
+  assert.equal(store.nextFreeId(), 8, 'reopened');
+  store.set(7, bytes('c'), Uint8Array.of(0x01, 0)); // an emptied table takes keys again
+  store.set(9, bytes('c'), Uint8Array.of(0x01, 0));
+  assert.deepEqual([entries(), store.nextFreeId()], [['1', '7', '9', 'next-free-id'], 10]);
+  assert.equal(readFileSync(join(dir, 'next-free-id'), 'utf8'), '8\n', 'recorded only when a directory goes');
+  store.delete(7, bytes('c'));
+  assert.equal(readFileSync(join(dir, 'next-free-id'), 'utf8'), '10\n', 'the id past table 9');
+  store.close();
+  store = new FileStore(dir);
+  assert.deepEqual([store.nextFreeId(), list(store.get(9, bytes('c')))], [10, [0x01, 0]]);
+  store.close();
+});
+
+test('reserveIds records the id in DIR/next-free-id and makes no directory', () => {
+  const dir = join(tmp, 'reserved');
+  let store = new FileStore(dir);
+  store.reserveIds(40);
+  store.reserveIds(20);
+  assert.deepEqual([store.nextFreeId(), readdirSync(dir).sort()], [40, ['lock', 'next-free-id']]);
+  assert.equal(readFileSync(join(dir, 'next-free-id'), 'utf8'), '40\n');
+  store.close();
+  store = new FileStore(dir);
+  assert.equal(store.nextFreeId(), 40);
+  store.close();
+});
+
+test('left by a crash or an earlier version: an empty table directory is harmless, and removed when found', () => {
+  const dir = join(tmp, 'leftovers');
+  mkdirSync(join(dir, '1'), { recursive: true });
+  writeFileSync(join(dir, '1', '61'), Uint8Array.of(0x01, 1));
+  mkdirSync(join(dir, '5')); // emptied under the earlier layout, which kept the directory
+  mkdirSync(join(dir, '7')); // a crash after making the directory, before the first key
+  writeFileSync(join(dir, '7', 'write.tmp'), Uint8Array.of(0x01));
+  mkdirSync(join(dir, '8')); // something the store does not know: kept
+  writeFileSync(join(dir, '8', 'notes.txt'), 'mine');
+  mkdirSync(join(dir, '9')); // a crash between deleting the last key and removing the directory
+  writeFileSync(join(dir, 'next-free-id.tmp'), '12'); // a crash while recording
+  let store = new FileStore(dir);
+  assert.equal(store.nextFreeId(), 10, 'the empty directories count; next-free-id.tmp does not');
+  assert.equal(store.size(9), 0);
+  assert.equal(existsSync(join(dir, '9')), false, 'found empty: removed');
+  assert.equal(readFileSync(join(dir, 'next-free-id'), 'utf8'), '10\n', 'after recording the id past it');
+  assert.deepEqual(store.tableIds(), [1]);
+  assert.deepEqual(readdirSync(dir).sort(), ['1', '8', 'lock', 'next-free-id'], 'next-free-id.tmp was written over');
+  store.close();
+  store = new FileStore(dir);
+  assert.equal(store.nextFreeId(), 10, 'reopened');
+  store.set(3, bytes('a'), Uint8Array.of(0x01, 1));
+  assert.deepEqual(store.tableIds(), [1, 3]);
+  store.close();
+});
+
+test('DIR/next-free-id: the larger of it and the table directories; a damaged one is refused', () => {
+  const dir = join(tmp, 'recorded');
+  mkdirSync(join(dir, '5'), { recursive: true });
+  writeFileSync(join(dir, 'next-free-id'), '100\n');
+  let store = new FileStore(dir);
+  assert.equal(store.nextFreeId(), 100);
+  store.close();
+  writeFileSync(join(dir, 'next-free-id'), '3\n');
+  store = new FileStore(dir);
+  assert.equal(store.nextFreeId(), 6);
+  store.close();
+  for (const damaged of ['', 'junk', '12', '0\n', '99999999999\n']) {
+    writeFileSync(join(dir, 'next-free-id'), damaged);
+    assert.throws(() => new FileStore(dir), /next-free-id is damaged/, JSON.stringify(damaged));
+    assert.equal(existsSync(join(dir, 'lock')), false, 'a refused store is not left locked');
+  }
+});
+
 test('a store directory of the earlier layout reads as before', () => {
   const dir = join(tmp, 'earlier');
   mkdirSync(join(dir, '1'), { recursive: true });
@@ -86,7 +215,7 @@ test('a key longer than 127 bytes: a file named by its SHA-256, holding the key 
   again.close();
 });
 
-test('150,000 table directories open (the id scan is a loop, not a spread)', () => {
+test('150,000 table directories open (the id scan is a loop, not a spread), and empty ones go', () => {
   // In memory (tmpfs) where there is one: on a disk, making and removing them takes a minute.
   let dir;
   try {
@@ -101,7 +230,12 @@ test('150,000 table directories open (the id scan is a loop, not a spread)', () 
     assert.equal(store.nextFreeId(), 150_001);
     store.set(150_001, bytes('k'), Uint8Array.of(0x01, 1));
     assert.deepEqual(store.tableIds(), [150_001]);
+    // Empty, as an earlier version of the store left emptied tables: tableIds() removed them.
+    assert.deepEqual(readdirSync(dir).sort(), ['150001', 'lock', 'next-free-id']);
     store.close();
+    const again = new FileStore(dir);
+    assert.equal(again.nextFreeId(), 150_002);
+    again.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
