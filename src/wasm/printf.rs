@@ -1,7 +1,8 @@
 //! printf's floating-point conversions (`%f %F %e %E %g %G %a %A`) spelled exactly as glibc
-//! spells them, for the wasm libc. The decimal digits come from `core::fmt`, whose `{:.N}` and
-//! `{:.Ne}` are exact and round half to even like glibc; everything around the digits (signs,
-//! `%g` style choice, exponent spelling, hex floats, padding) is glibc's.
+//! spells them, for the wasm libc. The decimal digits come from the value's exact decimal
+//! expansion ([`Decimal`]), rounded half to even like glibc; everything around the digits
+//! (signs, `%g` style choice, exponent spelling, hex floats, padding) is glibc's. `core::fmt`'s
+//! float formatting is not used: it would link core's flt2dec (about 18 KB of wasm).
 
 pub(crate) const F_MINUS: u32 = 1;
 pub(crate) const F_PLUS: u32 = 2;
@@ -70,81 +71,205 @@ pub(crate) fn format_double(value: f64, spec: &FloatSpec) -> String {
     out
 }
 
+/// The exact decimal expansion of a finite `x >= 0`: `x = 0.d₁d₂d₃… × 10^point`, the digits
+/// in ASCII without a leading zero. A double is `m × 2^e`, so its expansion is finite: the
+/// digits of `m × 2^e` when `e >= 0`, else those of `m × 5^-e` with the point `-e` digits from
+/// the right. Zero has no digits and `point` 1 (it is written with exponent 0). Every digit is
+/// kept, and rounding looks at all of them, so the results are exact rather than fast.
+struct Decimal {
+    digits: Vec<u8>,
+    point: i64,
+}
+
+impl Decimal {
+    fn of(x: f64) -> Decimal {
+        let bits = x.to_bits();
+        let biased = (bits >> 52) as i64; // x is non-negative: no sign bit
+        let fraction = bits & ((1 << 52) - 1);
+        let (m, e) = if biased == 0 {
+            (fraction, -1074)
+        } else {
+            (fraction | 1 << 52, biased - 1075)
+        };
+        if m == 0 {
+            return Decimal {
+                digits: Vec::new(),
+                point: 1,
+            };
+        }
+        let digits = if e >= 0 {
+            digits_of(m, e as u32, 0)
+        } else {
+            digits_of(m, 0, (-e) as u32)
+        };
+        Decimal {
+            point: digits.len() as i64 + e.min(0),
+            digits,
+        }
+    }
+
+    /// The digit `dᵢ₊₁` (index 0 is the first digit) as a char; '0' outside the digits.
+    fn digit(&self, i: i64) -> char {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.digits.get(i))
+            .map_or('0', |&d| char::from(d))
+    }
+
+    /// Rounds to the first `keep` digits, to nearest with ties to even as glibc does. A carry
+    /// out of the first digit leaves "1" and moves the point; rounding to nothing at all
+    /// (`keep < 0`, the value is below a tenth of the last kept place) leaves 0.
+    fn round(&mut self, keep: i64) {
+        let Ok(keep) = usize::try_from(keep) else {
+            self.digits.clear();
+            return;
+        };
+        let Some(&first) = self.digits.get(keep) else {
+            return;
+        };
+        let odd = keep > 0 && self.digits[keep - 1] % 2 == 1; // b'1' is odd
+        let up = first > b'5'
+            || first == b'5' && (odd || self.digits[keep + 1..].iter().any(|&d| d != b'0'));
+        self.digits.truncate(keep);
+        if up {
+            loop {
+                match self.digits.last_mut() {
+                    // A 9 becomes a trailing 0, which `digit` reads anyway.
+                    Some(b'9') => {
+                        self.digits.pop();
+                    }
+                    Some(d) => {
+                        *d += 1;
+                        break;
+                    }
+                    None => {
+                        self.digits.push(b'1');
+                        self.point += 1;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `%f` style: the integer digits ("0" if none), then `precision` fraction digits.
+    fn fixed(&self, precision: usize, alt: bool) -> String {
+        let mut s = String::new();
+        if self.point <= 0 {
+            s.push('0');
+        }
+        s.extend((0..self.point).map(|i| self.digit(i)));
+        if precision > 0 || alt {
+            s.push('.');
+        }
+        s.extend((self.point..self.point + precision as i64).map(|i| self.digit(i)));
+        s
+    }
+
+    /// `%e` style without the exponent: one digit, then `precision` fraction digits.
+    fn mantissa(&self, precision: usize, alt: bool) -> String {
+        let mut s = String::from(self.digit(0));
+        if precision > 0 || alt {
+            s.push('.');
+        }
+        s.extend((1..=precision as i64).map(|i| self.digit(i)));
+        s
+    }
+}
+
+/// The decimal digits of `n × 2^twos × 5^fives` (n > 0) in ASCII, without leading zeros.
+pub(crate) fn digits_of(n: u64, twos: u32, fives: u32) -> Vec<u8> {
+    const BASE: u64 = 1_000_000_000;
+    // Little-endian limbs in base 10^9; a limb times a factor below 2^32, plus a carry,
+    // fits in a u64.
+    let mut limbs = vec![n % BASE, n / BASE % BASE, n / BASE / BASE];
+    let (mut twos, mut fives) = (twos, fives);
+    while twos + fives > 0 {
+        let factor = if twos > 0 {
+            let step = twos.min(31);
+            twos -= step;
+            1 << step
+        } else {
+            let step = fives.min(13);
+            fives -= step;
+            5u64.pow(step)
+        };
+        let mut carry = 0;
+        for limb in &mut limbs {
+            let v = *limb * factor + carry;
+            *limb = v % BASE;
+            carry = v / BASE;
+        }
+        while carry > 0 {
+            limbs.push(carry % BASE);
+            carry /= BASE;
+        }
+    }
+    let mut digits = Vec::with_capacity(9 * limbs.len());
+    for mut limb in limbs {
+        for _ in 0..9 {
+            digits.push(b'0' + (limb % 10) as u8);
+            limb /= 10;
+        }
+    }
+    while digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    digits.reverse();
+    digits
+}
+
 /// `%f` of a non-negative finite value.
 fn fixed(x: f64, precision: usize, alt: bool) -> String {
-    let mut s = format!("{:.*}", precision, x);
-    if alt && precision == 0 {
-        s.push('.');
-    }
-    s
+    let mut d = Decimal::of(x);
+    d.round(d.point + precision as i64);
+    d.fixed(precision, alt)
 }
 
 /// `%e` of a non-negative finite value.
 fn exponential(x: f64, precision: usize, alt: bool) -> String {
-    let (mantissa, exponent) = scientific(x, precision);
-    let point = if alt && precision == 0 { "." } else { "" };
-    format!("{mantissa}{point}{}", exponent_suffix(exponent))
+    let mut d = Decimal::of(x);
+    d.round(precision as i64 + 1);
+    d.mantissa(precision, alt) + &exponent_suffix(d.point - 1)
 }
 
 /// `%g` of a non-negative finite value: C's rule picks `%f` or `%e` style from the exponent
 /// the value has once rounded to P significant digits.
 fn general(x: f64, precision: usize, alt: bool) -> String {
     let p = precision.max(1);
-    let (mantissa, exponent) = scientific(x, p - 1);
+    let mut d = Decimal::of(x);
+    let exact_point = d.point;
+    // Rounding to P significant digits is also rounding to P - 1 - X decimals in `%f` style,
+    // X being the exponent after rounding: a carry only adds zeros.
+    d.round(p as i64);
+    let exponent = d.point - 1;
     // glibc quirk: a value below 10^P that rounds up to 10^P is first laid out in `%f`
     // style, whose zero fraction digits `#` keeps; the carry then switches it to `%e` style
     // without them, so `%#g` of 999999.5 is "1.e+06", not "1.00000e+06".
-    if alt && usize::try_from(exponent) == Ok(p) && exact_exponent(x) < exponent {
+    if alt && exponent == p as i64 && exact_point < d.point {
         return format!("1.{}", exponent_suffix(exponent));
     }
-    let (mut digits, suffix) = match usize::try_from(exponent) {
-        // p > X >= 0, and the negative exponents -4..=-1 below.
-        Ok(e) if e < p => (format!("{:.*}", p - 1 - e, x), String::new()),
-        Err(_) if exponent >= -4 => {
-            let decimals = p - 1 + exponent.unsigned_abs() as usize;
-            (format!("{:.*}", decimals, x), String::new())
-        }
-        _ => (mantissa, exponent_suffix(exponent)),
+    let (mut digits, suffix) = if (-4..p as i64).contains(&exponent) {
+        (
+            d.fixed((p as i64 - 1 - exponent) as usize, alt),
+            String::new(),
+        )
+    } else {
+        (d.mantissa(p - 1, alt), exponent_suffix(exponent))
     };
-    if alt {
-        if !digits.contains('.') {
-            digits.push('.');
+    if !alt && digits.contains('.') {
+        while digits.ends_with('0') {
+            digits.pop();
         }
-    } else if digits.contains('.') {
-        let kept = digits.trim_end_matches('0').trim_end_matches('.').len();
-        digits.truncate(kept);
+        if digits.ends_with('.') {
+            digits.pop();
+        }
     }
     digits + &suffix
 }
 
-/// `format!("{:.*e}")` split into its mantissa and its exponent.
-fn scientific(x: f64, precision: usize) -> (String, i32) {
-    let mut s = format!("{:.*e}", precision, x);
-    let Some(at) = s.bytes().position(|b| b == b'e') else {
-        return (s, 0);
-    };
-    // Read the exponent from the bytes: a `str` slice here would link core's 2 KB
-    // slice-error path into the module.
-    let (mut exponent, mut sign) = (0i32, 1);
-    for b in s.bytes().skip(at + 1) {
-        match b {
-            b'-' => sign = -1,
-            b'0'..=b'9' => exponent = exponent * 10 + i32::from(b - b'0'),
-            _ => {}
-        }
-    }
-    s.truncate(at);
-    (s, sign * exponent)
-}
-
-/// The decimal exponent of `x` itself, before any rounding: 767 digits after the point make
-/// `{:e}` exact for every double.
-fn exact_exponent(x: f64) -> i32 {
-    scientific(x, 767).1
-}
-
 /// C's exponent spelling: a sign and at least two digits.
-fn exponent_suffix(exponent: i32) -> String {
+fn exponent_suffix(exponent: i64) -> String {
     let sign = if exponent < 0 { '-' } else { '+' };
     format!("e{sign}{:02}", exponent.unsigned_abs())
 }
@@ -418,6 +543,112 @@ mod tests {
                 check(value, &spec(conversion, F_MINUS, 99, None));
             }
         }
+    }
+
+    fn neighbours(x: f64) -> [f64; 3] {
+        [
+            f64::from_bits(x.to_bits() - 1),
+            x,
+            f64::from_bits(x.to_bits() + 1),
+        ]
+    }
+
+    /// Every precision 0..=40 of `%e %f %g` (and `#`) on the edge values, on values with exact
+    /// ties, and on values near 10^k and 2^k; the decimal digits of each come from
+    /// [`Decimal`]'s rounding at every position that matters.
+    #[test]
+    fn every_precision_near_ties_and_powers() {
+        let mut values = edge_values();
+        values.extend([
+            1e23,
+            8.5,
+            0.5,
+            0.25,
+            0.0625,
+            0.03125,
+            1e22 + 0.5e7,
+            f64::MIN_POSITIVE / 2.0,
+            f64::from_bits(1) * 3.0,
+            f64::from_bits(0x0010_0000_0000_0001),
+        ]);
+        values.extend(neighbours(f64::MAX / 2.0));
+        values.extend(neighbours(f64::MIN_POSITIVE));
+        // (2n + 1) / 2^j has j decimals ending in 5: a tie at `%.{j-1}f`.
+        for j in 1..=24 {
+            for n in [0u32, 1, 2, 7, 1000, 12345] {
+                values.push(f64::from(2 * n + 1) / f64::from(1u32 << j));
+            }
+        }
+        for k in [
+            -310, -300, -20, -5, -4, -3, -1, 0, 1, 5, 6, 14, 15, 16, 17, 22, 23, 300,
+        ] {
+            let x: f64 = format!("1e{k}").parse().expect("a float");
+            values.extend(neighbours(x));
+        }
+        for value in values {
+            if !value.is_finite() {
+                continue;
+            }
+            for conversion in *b"efgEG" {
+                for precision in 0..=40 {
+                    for flags in [0, F_HASH] {
+                        check(value, &spec(conversion, flags, 0, Some(precision)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// 2^k and its neighbours for every exponent, subnormals included.
+    #[test]
+    fn powers_of_two_and_neighbours() {
+        let mut values = vec![f64::from_bits(1), f64::from_bits(2), f64::from_bits(3)];
+        for k in -1074..=1023 {
+            let x = if k >= -1022 {
+                f64::from_bits(((k + 1023) as u64) << 52)
+            } else {
+                f64::from_bits(1 << (k + 1074))
+            };
+            values.extend(if k > -1074 {
+                neighbours(x).to_vec()
+            } else {
+                vec![x]
+            });
+        }
+        values.push(f64::MAX);
+        for value in values {
+            for conversion in *b"efg" {
+                for precision in [
+                    None,
+                    Some(0),
+                    Some(1),
+                    Some(2),
+                    Some(5),
+                    Some(14),
+                    Some(16),
+                    Some(17),
+                    Some(40),
+                ] {
+                    check(value, &spec(conversion, 0, 0, precision));
+                }
+            }
+            check(value, &spec(b'g', F_HASH, 0, Some(17)));
+            check(value, &spec(b'f', 0, 0, Some(1100)));
+        }
+    }
+
+    #[test]
+    fn digits_of_small_cases() {
+        let d = |n, twos, fives| String::from_utf8(digits_of(n, twos, fives)).expect("ASCII");
+        assert_eq!(d(1, 0, 0), "1");
+        assert_eq!(d(1_000_000_000, 0, 0), "1000000000");
+        assert_eq!(d(u64::MAX, 0, 0), u64::MAX.to_string());
+        assert_eq!(d(3, 10, 0), "3072");
+        assert_eq!(d(7, 0, 3), "875");
+        assert_eq!(d(1, 64, 0), (1u128 << 64).to_string());
+        // 2^40 × 5^20 = 2^20 × 10^20.
+        let expected = (u128::from(u64::MAX) << 20).to_string() + &"0".repeat(20);
+        assert_eq!(d(u64::MAX, 40, 20), expected);
     }
 
     /// Every bit pattern is equally likely, so subnormals, NaNs with payloads and infinities

@@ -422,37 +422,7 @@ fn compare_with_units(decimal: &Decimal, units: u64) -> Ordering {
 
 /// The decimal digits of `n × 5^power` (n > 0), without leading zeros.
 fn times_power_of_five(n: u64, power: u32) -> Vec<u8> {
-    const BASE: u64 = 1_000_000_000;
-    // Little-endian limbs in base 10^9; a limb times 5^13 plus a carry fits in a u64.
-    let mut limbs = vec![n % BASE, n / BASE % BASE, n / BASE / BASE];
-    let mut left = power;
-    while left > 0 {
-        let step = left.min(13);
-        left -= step;
-        let factor = 5u64.pow(step);
-        let mut carry = 0;
-        for limb in &mut limbs {
-            let v = *limb * factor + carry;
-            *limb = v % BASE;
-            carry = v / BASE;
-        }
-        while carry > 0 {
-            limbs.push(carry % BASE);
-            carry /= BASE;
-        }
-    }
-    while limbs.len() > 1 && limbs.last() == Some(&0) {
-        limbs.pop();
-    }
-    let mut text = String::new();
-    for (i, limb) in limbs.iter().rev().enumerate() {
-        if i == 0 {
-            text += &limb.to_string();
-        } else {
-            text += &format!("{limb:09}");
-        }
-    }
-    text.into_bytes()
+    super::printf::digits_of(n, 0, power)
 }
 
 #[cfg(test)]
