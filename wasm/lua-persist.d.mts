@@ -37,9 +37,10 @@ export function storeImports(
   js_ext_table_size(id: number): number;
 };
 
-/** Lua's status codes as `exec` returns them; `EXITED + code` after `os.exit(code)`. */
+/** Lua's status codes as `exec` returns them; `EXITED + code` after `os.exit(code)`;
+ * `TRAPPED` (`lp_exec`, `lp_main`) once an earlier call trapped and the instance is unusable. */
 export const LuaStatus: Readonly<{
-  OK: 0; YIELD: 1; ERRRUN: 2; ERRSYNTAX: 3; ERRMEM: 4; ERRERR: 5; EXITED: 256;
+  OK: 0; YIELD: 1; ERRRUN: 2; ERRSYNTAX: 3; ERRMEM: 4; ERRERR: 5; EXITED: 256; TRAPPED: -1;
 }>;
 
 export interface RunResult {
@@ -49,7 +50,11 @@ export interface RunResult {
 
 /** One instance of the module: one memory, any number of Lua states. */
 export class LuaModule {
+  /** Instantiates the module and allows its memory to grow (`lp_allow_memory_growth(1)`). */
   static instantiate(module: WebAssembly.Module, options?: { store?: ExtStore }): Promise<LuaModule>;
+  /** What the call that trapped threw (a `WebAssembly.RuntimeError`), or null. After a trap
+   * every method throws: the instance is unusable, instantiate the module again. */
+  readonly trapped: unknown;
   /** The instance's exports (see wasm/exports.txt). */
   readonly exports: WebAssembly.Exports & { memory: WebAssembly.Memory };
   /** The store given to `instantiate`. */

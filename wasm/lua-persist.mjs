@@ -1,8 +1,15 @@
 // The JavaScript side of the lua-persist wasm module: plain WebAssembly API, no imports,
 // works in Node and browsers. The module's exports are listed in exports.txt.
 //
-// Memory rule for hosts: the module's memory can grow during any call, which detaches
-// earlier views of memory.buffer. Make a new Uint8Array view after every call.
+// Memory rule for hosts: the module grows its memory only once the host allows it
+// (lp_allow_memory_growth(1), which LuaModule.instantiate calls); from then on memory can
+// grow during any call, which detaches earlier views of memory.buffer, so make a new
+// Uint8Array view after every call. Without it (cu's hosts) Lua gets "not enough memory"
+// past the initial memory instead.
+//
+// A call that traps (a WebAssembly.RuntimeError) leaves the instance unusable: its Lua state
+// may be mid-update. LuaModule remembers the trap and refuses every later call with an error
+// saying so; the module itself answers every later call with a failure (see exports.rs).
 
 const encoder = new TextEncoder();
 
@@ -147,35 +154,82 @@ export class LuaModule {
     const env = { ...storeImports(store, () => memory), js_time_now: () => Date.now() };
     const instance = await WebAssembly.instantiate(module, { env });
     memory = instance.exports.memory;
+    // This host makes a new view of memory.buffer after every call, so memory may grow.
+    // (A module older than this export grows anyway.)
+    instance.exports.lp_allow_memory_growth?.(1);
     const lua = new LuaModule(instance);
     lua.store = store;
     lua.io = new IoTable(store);
     return lua;
   }
 
+  /** The exception of the call that trapped, once one has: the instance is then unusable. */
+  #trapped = null;
+
   constructor(instance) {
     this.exports = instance.exports;
+  }
+
+  /** The error of the call that trapped (a WebAssembly.RuntimeError), or null. */
+  get trapped() {
+    return this.#trapped;
+  }
+
+  /**
+   * Calls an export. After a trap, every call throws instead: the module's state may be
+   * mid-update (in the middle of a garbage collection or an allocation).
+   */
+  _call(name, ...args) {
+    if (this.#trapped) {
+      throw new Error('lua-persist: this instance trapped in an earlier call ' +
+        `(${this.#trapped}) and cannot be used any more: instantiate the module again`,
+      { cause: this.#trapped });
+    }
+    try {
+      return this.exports[name](...args);
+    } catch (e) {
+      // An export does not throw otherwise: imports are called through catch_all wrappers.
+      this.#trapped = e;
+      throw e;
+    }
+  }
+
+  /**
+   * After a failure result: if the module reports that an earlier call trapped (one made
+   * through `exports` directly), remember it and throw.
+   */
+  #checkTrapped() {
+    const len = this.exports.lp_output_len(2);
+    const message = len === 0 ? '' :
+      fromUtf8.decode(new Uint8Array(this.exports.memory.buffer, this.exports.lp_output_ptr(2), len));
+    if (message.startsWith('lua-persist: this instance trapped')) {
+      this.#trapped = new Error(message);
+      this._call('lp_output_len', 2); // throws
+    }
   }
 
   /** Copies bytes (Uint8Array or string) into module memory; returns [ptr, len]. Free with #free. */
   #copyIn(data) {
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
-    const ptr = this.exports.lp_alloc(bytes.length);
-    if (ptr === 0) throw new Error(`lua-persist: cannot allocate ${bytes.length} bytes in the module`);
+    const ptr = this._call('lp_alloc', bytes.length);
+    if (ptr === 0) {
+      this.#checkTrapped();
+      throw new Error(`lua-persist: cannot allocate ${bytes.length} bytes in the module`);
+    }
     new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
     return [ptr, bytes.length];
   }
 
   #free([ptr, len]) {
-    this.exports.lp_free(ptr, len);
+    this._call('lp_free', ptr, len);
   }
 
   /** Takes (and clears) what Lua wrote to stdout (1) or stderr (2). */
   takeOutput(stream) {
-    const len = this.exports.lp_output_len(stream);
-    const ptr = this.exports.lp_output_ptr(stream);
+    const len = this._call('lp_output_len', stream);
+    const ptr = this._call('lp_output_ptr', stream);
     const bytes = len === 0 ? new Uint8Array() : new Uint8Array(this.exports.memory.buffer, ptr, len).slice();
-    this.exports.lp_output_clear(stream);
+    this._call('lp_output_clear', stream);
     return bytes;
   }
 
@@ -183,10 +237,13 @@ export class LuaModule {
   putFile(name, data) {
     const n = this.#copyIn(name);
     const d = this.#copyIn(data);
-    const rc = this.exports.lp_file_put(n[0], n[1], d[0], d[1]);
+    const rc = this._call('lp_file_put', n[0], n[1], d[0], d[1]);
     this.#free(n);
     this.#free(d);
-    if (rc !== 0) throw new Error(`lua-persist: out of memory while providing file ${name}`);
+    if (rc !== 0) {
+      this.#checkTrapped();
+      throw new Error(`lua-persist: out of memory while providing file ${name}`);
+    }
   }
 
   /**
@@ -197,17 +254,21 @@ export class LuaModule {
   main(argv) {
     for (const arg of argv) {
       const a = this.#copyIn(arg);
-      this.exports.lp_arg_push(a[0], a[1]);
+      this._call('lp_arg_push', a[0], a[1]);
       this.#free(a);
     }
-    const code = this.exports.lp_main();
+    const code = this._call('lp_main');
+    if (code === LuaStatus.TRAPPED) this.#checkTrapped();
     return { code, stdout: this.takeOutput(1), stderr: this.takeOutput(2) };
   }
 
   /** A long-lived Lua state with the standard libraries. */
   newState() {
-    const L = this.exports.lp_state_new();
-    if (L === 0) throw new Error('lua-persist: cannot create a Lua state (out of memory)');
+    const L = this._call('lp_state_new');
+    if (L === 0) {
+      this.#checkTrapped();
+      throw new Error('lua-persist: cannot create a Lua state (out of memory)');
+    }
     return new LuaState(this, L);
   }
 
@@ -219,15 +280,19 @@ export class LuaModule {
   _exec(L, chunk, name) {
     const c = this.#copyIn(chunk);
     const n = this.#copyIn(name);
-    const status = this.exports.lp_exec(L, c[0], c[1], n[0], n[1]);
+    const status = this._call('lp_exec', L, c[0], c[1], n[0], n[1]);
+    if (status === LuaStatus.TRAPPED) this.#checkTrapped();
     this.#free(c);
     this.#free(n);
     return status;
   }
 }
 
-/** Lua's status codes as lp_exec returns them; EXITED + code after os.exit(code). */
-export const LuaStatus = Object.freeze({ OK: 0, YIELD: 1, ERRRUN: 2, ERRSYNTAX: 3, ERRMEM: 4, ERRERR: 5, EXITED: 256 });
+/**
+ * Lua's status codes as lp_exec returns them; EXITED + code after os.exit(code); TRAPPED
+ * (lp_exec and lp_main) when an earlier call trapped and the instance is unusable.
+ */
+export const LuaStatus = Object.freeze({ OK: 0, YIELD: 1, ERRRUN: 2, ERRSYNTAX: 3, ERRMEM: 4, ERRERR: 5, EXITED: 256, TRAPPED: -1 });
 
 export class LuaState {
   constructor(module, L) {
@@ -247,15 +312,15 @@ export class LuaState {
   }
 
   setMemoryLimit(bytes) {
-    this.module.exports.lp_set_memory_limit(this.L, bytes);
+    this.module._call('lp_set_memory_limit', this.L, bytes);
   }
 
   get memoryUsed() {
-    return this.module.exports.lp_memory_used(this.L);
+    return this.module._call('lp_memory_used', this.L);
   }
 
   close() {
-    if (this.L !== 0) this.module.exports.lp_state_close(this.L);
+    if (this.L !== 0) this.module._call('lp_state_close', this.L);
     this.L = 0;
   }
 }

@@ -7,16 +7,25 @@
 //!   natively (used by `wasm/run.mjs`); scripts come from files the host put with `lp_file_put`.
 //! - `lp_state_new` / `lp_exec` / `lp_state_close`: a long-lived state that runs chunk after
 //!   chunk; a chunk's error is reported as its status and the state stays usable.
+//!
+//! After a call that never returned (a trap, see `guard`), the exports that run Lua or
+//! allocate do nothing and answer with their failure result ([`TRAPPED`] for `lp_main` and
+//! `lp_exec`), and stderr reads as the message.
 
 #![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
 
 use core::ffi::{c_int, c_void};
 use std::alloc::{alloc, dealloc, Layout};
 
+use super::guard::{guarded, TRAPPED_MESSAGE};
 use crate::ffi::wasm_libc::*;
 use crate::ffi::*;
 use crate::lua;
 use crate::runner::{self, Host};
+
+/// What `lp_main` and `lp_exec` return after an earlier call never returned (a trap): the
+/// instance cannot be used any more, and stderr reads as the message saying so.
+pub const TRAPPED: c_int = -1;
 
 /// A static the single-threaded module mutates.
 struct WasmCell<T>(core::cell::UnsafeCell<T>);
@@ -46,11 +55,13 @@ unsafe fn host_bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
 /// Allocates `len` bytes (alignment 8) for the host to write into; 0 on failure.
 #[no_mangle]
 pub extern "C" fn lp_alloc(len: usize) -> *mut u8 {
-    match Layout::from_size_align(len.max(1), 8) {
-        // SAFETY: the layout has a non-zero size.
-        Ok(layout) => unsafe { alloc(layout) },
-        Err(_) => core::ptr::null_mut(),
-    }
+    guarded(core::ptr::null_mut, || {
+        match Layout::from_size_align(len.max(1), 8) {
+            // SAFETY: the layout has a non-zero size.
+            Ok(layout) => unsafe { alloc(layout) },
+            Err(_) => core::ptr::null_mut(),
+        }
+    })
 }
 
 /// Frees a block from `lp_alloc` (`len` as allocated). Null is ignored.
@@ -59,15 +70,27 @@ pub extern "C" fn lp_alloc(len: usize) -> *mut u8 {
 /// `ptr` must come from `lp_alloc(len)` and not be freed before.
 #[no_mangle]
 pub unsafe extern "C" fn lp_free(ptr: *mut u8, len: usize) {
-    if !ptr.is_null() {
-        // SAFETY: forwarded caller contract; the same layout as lp_alloc.
-        unsafe { dealloc(ptr, Layout::from_size_align_unchecked(len.max(1), 8)) };
-    }
+    guarded(
+        || (),
+        || {
+            if !ptr.is_null() {
+                // SAFETY: forwarded caller contract; the same layout as lp_alloc.
+                unsafe { dealloc(ptr, Layout::from_size_align_unchecked(len.max(1), 8)) };
+            }
+        },
+    )
 }
 
-/// Where stdout's (1) or stderr's (2) captured output starts; null when empty.
+/// Where stdout's (1) or stderr's (2) captured output starts; null when empty. After a
+/// trap, stdout is empty and stderr holds the message that the instance is unusable.
 #[no_mangle]
 pub extern "C" fn lp_output_ptr(stream: c_int) -> *const u8 {
+    if super::guard::trapped() {
+        return match stream {
+            2 => TRAPPED_MESSAGE.as_ptr(),
+            _ => core::ptr::null(),
+        };
+    }
     let mut len = 0;
     match stream {
         // SAFETY: a read of the C runtime's buffer bookkeeping.
@@ -76,9 +99,17 @@ pub extern "C" fn lp_output_ptr(stream: c_int) -> *const u8 {
     }
 }
 
-/// The number of captured bytes of stdout (1) or stderr (2).
+/// The number of captured bytes of stdout (1) or stderr (2) (after a trap: 0, and the
+/// message's length).
 #[no_mangle]
 pub extern "C" fn lp_output_len(stream: c_int) -> usize {
+    if super::guard::trapped() {
+        return if stream == 2 {
+            TRAPPED_MESSAGE.len()
+        } else {
+            0
+        };
+    }
     let mut len = 0;
     if let 1 | 2 = stream {
         // SAFETY: as lp_output_ptr.
@@ -90,9 +121,27 @@ pub extern "C" fn lp_output_len(stream: c_int) -> usize {
 /// Empties a stream's buffer after the host has read it, releasing its memory.
 #[no_mangle]
 pub extern "C" fn lp_output_clear(stream: c_int) {
+    guarded(|| (), || output_clear(stream))
+}
+
+/// `lp_output_clear` for calls from inside the module (an export must not enter another).
+pub(crate) fn output_clear(stream: c_int) {
     if let 1 | 2 = stream {
         // SAFETY: frees the C runtime's buffer; the host no longer reads it.
         unsafe { __lp_output_clear(stream) };
+    }
+}
+
+/// Whether the module's memory may grow (1) or not (0, the default). Growing memory
+/// replaces `memory.buffer` and detaches every view of the old one; cu's module never grows,
+/// and cu's web client keeps one view, so without this call the module works within its
+/// initial memory and Lua raises "not enough memory" past it. A host that makes a new view
+/// after each call enables growth right after instantiation (`wasm/lua-persist.mjs` does).
+#[no_mangle]
+pub extern "C" fn lp_allow_memory_growth(enabled: c_int) {
+    super::heap::allow_growth(enabled != 0);
+    if !super::guard::trapped() {
+        super::cu_abi::apply_memory_budget();
     }
 }
 
@@ -108,8 +157,11 @@ pub unsafe extern "C" fn lp_file_put(
     data: *const u8,
     data_len: usize,
 ) -> c_int {
-    // SAFETY: forwarded caller contract; the C side copies both ranges.
-    unsafe { __lp_file_put(name as *const core::ffi::c_char, name_len, data, data_len) }
+    guarded(
+        || -1,
+        // SAFETY: forwarded caller contract; the C side copies both ranges.
+        || unsafe { __lp_file_put(name as *const core::ffi::c_char, name_len, data, data_len) },
+    )
 }
 
 /// Appends one command-line argument for the next `lp_main` (the first is the program name).
@@ -118,8 +170,11 @@ pub unsafe extern "C" fn lp_file_put(
 /// The range must be readable.
 #[no_mangle]
 pub unsafe extern "C" fn lp_arg_push(ptr: *const u8, len: usize) {
-    // SAFETY: forwarded caller contract; no other reference to the arguments is alive.
-    unsafe { pending_args().push(host_bytes(ptr, len).to_vec()) };
+    guarded(
+        || (),
+        // SAFETY: forwarded caller contract; no other reference to the arguments is alive.
+        || unsafe { pending_args().push(host_bytes(ptr, len).to_vec()) },
+    )
 }
 
 /// The wasm side of the runner: scripts from `lp_file_put`, output to the buffers.
@@ -176,9 +231,13 @@ fn catching_exit(body: &mut dyn FnMut()) -> Result<(), c_int> {
 /// Runs the command line pushed with `lp_arg_push` (then forgets it) and returns the exit
 /// code: 0, 1 on an error, or the status given to `os.exit`. As when a process exits,
 /// `os.exit(code)` runs no `__close` or `__gc` and leaves the state's memory allocated;
-/// `os.exit(code, true)` closes the state first.
+/// `os.exit(code, true)` closes the state first. After a trap: [`TRAPPED`].
 #[no_mangle]
 pub extern "C" fn lp_main() -> c_int {
+    guarded(|| TRAPPED, main)
+}
+
+fn main() -> c_int {
     // SAFETY: no other reference to the arguments is alive.
     let args = core::mem::take(unsafe { pending_args() });
     let invocation = match runner::parse_args(&args) {
@@ -212,9 +271,13 @@ pub extern "C" fn lp_main() -> c_int {
 
 /// Creates a long-lived state with the standard libraries, `persist`, and the external
 /// tables over the host's store (`_home`, `_io`, `Memory`, `ext.table()`); 0 if memory is
-/// exhausted or the store cannot tell its next table id.
+/// exhausted or the store cannot tell its next table id (or after a trap).
 #[no_mangle]
 pub extern "C" fn lp_state_new() -> *mut lua_State {
+    guarded(core::ptr::null_mut, state_new)
+}
+
+fn state_new() -> *mut lua_State {
     let L = lua::new_state(usize::MAX);
     if L.is_null() {
         return L;
@@ -248,10 +311,15 @@ unsafe extern "C-unwind" fn open_libraries(L: *mut lua_State) -> c_int {
 /// `L` must come from `lp_state_new` and not be used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn lp_state_close(L: *mut lua_State) {
-    if !L.is_null() {
-        // SAFETY: forwarded caller contract.
-        unsafe { lua::close(L) };
-    }
+    guarded(
+        || (),
+        || {
+            if !L.is_null() {
+                // SAFETY: forwarded caller contract.
+                unsafe { lua::close(L) };
+            }
+        },
+    )
 }
 
 /// Limits the state's memory (bytes); past it Lua raises "not enough memory".
@@ -260,10 +328,15 @@ pub unsafe extern "C" fn lp_state_close(L: *mut lua_State) {
 /// `L` must come from `lp_state_new`.
 #[no_mangle]
 pub unsafe extern "C" fn lp_set_memory_limit(L: *mut lua_State, bytes: usize) {
-    if !L.is_null() {
-        // SAFETY: forwarded caller contract.
-        unsafe { lua::set_memory_limit(L, bytes) };
-    }
+    guarded(
+        || (),
+        || {
+            if !L.is_null() {
+                // SAFETY: forwarded caller contract.
+                unsafe { lua::set_memory_limit(L, bytes) };
+            }
+        },
+    )
 }
 
 /// Bytes the state holds now.
@@ -289,12 +362,29 @@ pub const EXITED: c_int = 256;
 /// (e.g. `=input`). Returns the Lua status: 0, or 2 (runtime), 3 (syntax), 4 (memory),
 /// 5 (error in the handler). An error's message and traceback go to stderr's buffer; the
 /// state stays usable and its stack is left empty. After `os.exit(code)`, returns
-/// [`EXITED`]` + (code & 0xff)` and `L` must not be used again (see [`EXITED`]).
+/// [`EXITED`]` + (code & 0xff)` and `L` must not be used again (see [`EXITED`]). After an
+/// earlier call trapped: [`TRAPPED`].
 ///
 /// # Safety
 /// `L` must come from `lp_state_new`; both ranges must be readable.
 #[no_mangle]
 pub unsafe extern "C" fn lp_exec(
+    L: *mut lua_State,
+    chunk: *const u8,
+    chunk_len: usize,
+    name: *const u8,
+    name_len: usize,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    guarded(
+        || TRAPPED,
+        || unsafe { exec(L, chunk, chunk_len, name, name_len) },
+    )
+}
+
+/// # Safety
+/// As `lp_exec`.
+unsafe fn exec(
     L: *mut lua_State,
     chunk: *const u8,
     chunk_len: usize,
@@ -311,9 +401,9 @@ pub unsafe extern "C" fn lp_exec(
     // SAFETY: L is a valid state from lp_state_new.
     let abandoned = unsafe { lua::abandonable(L) };
     let mut status = LUA_OK;
-    // SAFETY (inside): L is valid; exec_chunk balances the stack. The closure's frame holds
-    // only references, so an exit may jump over it.
     match catching_exit(&mut || {
+        // SAFETY: L is valid; exec_chunk balances the stack. The closure's frame holds only
+        // references, so an exit may jump over it.
         status = unsafe { runner::exec_chunk(L, &ModuleHost, chunk, &name) }
     }) {
         Ok(()) => status,

@@ -16,6 +16,10 @@ pub mod cu_abi;
 #[cfg(target_arch = "wasm32")]
 pub mod exports;
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod guard;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod heap;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod host_store;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod libc;

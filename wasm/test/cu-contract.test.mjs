@@ -22,9 +22,11 @@ const u32 = (n) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
  * A cu host. `tables`: Map<id, Map<key string, Uint8Array>>, with table 1 present as cu's
  * hosts have it. `hooks.get/set/size` may answer instead of the default (return a number).
  * Deletes (value_len 0) are stored as empty values unless `deletes` is set, as a host
- * written for cu does; an empty value reads as 0 bytes, which is nil.
+ * written for cu does; an empty value reads as 0 bytes, which is nil. It makes a fresh view
+ * of memory after each call, so with `growth` it lets memory grow (lp_allow_memory_growth),
+ * which a host written for cu does not know about.
  */
-function cuHost({ hooks = {}, now = () => Date.now(), deletes = false } = {}) {
+function cuHost({ hooks = {}, now = () => Date.now(), deletes = false, growth = false } = {}) {
   const tables = new Map([[1, new Map()]]);
   const calls = [];
   let memory;
@@ -63,6 +65,7 @@ function cuHost({ hooks = {}, now = () => Date.now(), deletes = false } = {}) {
   const instance = new WebAssembly.Instance(wasmModule, { env });
   memory = instance.exports.memory;
   const x = instance.exports;
+  if (growth) x.lp_allow_memory_growth(1);
   const buffer = () => new Uint8Array(memory.buffer, x.get_buffer_ptr(), x.get_buffer_size());
   /** Decodes a compute result as cu's hosts do. */
   const result = (rc) => {
@@ -283,6 +286,7 @@ test('results at the limit: 65,536 bytes fit, one more is an error result naming
 
 test('Lua errors are -(len+1) results with the message at the buffer, whatever the error value', () => {
   const host = initialized();
+  const recursion = 'local function f() return f() + 1 end return f()';
   const cases = [
     [`error('boom')`, 'input:1: boom'],
     ['return 1 +', 'input:1: unexpected symbol near <eof>'],
@@ -291,7 +295,9 @@ test('Lua errors are -(len+1) results with the message at the buffer, whatever t
     [`error(setmetatable({}, {__tostring = function() return 'custom' end}))`, 'custom'],
     [`error('', 0)`, 'Unknown error'],
     ['coroutine.yield(1)', 'attempt to yield from outside a coroutine'],
-    ['local function f() return f() + 1 end return f()', 'input:1: stack overflow'],
+    // Lua's stack would reach its 1,000,000 slots only past the memory a cu host gives it
+    // (memory does not grow): an ordinary memory error (with growth: "stack overflow").
+    [recursion, 'not enough memory'],
     // cu cut the chunk at the NUL and ran print(1).
     ['print(1)\0print(2)', 'input:1: unexpected symbol'],
     // cu: C's exit trapped the module; there is no os.exit under compute.
@@ -299,6 +305,7 @@ test('Lua errors are -(len+1) results with the message at the buffer, whatever t
     ['os.exit(0, true)', "input:1: attempt to call a nil value (field 'exit')"],
   ];
   for (const [code, message] of cases) assert.equal(errorOf(host, code), message, code);
+  assert.equal(errorOf(initialized({ growth: true }), recursion), 'input:1: stack overflow');
   assert.match(errorOf(host, 'error({})'), /^table: 0x[0-9a-f]+$/);
   assert.equal(errorOf(host, `require('bigint')`).split('\n')[0], "input:1: module 'bigint' not found:");
   assert.deepEqual(host.value(`return pcall(error, 'x')`), str('x'), 'pcall catches inside a chunk');
@@ -327,13 +334,13 @@ test('compute reads the chunk at code_ptr: up to 64 KiB at the buffer, larger on
   const { x } = host;
   const padded = utf8.encode('return 1' + ' '.repeat(65536 - 8));
   assert.deepEqual(host.value(padded), int(1), 'a 65,536-byte chunk in the buffer');
-  const big = utf8.encode(`local s = 0 ${'s = s + 1 '.repeat(20000)} return s`);
+  const big = utf8.encode(`local s = 0 ${'s = s + 1 '.repeat(7000)} return s`);
   const ptr = x.lp_alloc(big.length);
   assert.notEqual(ptr, 0);
   new Uint8Array(host.memory().buffer, ptr, big.length).set(big);
   const rc = x.compute(ptr, big.length);
   x.lp_free(ptr, big.length);
-  assert.deepEqual(host.result(rc).value, int(20000));
+  assert.deepEqual(host.result(rc).value, int(7000));
   // Not at the buffer and small: code_ptr is not ignored (cu would run the buffer).
   host.buffer().set(utf8.encode('return 1'));
   const small = utf8.encode('return 2');
@@ -387,8 +394,8 @@ test('os.time() is the real time from js_time_now, os.clock() counts from its fi
 
 // ------------------------------------------------------------------------------ memory
 
-test('memory: a view kept across a call that grows memory is detached; a fresh view reads the result', () => {
-  const host = initialized();
+test('memory: with growth allowed, a view kept across a call that grows memory is detached; a fresh view reads the result', () => {
+  const host = initialized({ growth: true });
   const kept = new Uint8Array(host.memory().buffer);
   const code = utf8.encode(`big = string.rep('x', 8 * 1024 * 1024) return #big`);
   new Uint8Array(host.memory().buffer, host.x.get_buffer_ptr(), code.length).set(code);
@@ -412,7 +419,7 @@ test(`memory: at least cu's ${CU_PAGES} pages from instantiation; init and ordin
 });
 
 test('get_memory_stats: 12 bytes: the buffer size, the bytes Lua holds, the pages', () => {
-  const host = initialized();
+  const host = initialized({ growth: true });
   const { x } = host;
   const ptr = x.lp_alloc(20);
   const bytes = () => new Uint8Array(host.memory().buffer, ptr, 20);
@@ -438,8 +445,9 @@ test('get_memory_stats: 12 bytes: the buffer size, the bytes Lua holds, the page
 
 test('run_gc: a full collection, finalizers included (cu: a no-op)', () => {
   const host = initialized();
+  // 3,000 tables: within the memory of a host written for cu (memory does not grow).
   host.compute(`collectgarbage('stop') setmetatable({}, {__gc = function() finalized = (finalized or 0) + 1 end})
-    local t = {} for i = 1, 10000 do t[i] = {} end`);
+    local t = {} for i = 1, 3000 do t[i] = {} end`);
   const before = host.stats().luaBytes;
   assert.deepEqual(host.value('return finalized'), [0x00]);
   host.x.run_gc();
