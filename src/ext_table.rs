@@ -21,6 +21,7 @@ use core::ffi::{c_int, c_void};
 
 use crate::ffi::*;
 use crate::function_serializer::set_table_ref_resolver;
+use crate::fallible::{try_copy, try_push, try_with_capacity};
 use crate::lua;
 pub use crate::store::{Collection, ExtStore, MemoryStore, StoreError};
 use crate::store::{Write, FIRST_NEW_TABLE_ID};
@@ -291,7 +292,7 @@ unsafe fn store_key(L: *mut lua_State, idx: c_int) -> Result<Vec<u8>, String> {
                 if key.is_empty() {
                     return Err("an external table key cannot be the empty string".into());
                 }
-                Ok(key.to_vec())
+                try_copy(key).map_err(|e| e.to_string())
             }
             LUA_TNUMBER => {
                 if let Some(i) = lua::tointeger(L, idx) {
@@ -420,7 +421,10 @@ pub unsafe fn collect(L: *mut lua_State) -> Result<Collection, String> {
         lua_pushnil(L);
         while lua_next(L, -2) != 0 {
             if let Some(id) = lua::tointeger(L, -2).and_then(|id| u32::try_from(id).ok()) {
-                held.push(id);
+                if try_push(&mut held, id).is_err() {
+                    lua_pop(L, 3);
+                    return Err("cannot collect external tables: not enough memory".into());
+                }
             }
             lua_pop(L, 1);
         }
@@ -487,7 +491,7 @@ impl TableSink for Conversion<'_> {
                 SerializationError::Lua("external table ids are exhausted".into())
             })?;
             self.state.made_since_collect += 1;
-            self.converted.insert_with(address, id);
+            self.converted.insert_with(address, id)?;
             enc.put_table_ref(id)?;
             lua_pushnil(L);
             while lua_next(L, idx) != 0 {
@@ -508,7 +512,7 @@ impl TableSink for Conversion<'_> {
                     lua_pop(L, 1);
                     return Err(e.inside(&format!("[{}]", show_key(&key))));
                 }
-                self.writes.push((id, key, bytes, holds_code));
+                try_push(&mut self.writes, (id, key, bytes, holds_code))?;
             }
         }
         Ok(())
@@ -574,7 +578,10 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
             ));
         }
         // New tables first, the key that makes them reachable last; all or nothing.
-        let mut batch = Vec::with_capacity(writes.len() + 1);
+        let Ok(mut batch) = try_with_capacity(writes.len() + 1) else {
+            state.give_back_ids(ids_before);
+            return Err("not enough memory".into());
+        };
         for (table, k, v, _) in &writes {
             batch.push(Write { id: *table, key: k, value: Some(v) });
         }

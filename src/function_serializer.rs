@@ -473,6 +473,9 @@ pub unsafe fn serialize_function(enc: &mut Encoder, idx: c_int) -> Result<(), Se
     }
 }
 
+/// What `dump_writer` returns (and `lua_dump` passes on) when the vector cannot grow.
+const DUMP_OUT_OF_MEMORY: c_int = 1;
+
 /// `lua_dump`'s writer: appends to the `Vec<u8>` it is given.
 unsafe extern "C-unwind" fn dump_writer(
     _L: *mut lua_State,
@@ -483,8 +486,13 @@ unsafe extern "C-unwind" fn dump_writer(
     // SAFETY: serialize_lua_bytecode passes a live Vec<u8>; Lua passes `size` readable
     // bytes. A panic (capacity overflow) must not unwind into C.
     crate::lua::abort_on_panic(|| unsafe {
+        let out = &mut *(ud as *mut Vec<u8>);
         if size != 0 {
-            (*(ud as *mut Vec<u8>)).extend_from_slice(core::slice::from_raw_parts(p as *const u8, size));
+            // A failed allocation stops the dump (status DUMP_OUT_OF_MEMORY), not the module.
+            if out.try_reserve(size).is_err() {
+                return DUMP_OUT_OF_MEMORY;
+            }
+            out.extend_from_slice(core::slice::from_raw_parts(p as *const u8, size));
         }
         0
     })
@@ -532,6 +540,9 @@ pub unsafe fn serialize_lua_bytecode(
             status
         }
     };
+    if status == DUMP_OUT_OF_MEMORY {
+        return Err(SerializationError::OutOfMemory);
+    }
     if status != 0 {
         return Err(FunctionSerializationError::InvalidBytecode {
             reason: format!("lua_dump failed ({status})"),
@@ -563,7 +574,7 @@ pub unsafe fn serialize_upvalues(enc: &mut Encoder, idx: c_int) -> Result<(), Se
                 enc.put_u32(k)?;
                 continue;
             }
-            enc.upvalues.insert(id);
+            enc.upvalues.insert(id)?;
             enc.put(&[0x00])?;
             let name = lua_getupvalue(L, idx, i);
             let name = if name.is_null() {

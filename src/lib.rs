@@ -16,6 +16,7 @@
 //! ```
 
 pub mod ext_table;
+pub mod fallible;
 pub mod ffi;
 pub mod format_walker;
 pub mod function_serializer;

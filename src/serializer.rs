@@ -111,6 +111,11 @@ pub enum SerializationError {
         "external table {id} cannot be resolved: no external-table store is attached to this state"
     )]
     UnresolvedTableRef { id: u32 },
+    /// An allocation of the serializer's own buffers failed (Lua's own allocations fail as
+    /// Lua errors). In the wasm module, whose memory may not grow, this is what a value too
+    /// large for the memory left gives, instead of a trap.
+    #[error("not enough memory")]
+    OutOfMemory,
     #[error("Lua error while decoding: {0}")]
     Lua(String),
     #[error("{source}{}", at(path))]
@@ -125,6 +130,12 @@ fn at(path: &str) -> String {
         String::new()
     } else {
         format!(" at {path}")
+    }
+}
+
+impl From<crate::fallible::AllocError> for SerializationError {
+    fn from(_: crate::fallible::AllocError) -> Self {
+        SerializationError::OutOfMemory
     }
 }
 
@@ -224,6 +235,8 @@ pub trait Output {
 
 impl Output for Vec<u8> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
+        self.try_reserve(bytes.len())
+            .map_err(|_| SerializationError::OutOfMemory)?;
         self.extend_from_slice(bytes);
         Ok(())
     }
@@ -335,29 +348,35 @@ impl IdentityMap {
     }
 
     /// Gives `key` the next index and returns it.
-    pub(crate) fn insert(&mut self, key: usize) -> u32 {
+    pub(crate) fn insert(&mut self, key: usize) -> Result<u32, SerializationError> {
         let index = self.len() as u32;
-        self.insert_with(key, index);
-        index
+        self.insert_with(key, index)?;
+        Ok(index)
     }
 
     /// Maps `key` (not yet in the map) to `index`.
-    pub(crate) fn insert_with(&mut self, key: usize, index: u32) {
+    pub(crate) fn insert_with(&mut self, key: usize, index: u32) -> Result<(), SerializationError> {
         if self.slots.is_empty() && self.small_len < self.small.len() {
             self.small[self.small_len] = (key, index);
             self.small_len += 1;
-            return;
+            return Ok(());
         }
         if (self.large_len + 1) * 2 > self.slots.len() {
-            self.grow();
+            self.grow()?;
         }
         self.place(key, index);
         self.large_len += 1;
+        Ok(())
     }
 
-    fn grow(&mut self) {
+    fn grow(&mut self) -> Result<(), SerializationError> {
         let capacity = (self.slots.len() * 2).max(32);
-        let old = core::mem::replace(&mut self.slots, vec![(0, 0); capacity]);
+        let mut slots = Vec::new();
+        slots
+            .try_reserve_exact(capacity)
+            .map_err(|_| SerializationError::OutOfMemory)?;
+        slots.resize(capacity, (0, 0));
+        let old = core::mem::replace(&mut self.slots, slots);
         let small_len = core::mem::take(&mut self.small_len);
         let small = self.small;
         for &(k, v) in old.iter().chain(&small[..small_len]) {
@@ -366,6 +385,7 @@ impl IdentityMap {
             }
         }
         self.large_len += small_len;
+        Ok(())
     }
 
     fn place(&mut self, key: usize, index: u32) {
@@ -551,7 +571,7 @@ impl<'a> Encoder<'a> {
             self.put_u32(index)?;
             return Ok(true);
         }
-        self.objects.insert(p);
+        self.objects.insert(p)?;
         Ok(false)
     }
 
@@ -715,7 +735,8 @@ pub unsafe fn serialize_value_to_vec(
     out: &mut Vec<u8>,
 ) -> Result<(), SerializationError> {
     // Most payloads are a few hundred bytes: start there rather than grow from nothing.
-    out.reserve(512);
+    // (Only a hint: when even that fails, the writes report it.)
+    let _ = out.try_reserve(512);
     // SAFETY: forwarded caller contract.
     unsafe { serialize_value_with(L, index, out, &SerializeOptions::default()) }
 }

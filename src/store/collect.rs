@@ -10,6 +10,7 @@
 //! keeps other processes' tables (`SqliteStore`, README "Reclaiming space").
 
 use super::{ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
+use crate::fallible::{try_push, try_with_capacity, AllocError};
 use crate::format_walker::walk;
 use crate::serializer::DeserializeOptions;
 
@@ -49,29 +50,36 @@ pub(crate) struct Marked {
 
 impl Graph {
     /// Adds one stored value of table `id`, which is not below any id added before.
-    pub(crate) fn add_value(&mut self, id: u32, value: &[u8]) {
+    pub(crate) fn add_value(&mut self, id: u32, value: &[u8]) -> Result<(), AllocError> {
         debug_assert!(self.tables.last().is_none_or(|&last| last <= id));
         if self.tables.last() != Some(&id) {
-            self.tables.push(id);
+            try_push(&mut self.tables, id)?;
         }
         match walk(value, &DeserializeOptions::default()) {
             Ok(walked) => {
                 for r in walked.table_refs {
-                    self.edges.push((id, r));
+                    try_push(&mut self.edges, (id, r))?;
                 }
             }
             Err(_) => self.unreadable_values += 1,
         }
+        Ok(())
     }
 
     /// Marks every table reachable from `roots`.
-    pub(crate) fn mark(self, mut pending: Vec<u32>, blocks: &[(u32, u32)]) -> Marked {
-        let mut tables: Vec<(u32, bool)> = self.tables.iter().map(|&id| (id, false)).collect();
+    pub(crate) fn mark(
+        self,
+        mut pending: Vec<u32>,
+        blocks: &[(u32, u32)],
+    ) -> Result<Marked, AllocError> {
+        let mut tables: Vec<(u32, bool)> = try_with_capacity(self.tables.len())?;
+        tables.extend(self.tables.iter().map(|&id| (id, false)));
         // A block of reserved ids is a root for the tables it holds (a stored block may be
         // any range: only tables that exist are pushed).
         for &(start, end) in blocks {
             let first = self.tables.partition_point(|&id| id < start);
             let last = self.tables.partition_point(|&id| id < end);
+            pending.try_reserve(last - first).map_err(|_| AllocError)?;
             pending.extend_from_slice(&self.tables[first..last]);
         }
         while let Some(id) = pending.pop() {
@@ -88,10 +96,10 @@ impl Graph {
                 if from != id {
                     break;
                 }
-                pending.push(to);
+                try_push(&mut pending, to)?;
             }
         }
-        Marked { tables }
+        Ok(Marked { tables })
     }
 }
 
@@ -117,10 +125,11 @@ impl Marked {
 
 /// The roots every collection has, every id below [`FIRST_NEW_TABLE_ID`] (`_home`,
 /// `_io`), then `held`.
-pub(crate) fn roots(held: &[u32]) -> Vec<u32> {
-    let mut roots: Vec<u32> = (1..FIRST_NEW_TABLE_ID).collect();
+pub(crate) fn roots(held: &[u32]) -> Result<Vec<u32>, AllocError> {
+    let mut roots = try_with_capacity(FIRST_NEW_TABLE_ID as usize + held.len())?;
+    roots.extend(1..FIRST_NEW_TABLE_ID);
     roots.extend_from_slice(held);
-    roots
+    Ok(roots)
 }
 
 /// Collects a store that one state uses (no other process can hold its tables): marks from
@@ -140,18 +149,18 @@ pub fn collect_single_user<S: ExtStore + ?Sized>(
     for id in ids {
         for key in store.keys(id)? {
             if let Some(value) = store.get(id, &key)? {
-                graph.add_value(id, &value);
+                graph.add_value(id, &value)?;
             }
         }
     }
     let unreadable_values = graph.unreadable_values;
-    let marked = graph.mark(roots(held), &[]);
+    let marked = graph.mark(roots(held)?, &[])?;
     let mut keys = Vec::new();
     let mut removed_tables = 0;
     for id in marked.unreachable() {
         removed_tables += 1;
         for key in store.keys(id)? {
-            keys.push((id, key));
+            try_push(&mut keys, (id, key))?;
         }
     }
     let batch: Vec<Write> = keys

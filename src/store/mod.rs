@@ -42,6 +42,12 @@ pub struct DamagedEntry {
     pub why: String,
 }
 
+impl From<crate::fallible::AllocError> for StoreError {
+    fn from(e: crate::fallible::AllocError) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
 /// One write of a batch: `value` `None` deletes the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Write<'a> {

@@ -321,6 +321,11 @@ fn header_facts(conn: &Connection) -> rusqlite::Result<(i32, i64, i32)> {
     Ok((application_id, objects, user_version))
 }
 
+/// A failed allocation, inside a closure that returns SQLite's errors.
+fn to_sqlite_error(e: crate::fallible::AllocError) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
 /// SQLite's own name of a storage class, as `typeof()` gives it.
 fn sql_type_name(t: rusqlite::types::Type) -> &'static str {
     use rusqlite::types::Type;
@@ -468,7 +473,7 @@ impl ExtStore for SqliteStore {
                 |r| r.get(0),
             )?;
             // The other clients: the dead are removed, the live give roots.
-            let mut roots = roots(held);
+            let mut roots = roots(held).map_err(to_sqlite_error)?;
             let mut blocks = Vec::new();
             let mut others_seen = i64::MAX;
             let clients: Vec<(i64, u32, u32, i64, Vec<u8>)> = tx
@@ -500,12 +505,12 @@ impl ExtStore for SqliteStore {
                 while let Some(row) = rows.next()? {
                     let id: u32 = row.get(0)?;
                     if let ValueRef::Blob(value) = row.get_ref(1)? {
-                        graph.add_value(id, value);
+                        graph.add_value(id, value).map_err(to_sqlite_error)?;
                     }
                 }
             }
             let unreadable_values = graph.unreadable_values;
-            let marked = graph.mark(roots, &blocks);
+            let marked = graph.mark(roots, &blocks).map_err(to_sqlite_error)?;
             let condemned: BTreeMap<u32, i64> = tx
                 .prepare("SELECT table_id, epoch FROM condemned")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -12,6 +12,7 @@
 //! | failure | `get` or `size` returns less than -1 (a Lua error, not "missing") | never: -1 or more |
 
 use crate::ext_table::{ExtStore, StoreError};
+use crate::fallible::{try_copy, try_push, try_zeroed};
 use crate::store::Write;
 use crate::ffi::host_imports::*;
 
@@ -24,7 +25,7 @@ pub(crate) struct HostStore;
 impl HostStore {
     /// `get`, with the large-value protocol; None when the host has nothing.
     fn read(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut buf = vec![0u8; GET_WINDOW];
+        let mut buf = try_zeroed(GET_WINDOW).map_err(out_of_memory)?;
         // SAFETY: the key and the buffer are valid for their lengths during the call.
         let n =
             unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), buf.as_mut_ptr(), buf.len()) };
@@ -39,7 +40,8 @@ impl HostStore {
             buf.truncate(n);
             return Ok(Some(buf));
         }
-        let mut big = vec![0u8; n];
+        // The host announces the length: a length the memory cannot hold is an error.
+        let mut big = try_zeroed(n).map_err(out_of_memory)?;
         // SAFETY: as above.
         let m =
             unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), big.as_mut_ptr(), big.len()) };
@@ -122,7 +124,7 @@ impl ExtStore for HostStore {
                     .map_err(|_| bad())?,
             ) as usize;
             let key = rest.get(4..4 + len).ok_or_else(bad)?;
-            keys.push(key.to_vec());
+            try_push(&mut keys, try_copy(key).map_err(out_of_memory)?).map_err(out_of_memory)?;
             rest = &rest[4 + len..];
         }
         Ok(keys)
@@ -140,6 +142,10 @@ impl ExtStore for HostStore {
 /// reports that its store failed (a JavaScript store that threw: the exception must not
 /// unwind through Lua's frames, and reading on as "missing" would lose data silently).
 #[inline(never)]
+fn out_of_memory(e: crate::fallible::AllocError) -> StoreError {
+    StoreError::from(e)
+}
+
 fn check(n: i32) -> Result<(), StoreError> {
     if n < -1 {
         return Err(StoreError("the host store failed".into()));

@@ -147,6 +147,31 @@ test('one cu host instance: 3,000 chunks near the memory limit, no growth, no tr
   assert.deepEqual(client.compute('return 6 * 7').value, int(42));
 });
 
+test('values too large for the memory left give "not enough memory" from the serializer and external tables, never a trap', () => {
+  const client = cuWebClient();
+  // Each of these made the module abort (a trap, "unreachable") where Rust's own buffers
+  // could not grow: the conversion of a table into external tables, a closure's bytecode,
+  // persist.serialize's output, a stored value read back.
+  const heavy = [
+    `local t = {} for i = 1, 3000 do t[i] = {i} end _home.t = t return 1`,
+    `local s = {} for i = 1, 2500 do s[i] = string.rep('x', 100) .. i end _home.s = s return 1`,
+    `return persist.serialize(string.rep('z', 300000))`,
+    `local fs = {} for i = 1, 3000 do fs[i] = load('return ' .. i) end return #persist.serialize(fs)`,
+  ];
+  for (let round = 0; round < 3; round++) {
+    for (const code of heavy) {
+      const r = client.compute(code); // a trap would throw here
+      assert.ok(r.rc < 0, `${code} succeeded`);
+      assert.match(r.error, /not enough memory/, code);
+    }
+  }
+  assert.equal(client.tables.get(1).has('t'), false, 'nothing half-written');
+  // A stored string whose length claims 1 MB: refused, the instance goes on.
+  client.tables.get(1).set('huge', new Uint8Array([0x04, 0x00, 0x00, 0x10, 0x00, ...new Uint8Array(100)]));
+  assert.match(client.compute('return #_home.huge').error, /truncated/);
+  assert.deepEqual(client.compute('_home.ok = {1, 2, 3} return #_home.ok').value, int(3));
+});
+
 test('with growth allowed (our host), the same chunks run and memory grows', async () => {
   const chunks = [[`local s = string.rep('x', 400000) return #s`, 400000],
     ['local t = {} for i = 1, 20000 do t[i] = i end return #t', 20000]];
