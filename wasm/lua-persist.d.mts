@@ -78,8 +78,20 @@ export class LuaState {
   exec(chunk: string | Uint8Array, name?: string): RunResult & { status: number };
   /** Past this many bytes, Lua raises "not enough memory". */
   setMemoryLimit(bytes: number): void;
+  /** Removes the store's external tables that nothing reaches any more (`ext.collect()`). */
+  collect(): Collection;
   readonly memoryUsed: number;
   close(): void;
+}
+
+/** What a collection did: tables kept, tables and values removed, tables kept for now
+ * because another user of the store may hold them, and damaged values found. */
+export interface Collection {
+  live: number;
+  removed: number;
+  entries: number;
+  deferred: number;
+  unreadable: number;
 }
 
 /** A JSON-like value the host can pass to Lua (arrays and objects become external tables). */

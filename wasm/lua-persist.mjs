@@ -315,6 +315,19 @@ export class LuaState {
     this.module._call('lp_set_memory_limit', this.L, bytes);
   }
 
+  /**
+   * Removes the store's external tables that nothing reaches any more (Lua's `ext.collect()`,
+   * README "Reclaiming space"); returns what it did: { live, removed, entries, deferred,
+   * unreadable }. It also runs by itself as tables are made.
+   */
+  collect() {
+    const report = "local d = ext.collect() io.write(d.live, ' ', d.removed, ' ', d.entries, ' ', d.deferred, ' ', d.unreadable)";
+    const { status, stdout, stderr } = this.exec(report, '=collect');
+    if (status !== LuaStatus.OK) throw new Error(fromUtf8.decode(stderr).trim());
+    const [live, removed, entries, deferred, unreadable] = fromUtf8.decode(stdout).split(' ').map(Number);
+    return { live, removed, entries, deferred, unreadable };
+  }
+
   get memoryUsed() {
     return this.module._call('lp_memory_used', this.L);
   }

@@ -103,3 +103,25 @@ test('an emptied or removed table keeps its id: new tables after reopening get l
   assert.ok(Number(newId) > last, `the new table's id ${newId} is past ${last}`);
   assert.deepEqual(onDisk(dir).ids, [1, last, Number(newId)]);
 });
+
+test('the JS API: lua.newState().collect() over a MemoryStore keeps what is reachable or held', async () => {
+  const { LuaModule, MemoryStore } = await import('../lua-persist.mjs');
+  const { wasmModule } = await import('./helpers.mjs');
+  const store = new MemoryStore();
+  const lua = await LuaModule.instantiate(wasmModule, { store });
+  const L = lua.newState();
+  const ok = (code) => {
+    const r = L.exec(code);
+    assert.equal(r.status, 0, new TextDecoder().decode(r.stderr));
+    return new TextDecoder().decode(r.stdout);
+  };
+  // 800 new tables: fewer than the 1,000 after which a collection runs by itself.
+  ok('for i = 1, 400 do _home.t = {x = i, inner = {i}} end held = ext.table() held.v = 1');
+  const done = L.collect();
+  assert.deepEqual(done, { live: 4, removed: 798, entries: 1197, deferred: 0, unreadable: 0 });
+  assert.equal(ok('print(_home.t.x, _home.t.inner[1], held.v)'), '400\t400\t1\n');
+  assert.deepEqual(L.collect().removed, 0);
+  ok('held = nil');
+  assert.deepEqual(L.collect().removed, 1, 'a table nothing holds any more goes');
+  L.close();
+});
