@@ -118,3 +118,13 @@ test('_io: an empty object or array from the host keeps its id; new Lua tables d
     print(_io.input.empty.x, _io.input.list.y, #_io.input.empty, #_io.input.list, t == _io.input.empty)`),
   'nil\tnil\t0\t0\tfalse\n');
 });
+
+test('a proxy\'s metatable is protected: scripts cannot make writes stop reaching the store', async () => {
+  const store = new MemoryStore();
+  const S = await stateOver(store);
+  assert.equal(run(S, `print(getmetatable(_home), getmetatable(_io), getmetatable(ext.table()))
+    print(pcall(setmetatable, _home, {}))
+    _home.still = 'stored'`),
+  'external table\texternal table\texternal table\nfalse\tcannot change a protected metatable\n');
+  assert.equal(run(await stateOver(store), 'print(_home.still)'), 'stored\n');
+});
