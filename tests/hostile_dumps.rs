@@ -3,10 +3,13 @@
 //! named errors, and nothing in a dump runs while it is checked. Issue 9, item 1.
 #![allow(non_snake_case)]
 
+mod common;
+
 use std::cell::RefCell;
 use std::process::Command;
 use std::rc::Rc;
 
+use common::Rng;
 use lua_persist::ext_table;
 use lua_persist::ffi::*;
 use lua_persist::function_serializer::{set_bytecode_policy, BytecodePolicy};
@@ -127,20 +130,6 @@ fn read_everything(dump: &Dump) {
         reader.run(&code).unwrap();
     }
     reader.run("collectgarbage() collectgarbage()").unwrap();
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 /// One to three random changes to the values, keys or table ids of `dump`.

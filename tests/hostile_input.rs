@@ -15,7 +15,7 @@ use std::cell::Cell;
 use std::ffi::c_int;
 use std::time::{Duration, Instant};
 
-use common::{variant_name, State};
+use common::{variant_name, Rng, State};
 use lua_persist::ffi::*;
 use lua_persist::function_serializer::{
     register_c_function, set_bytecode_policy, set_table_ref_resolver, BytecodePolicy,
@@ -531,21 +531,6 @@ fn a_corrupted_chunk_is_rejected_without_running_out_of_memory() {
         "a {}-byte payload made the decoder hold {peak} bytes",
         payload.len()
     );
-}
-
-/// A small deterministic generator (xorshift64*), so that failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 unsafe extern "C-unwind" fn first_32_bytes(
