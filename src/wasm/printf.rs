@@ -76,13 +76,24 @@ pub(crate) fn format_double(value: f64, spec: &FloatSpec) -> String {
 /// digits of `m × 2^e` when `e >= 0`, else those of `m × 5^-e` with the point `-e` digits from
 /// the right. Zero has no digits and `point` 1 (it is written with exponent 0). Every digit is
 /// kept, and rounding looks at all of them, so the results are exact rather than fast.
+/// How many digits a conversion rounds at: `n` after the decimal point (`%f`), or `n`
+/// significant ones (`%e`, `%g`).
+#[derive(Clone, Copy)]
+enum Need {
+    Fraction(usize),
+    Significant(usize),
+}
+
 struct Decimal {
     digits: Vec<u8>,
     point: i64,
 }
 
 impl Decimal {
-    fn of(x: f64) -> Decimal {
+    /// The decimal digits of `x`, at least as many as `need` says rounding will look at:
+    /// digits past those may be cut short to one sticky non-zero digit, which rounds the
+    /// same way the exact rest does.
+    fn of(x: f64, need: Need) -> Decimal {
         let bits = x.to_bits();
         let biased = (bits >> 52) as i64; // x is non-negative: no sign bit
         let fraction = bits & ((1 << 52) - 1);
@@ -97,6 +108,9 @@ impl Decimal {
                 point: 1,
             };
         }
+        if (-124..0).contains(&e) {
+            return Decimal::of_binary_fraction(m, (-e) as u32, need);
+        }
         let digits = if e >= 0 {
             digits_of(m, e as u32, 0)
         } else {
@@ -106,6 +120,48 @@ impl Decimal {
             point: digits.len() as i64 + e.min(0),
             digits,
         }
+    }
+
+    /// `m / 2^k` for `k` in 1..=124, the values most programs print: the integer part from
+    /// a u64, then one fractional digit at a time from the remainder (below 2^k, so ten
+    /// times it fits a u128), as many as `need` asks. Exact like `digits_of`, without its
+    /// big numbers.
+    fn of_binary_fraction(m: u64, k: u32, need: Need) -> Decimal {
+        let whole = if k < 64 { m >> k } else { 0 };
+        let mask = (1u128 << k) - 1;
+        let mut rest = u128::from(m) & mask;
+        let mut digits = Vec::with_capacity(24);
+        let mut point = 0;
+        if whole > 0 {
+            let mut n = whole;
+            while n > 0 {
+                digits.push(b'0' + (n % 10) as u8);
+                n /= 10;
+            }
+            digits.reverse();
+            point = digits.len() as i64;
+        }
+        let mut fraction_digits = 0;
+        while rest != 0 {
+            let enough = match need {
+                Need::Fraction(n) => fraction_digits > n,
+                Need::Significant(n) => digits.len() > n,
+            };
+            if enough {
+                digits.push(b'1'); // sticky: the rest is not zero
+                break;
+            }
+            rest *= 10;
+            let digit = (rest >> k) as u8;
+            rest &= mask;
+            fraction_digits += 1;
+            if digits.is_empty() && digit == 0 {
+                point -= 1; // a leading zero of a value below 1
+            } else {
+                digits.push(b'0' + digit);
+            }
+        }
+        Decimal { digits, point }
     }
 
     /// The digit `dᵢ₊₁` (index 0 is the first digit) as a char; '0' outside the digits.
@@ -221,14 +277,14 @@ pub(crate) fn digits_of(n: u64, twos: u32, fives: u32) -> Vec<u8> {
 
 /// `%f` of a non-negative finite value.
 fn fixed(x: f64, precision: usize, alt: bool) -> String {
-    let mut d = Decimal::of(x);
+    let mut d = Decimal::of(x, Need::Fraction(precision));
     d.round(d.point + precision as i64);
     d.fixed(precision, alt)
 }
 
 /// `%e` of a non-negative finite value.
 fn exponential(x: f64, precision: usize, alt: bool) -> String {
-    let mut d = Decimal::of(x);
+    let mut d = Decimal::of(x, Need::Significant(precision + 1));
     d.round(precision as i64 + 1);
     d.mantissa(precision, alt) + &exponent_suffix(d.point - 1)
 }
@@ -237,7 +293,7 @@ fn exponential(x: f64, precision: usize, alt: bool) -> String {
 /// the value has once rounded to P significant digits.
 fn general(x: f64, precision: usize, alt: bool) -> String {
     let p = precision.max(1);
-    let mut d = Decimal::of(x);
+    let mut d = Decimal::of(x, Need::Significant(p));
     let exact_point = d.point;
     // Rounding to P significant digits is also rounding to P - 1 - X decimals in `%f` style,
     // X being the exponent after rounding: a carry only adds zeros.
@@ -659,6 +715,11 @@ mod tests {
             any::<u64>().prop_map(f64::from_bits),
             (any::<i32>(), -12i32..12).prop_map(|(m, e)| m as f64 * 10f64.powi(e)),
             (any::<i16>(), 0u32..8).prop_map(|(m, e)| f64::from(m) / f64::from(1u32 << e)),
+            // Every binary exponent of the u128 path (m / 2^k, k up to 124) and past it.
+            (any::<u64>(), -130i32..70).prop_map(|(m, e)| {
+                f64::from_bits(m & ((1 << 52) - 1) | (((1023 + e) as u64) << 52))
+            }),
+            (any::<u32>(), 1u32..200_000).prop_map(|(i, d)| f64::from(i) / f64::from(d)),
             prop::sample::select(edge_values()),
         ]
     }
