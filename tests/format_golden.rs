@@ -101,7 +101,7 @@ fn parse_hex(token: &str, line: usize) -> Vec<u8> {
         return vec![byte[0]; count];
     }
     assert!(
-        token.len() % 2 == 0,
+        token.len().is_multiple_of(2),
         "line {line}: odd number of hex digits in `{token}`"
     );
     (0..token.len())

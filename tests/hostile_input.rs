@@ -127,7 +127,7 @@ fn function_error(r: Result<(), E>) -> F {
 /// Bytes from hex with spaces, e.g. `"08 01000000 00000000"`.
 fn hex(s: &str) -> Vec<u8> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    assert!(digits.len() % 2 == 0, "odd hex: {s}");
+    assert!(digits.len().is_multiple_of(2), "odd hex: {s}");
     digits
         .chunks(2)
         .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
@@ -387,7 +387,7 @@ fn every_single_byte_change_gives_a_value_or_a_named_error() {
                         }
                         Err(_) => {}
                     }
-                    if decodes % 2000 == 0 {
+                    if decodes.is_multiple_of(2000) {
                         state.run("collectgarbage()");
                     }
                 }

@@ -109,10 +109,14 @@ impl Marked {
         self.tables.iter().filter(|t| !t.1).map(|t| t.0)
     }
 
+    // Only the SQLite store keeps a list of condemned tables to check against.
+    #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
     pub(crate) fn is_reachable(&self, id: u32) -> bool {
         matches!(self.tables.binary_search_by_key(&id, |t| t.0), Ok(at) if self.tables[at].1)
     }
 
+    // Only the SQLite store keeps a list of condemned tables to check against.
+    #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
     pub(crate) fn has_entries(&self, id: u32) -> bool {
         self.tables.binary_search_by_key(&id, |t| t.0).is_ok()
     }
