@@ -226,6 +226,23 @@ pub fn sign_payload(
     Ok(out)
 }
 
+/// `envelope` signed again for `place`, when it carries a valid signature of the first
+/// store format, whose MAC covered the inner bytes alone (no place); `None` otherwise. For
+/// upgrading a store once: after that, a value moved elsewhere no longer verifies.
+pub fn resign_legacy(key: &[u8], place: SignedPlace, envelope: &[u8]) -> Option<Vec<u8>> {
+    let len = u32::from_le_bytes(envelope.get(1..5)?.try_into().ok()?) as usize;
+    let expected = envelope.get(5..SIGNED_HEADER_LEN)?;
+    let inner = envelope.get(SIGNED_HEADER_LEN..).filter(|inner| inner.len() == len)?;
+    if envelope[0] != SerializationType::Signed as u8 {
+        return None;
+    }
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    m.update(inner);
+    m.verify_slice(expected).ok()?;
+    sign_payload(key, place, inner).ok()
+}
+
 /// Whether `envelope` (a whole payload starting with tag 0x0C) is signed with `key` for
 /// `place`, checked on the bytes alone (constant-time).
 pub fn signature_verifies(key: &[u8], place: SignedPlace, envelope: &[u8]) -> bool {

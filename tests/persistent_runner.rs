@@ -554,3 +554,51 @@ fn an_import_keeps_referenced_ids_from_new_tables() {
     );
     assert_eq!(s.lua("print(_home.far.x, _home.many[1].x)"), "7\tnil\n");
 }
+
+/// A store of the first format signed values without their place. Opening it with this
+/// build upgrades it and signs this key's values again for where they are, once, so its
+/// functions keep loading; a value that was moved before the upgrade is not rescued.
+#[test]
+fn a_format_1_store_keeps_its_functions() {
+    use hmac::{Hmac, Mac};
+    let s = Setup::new();
+    s.lua("_home.f = function() return 'kept' end _home.t = {g = function() return 'deep' end} _home.n = 5");
+    // Make it a format-1 store whose envelopes carry the old MAC (over the inner bytes only).
+    let key = std::fs::read(s.key()).unwrap();
+    let conn = rusqlite::Connection::open(s.store()).unwrap();
+    let rows: Vec<(i64, Vec<u8>, Vec<u8>)> = conn
+        .prepare("SELECT table_id, key, value FROM entries")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut signed = 0;
+    for (id, k, mut value) in rows {
+        if value[0] != 0x0C {
+            continue;
+        }
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap();
+        mac.update(&value[37..]);
+        value[5..37].copy_from_slice(&mac.finalize().into_bytes());
+        conn.execute(
+            "UPDATE entries SET value = ?1 WHERE table_id = ?2 AND key = ?3",
+            rusqlite::params![value, id, k],
+        )
+        .unwrap();
+        signed += 1;
+    }
+    assert_eq!(signed, 2);
+    conn.execute_batch(
+        "DROP TABLE clients; DROP TABLE condemned; \
+         DELETE FROM counters WHERE name = 'collect_epoch'; PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let o = s.run(&["-e", "print(_home.f(), _home.t.g(), _home.n)"]);
+    assert_eq!(text(&o.stdout), "kept\tdeep\t5\n", "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("upgraded; 2 signed values now name their place"));
+    // Once: the next run says nothing, and values moved now are refused.
+    let o = s.run(&["-e", "print(_home.f())"]);
+    assert_eq!((text(&o.stdout), text(&o.stderr)), ("kept\n".into(), String::new()));
+}

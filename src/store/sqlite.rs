@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use super::collect::{roots, Collection, Graph};
 use super::{DamagedEntry, ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::format_walker::walk;
+use crate::function_serializer::{resign_legacy, SignedPlace};
 use crate::serializer::DeserializeOptions;
 
 /// `PRAGMA application_id` of a lua-persist store: "LPST".
@@ -184,6 +185,10 @@ impl SqliteStore {
             version = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(fail)?;
             if version == 1 {
                 tx.execute_batch(SCHEMA_V2).map_err(fail)?;
+                // Version 1 signed values without their place: the runner, which has the key,
+                // signs them again (`resign_pending`).
+                tx.execute("INSERT INTO counters VALUES ('resign_pending', 1)", [])
+                    .map_err(fail)?;
                 tx.pragma_update(None, "user_version", STORE_FORMAT_VERSION)
                     .map_err(fail)?;
                 version = STORE_FORMAT_VERSION;
@@ -229,6 +234,45 @@ impl SqliteStore {
     /// The file this store is in.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A store of format 1 signed values without their place (table and key). Once, after
+    /// the upgrade to format 2, every value signed that way with `key` is signed again for
+    /// where it is stored, in one transaction; returns how many. Values signed with another
+    /// key stay as they are (they did not load before either). Hosts that open stores under
+    /// the policy "authenticate" call this with their key after opening.
+    pub fn resign_legacy_values(&mut self, key: &[u8]) -> Result<usize, StoreError> {
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let pending: i64 = tx.query_row(
+                "SELECT count(*) FROM counters WHERE name = 'resign_pending'",
+                [],
+                |r| r.get(0),
+            )?;
+            if pending == 0 {
+                return Ok(0);
+            }
+            let rows: Vec<(u32, Vec<u8>, Vec<u8>)> = tx
+                .prepare(&format!(
+                    "SELECT table_id, key, value FROM entries WHERE {WELL_FORMED}"
+                ))?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut resigned = 0;
+            for (table_id, entry_key, value) in rows {
+                let place = SignedPlace::Entry { table_id, key: &entry_key };
+                if let Some(value) = resign_legacy(key, place, &value) {
+                    Self::apply(&tx, &Write { id: table_id, key: &entry_key, value: Some(&value) })?;
+                    resigned += 1;
+                }
+            }
+            tx.execute("DELETE FROM counters WHERE name = 'resign_pending'", [])?;
+            tx.commit()?;
+            Ok(resigned)
+        })();
+        result.map_err(|e| self.error(e))
     }
 
     fn error(&self, e: rusqlite::Error) -> StoreError {

@@ -43,12 +43,21 @@ pub fn open_store(location: &Path) -> Result<OpenedStore, String> {
             policy: BytecodePolicy::Trust,
         });
     }
-    let store = SqliteStore::open(location).map_err(|e| e.to_string())?;
+    let mut store = SqliteStore::open(location).map_err(|e| e.to_string())?;
+    let key = user_key()?;
+    let resigned = store.resign_legacy_values(&key).map_err(|e| e.to_string())?;
+    if resigned > 0 {
+        eprintln!(
+            "lua-persist: {}: upgraded; {resigned} signed values now name their place",
+            store.path().display()
+        );
+    }
     Ok(OpenedStore {
         store: Box::new(store),
-        policy: BytecodePolicy::Authenticate(user_key()?),
+        policy: BytecodePolicy::Authenticate(key),
     })
 }
+
 
 /// Where the signing key is: `$LUA_PERSIST_KEY`, else `$XDG_CONFIG_HOME/lua-persist/key`,
 /// else `~/.config/lua-persist/key`.
