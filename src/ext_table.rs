@@ -302,7 +302,7 @@ unsafe fn store_key(L: *mut lua_State, idx: c_int) -> Result<Vec<u8>, String> {
                 if f.is_nan() {
                     return Err("an external table key cannot be NaN".into());
                 }
-                Ok(crate::wasm::printf::shortest(f).into_bytes())
+                Ok(crate::portable_libc::printf::shortest(f).into_bytes())
             }
             t => Err(format!(
                 "an external table key must be a string or a number, not a {}",

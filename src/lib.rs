@@ -21,6 +21,7 @@ pub mod ffi;
 pub mod format_walker;
 pub mod function_serializer;
 pub mod lua;
+mod portable_libc;
 pub mod runner;
 pub mod serializer;
 pub mod store;

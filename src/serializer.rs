@@ -701,7 +701,7 @@ unsafe fn key_segment(L: *mut lua_State, idx: c_int) -> String {
                 }
             }
             LUA_TNUMBER if lua_isinteger(L, idx) != 0 => format!("[{}]", lua_tointeger(L, idx)),
-            LUA_TNUMBER => format!("[{}]", crate::wasm::printf::shortest(lua_tonumber(L, idx))),
+            LUA_TNUMBER => format!("[{}]", crate::portable_libc::printf::shortest(lua_tonumber(L, idx))),
             LUA_TBOOLEAN => format!("[{}]", lua_toboolean(L, idx) != 0),
             t => format!("[<{}>]", String::from_utf8_lossy(lua::typename(L, t))),
         }

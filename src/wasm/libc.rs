@@ -7,8 +7,8 @@ use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
 use std::alloc::{alloc, dealloc, realloc, Layout};
 
-use super::printf::{format_double, FloatSpec};
-use super::time::Tm;
+use crate::portable_libc::printf::{format_double, FloatSpec};
+use crate::portable_libc::time::Tm;
 
 /// The table `wasm/libc/runtime.h` declares; field order must match.
 #[repr(C)]
@@ -106,7 +106,7 @@ unsafe extern "C" fn rt_strtod(
 ) -> f64 {
     // SAFETY: C passes a NUL-terminated string and two valid out-pointers.
     unsafe {
-        let parsed = super::strtod::parse(CStr::from_ptr(s).to_bytes());
+        let parsed = crate::portable_libc::strtod::parse(CStr::from_ptr(s).to_bytes());
         *used = parsed.consumed;
         *out_of_range = parsed.out_of_range as c_int;
         parsed.value
@@ -136,7 +136,7 @@ unsafe extern "C" fn rt_format_double(
 }
 
 unsafe extern "C" fn rt_gmtime(t: i64, out: *mut Tm) -> c_int {
-    match super::time::gmtime(t) {
+    match crate::portable_libc::time::gmtime(t) {
         Some(tm) => {
             // SAFETY: out points at a struct tm.
             unsafe { *out = tm };
@@ -148,7 +148,7 @@ unsafe extern "C" fn rt_gmtime(t: i64, out: *mut Tm) -> c_int {
 
 unsafe extern "C" fn rt_timegm(tm: *mut Tm, out: *mut i64) -> c_int {
     // SAFETY: tm and out point at valid objects.
-    match super::time::timegm(unsafe { &mut *tm }) {
+    match crate::portable_libc::time::timegm(unsafe { &mut *tm }) {
         Some(t) => {
             // SAFETY: as above.
             unsafe { *out = t };
@@ -169,7 +169,7 @@ unsafe extern "C" fn rt_strftime(
 ) -> usize {
     // SAFETY: NUL-terminated format and zone, and a valid struct tm.
     let text = unsafe {
-        super::time::strftime(
+        crate::portable_libc::time::strftime(
             CStr::from_ptr(format).to_bytes(),
             &*tm,
             CStr::from_ptr(zone).to_bytes(),
