@@ -68,6 +68,12 @@ fn main() {
     lua.files(LUA_SOURCES.iter().map(|f| Path::new("lua-src").join(f)));
     // lua_error/luaL_error returning void, for Rust's `-> !` (see the file).
     lua.file("src/ffi/noreturn.c");
+    // Debug and test builds check every C API call (LUA_USE_APICHECK, as lua-src-rs does):
+    // a misuse aborts at once instead of corrupting memory. Release builds do not pay for it.
+    println!("cargo:rerun-if-env-changed=PROFILE");
+    if env::var("PROFILE").as_deref() == Ok("debug") {
+        lua.define("LUA_USE_APICHECK", None);
+    }
 
     match target.as_str() {
         "wasm32-unknown-unknown" => configure_wasm(&mut lua),

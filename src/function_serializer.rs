@@ -979,6 +979,10 @@ pub unsafe fn ensure_c_function_registry(L: *mut lua_State) -> Result<(), Serial
 unsafe fn build_registry(L: *mut lua_State) {
     // SAFETY: inside a protected call; the stack is balanced.
     unsafe {
+        // It may run deep inside a decode, whose frame has used its own slots: room for
+        // what it pushes (registry, loaded, library, metatable, key, value, name parts),
+        // found by LUA_USE_APICHECK.
+        luaL_checkstack(L, 12, c"building the C function registry".as_ptr());
         lua_createtable(L, 0, 512);
         let registry = lua_gettop(L);
         lua_getfield(L, LUA_REGISTRYINDEX, c"_LOADED".as_ptr());
