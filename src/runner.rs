@@ -1,4 +1,4 @@
-//! The command-line runner shared by the native binary (`src/bin/lua-persist.rs`) and the
+//! The command-line runner shared by the native binary (`src/bin/lua-persist/`) and the
 //! wasm module (`lp_main`, used by `wasm/run.mjs`): `[-e CODE]... [SCRIPT [ARGS...]]`,
 //! behaving as the standard `lua` program does for those options.
 

@@ -1,5 +1,7 @@
-// The JavaScript side of the lua-persist wasm module: plain WebAssembly API, no imports,
-// works in Node and browsers. The module's exports are listed in exports.txt.
+// The JavaScript side of the lua-persist wasm module: plain WebAssembly API, no other
+// JavaScript modules, works in Node and browsers. It gives the module its four `env` imports
+// (cu's store functions, see storeImports, and js_time_now); the module's exports are listed
+// in exports.txt. The interface is described in docs/cu-interface.md.
 //
 // Memory rule for hosts: the module grows its memory only once the host allows it
 // (lp_allow_memory_growth(1), which LuaModule.instantiate calls); from then on memory can
@@ -74,12 +76,13 @@ export class MemoryStore {
 
 /**
  * The module's imports (`env`, cu's names) over a store, with the protocol of
- * src/wasm/host_store.rs: a value longer than the window is announced by its length and read
- * again; an empty value written means delete; the empty key reads the key listing (each key
- * as u32 LE length + bytes); size(0) is the next free id, never below 3, whatever the store
- * says (ids 1 and 2 are `_home` and `_io`). A store method that throws is a
- * failed call (set: 1, get and size: -2), which Lua raises as an error: an exception must
- * not unwind through the module's Lua frames, which would leave its state corrupt.
+ * docs/cu-interface.md ("The store protocol"; the module's side is src/wasm/host_store.rs):
+ * a value longer than the window is announced by its length and read again; an empty value
+ * written means delete; the empty key reads the key listing (each key as u32 LE length +
+ * bytes); size(0) is the next free id, never below 3, whatever the store says (ids 1 and 2
+ * are `_home` and `_io`). A store method that throws is a failed call (set: 1, get and
+ * size: -2), which Lua raises as an error: an exception must not unwind through the
+ * module's Lua frames, which would leave its state corrupt.
  */
 export function storeImports(store, memory) {
   const bytes = (ptr, len) => new Uint8Array(memory().buffer, ptr, len);

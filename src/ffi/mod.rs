@@ -556,7 +556,7 @@ pub unsafe fn luaL_prepbuffer(B: *mut luaL_Buffer) -> *mut c_char {
 // ------------------------------------------------ the C library beside Lua
 
 /// C's stdio, which Lua prints through (`print`, `io.write`). On wasm32 these are the
-/// shim's own definitions in `src/wasm/stdio.rs`.
+/// wasm libc's own definitions in `wasm/libc/stdio.c`.
 mod c_stdio {
     use super::FILE;
     use core::ffi::{c_int, c_void};
@@ -655,7 +655,8 @@ pub mod wasm_libc {
 
 /// The host's external-table store, as cu's module imports it (module `env`). Only cu's own
 /// three are imported, so a host written for cu links; deleting and listing keys travel
-/// through them by the protocol in `src/wasm/host_store.rs`. Each is called through a
+/// through them by the protocol of docs/cu-interface.md ("The store protocol"),
+/// implemented in `src/wasm/host_store.rs`. Each is called through a
 /// wrapper in `wasm/libc/imports.S` that turns an exception the host throws into the
 /// import's failure result (set: 1; get and size: -2), so it never unwinds through Lua.
 #[cfg(target_arch = "wasm32")]

@@ -1,8 +1,8 @@
 //! cu's module interface (cu: `main.zig`, `output.zig`, `result.zig`, `error.zig`): the
 //! exports a host written for cu calls, with cu's behaviour where it is sound and fixes
-//! where it is not (CU_ABI.md section 6): Lua errors come back as `-(len+1)` with the
-//! message instead of trapping, numbers keep their subtype, output is Lua's own `tostring`,
-//! and results that do not fit are an error result rather than cut.
+//! where it is not (docs/cu-interface.md, "Differences from cu"): Lua errors come back as
+//! `-(len+1)` with the message instead of trapping, numbers keep their subtype, output is
+//! Lua's own `tostring`, and results that do not fit are an error result rather than cut.
 //!
 //! One global state per instance, as in cu. The chunk is read from `code_ptr`: cu's hosts
 //! pass `get_buffer_ptr()` (cu always reads its buffer), and a larger chunk can be passed in

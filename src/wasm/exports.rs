@@ -1,6 +1,8 @@
-//! The wasm module's exports (cu: `main.zig`). This module imports nothing: the host
+//! The wasm module's `lp_*` exports (cu's own are in `cu_abi`). The module imports only cu's
+//! four `env` functions (the store, `src/wasm/host_store.rs`, and the clock); the host
 //! passes bytes in through memory it allocates with `lp_alloc`, and drains output with
-//! `lp_output_ptr`/`lp_output_len`. The list is checked in as `wasm/exports.txt`.
+//! `lp_output_ptr`/`lp_output_len`. The list is checked in as `wasm/exports.txt`; the
+//! interface is described in docs/cu-interface.md ("Exports").
 //!
 //! Two ways to run Lua:
 //! - `lp_main`: a whole command line, as `lua-persist [-e CODE] [SCRIPT [ARGS...]]` does

@@ -1,9 +1,10 @@
-// cu's interface, contract by contract (../../shared/CU_ABI.md sections 1-3, README "cu's
-// interface" and "The store imports"): every export and import, their error results, inputs
-// at the size limits, and what a host sees in memory. The host here is written the way cu's
-// hosts are: its own `env` imports (keys decoded as UTF-8, values opaque bytes), code copied
-// to get_buffer_ptr(), results read from a fresh view of the buffer after each call. It
-// records every import call, so the tests assert the store traffic too.
+// cu's interface, contract by contract (docs/cu-interface.md: "Imports", "The store
+// protocol", "Exports", "compute and the buffer", "Memory", "Differences from cu"): every
+// export and import, their error results, inputs at the size limits, and what a host sees
+// in memory. The host here is written the way cu's hosts are: its own `env` imports (keys
+// decoded as UTF-8, values opaque bytes), code copied to get_buffer_ptr(), results read from
+// a fresh view of the buffer after each call. It records every import call, so the tests
+// assert the store traffic too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { wasmModule, text } from './helpers.mjs';

@@ -1,4 +1,5 @@
-// A host written purely against cu's protocol (CU_ABI.md sections 1-3): its imports object
+// A host written purely against cu's protocol (docs/cu-interface.md, "Imports", "Exports"
+// and "compute and the buffer", without the store protocol's additions): its imports object
 // (the four functions cu's binary imports; keys decoded as UTF-8, values opaque), code copied
 // into the buffer, results decoded from it. It works with our module unchanged, and gets
 // cu's fixes: errors are results, numbers keep their subtype.

@@ -1,4 +1,5 @@
-// The module's interface is exactly what wasm/exports.txt lists, and it imports nothing.
+// The module's interface is exactly what wasm/exports.txt lists, and it imports only cu's four
+// `env` functions (docs/cu-interface.md, "Imports").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
