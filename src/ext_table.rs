@@ -20,9 +20,10 @@
 use core::ffi::{c_int, c_void};
 
 use crate::ffi::*;
-use crate::function_serializer::set_table_ref_resolver;
 use crate::fallible::{try_copy, try_push, try_with_capacity};
 use crate::lua;
+use crate::table_refs::{self, proxy_id};
+pub use crate::table_refs::push_proxy;
 pub use crate::store::{Collection, ExtStore, MemoryStore, StoreError};
 use crate::store::{Write, FIRST_NEW_TABLE_ID};
 use crate::function_serializer::SignedPlace;
@@ -89,12 +90,7 @@ impl ExtState {
     }
 }
 
-/// Registry keys (addresses of these statics).
-static METATABLE_KEY: u8 = 0;
-/// The string "__ext_table_id", kept alive here so that looking the field up never
-/// allocates (it runs inside the encoder, where nothing may raise).
-static ID_FIELD_KEY: u8 = 0;
-static PROXIES_KEY: u8 = 0;
+/// Registry key (the address of this static) of the state's Rust side.
 static STATE_KEY: u8 = 0;
 
 fn key_of(k: &'static u8) -> *const c_void {
@@ -135,15 +131,6 @@ pub unsafe fn install(
             lua_setfield(L, -2, c"__gc".as_ptr());
             lua_setmetatable(L, -2);
             lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&STATE_KEY));
-            lua_pushliteral(L, b"__ext_table_id");
-            lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&ID_FIELD_KEY));
-            // Proxies by id, weak values: the same id gives the same proxy while it lives.
-            lua_createtable(L, 0, 4);
-            lua_createtable(L, 0, 1);
-            lua_pushliteral(L, b"v");
-            lua_setfield(L, -2, c"__mode".as_ptr());
-            lua_setmetatable(L, -2);
-            lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
             // The proxy metatable.
             lua_createtable(L, 0, 6);
             for (name, f) in [
@@ -164,7 +151,7 @@ pub unsafe fn install(
             // no library can make writes silently stop reaching the store.
             lua_pushliteral(L, b"external table");
             lua_setfield(L, -2, c"__metatable".as_ptr());
-            lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&METATABLE_KEY));
+            table_refs::install_proxies(L); // takes the metatable
             // Globals.
             push_proxy(L, HOME_TABLE_ID);
             if memory_alias {
@@ -185,7 +172,7 @@ pub unsafe fn install(
             drop(Box::from_raw(state)); // the userdata was never made
         }
         result?;
-        set_table_ref_resolver(L, Some(resolve_table_ref)).map_err(|e| e.to_string())
+        table_refs::set_table_ref_resolver(L, Some(resolve_table_ref)).map_err(|e| e.to_string())
     }
 }
 
@@ -222,62 +209,7 @@ unsafe fn ext_state<'a>(L: *mut lua_State) -> Option<&'a mut ExtState> {
     }
 }
 
-/// Pushes the proxy of table `id`, the same object for the same id while it lives.
-///
-/// # Safety
-/// `L` valid, in a protected context (it allocates).
-pub unsafe fn push_proxy(L: *mut lua_State, id: u32) {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
-        if lua_rawgeti(L, -1, id as lua_Integer) == LUA_TTABLE {
-            lua_remove(L, -2);
-            return;
-        }
-        lua_pop(L, 1);
-        lua_createtable(L, 0, 1);
-        lua_pushinteger(L, id as lua_Integer);
-        lua_setfield(L, -2, c"__ext_table_id".as_ptr());
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&METATABLE_KEY));
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, -3, id as lua_Integer);
-        lua_remove(L, -2);
-    }
-}
 
-/// The id of the proxy at `idx`, if it is one: our metatable, and a raw `__ext_table_id`
-/// field (kept for cu's scripts, which read it) naming this very proxy. A script that
-/// assigns the field (it is raw, so `__newindex` does not see it) breaks its proxy instead
-/// of silently turning it into another table, as in cu.
-///
-/// # Safety
-/// `L` valid with room for 2 stack slots.
-pub(crate) unsafe fn proxy_id(L: *mut lua_State, idx: c_int) -> Option<u32> {
-    // SAFETY: raw reads only.
-    unsafe {
-        let idx = lua_absindex(L, idx);
-        if lua_type(L, idx) != LUA_TTABLE || lua_getmetatable(L, idx) == 0 {
-            return None;
-        }
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&METATABLE_KEY));
-        let ours = lua_rawequal(L, -1, -2) != 0;
-        lua_pop(L, 2);
-        if !ours {
-            return None;
-        }
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&ID_FIELD_KEY));
-        lua_rawget(L, idx);
-        let id = lua::tointeger(L, -1).and_then(|id| u32::try_from(id).ok());
-        lua_pop(L, 1);
-        let id = id?;
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
-        lua_rawgeti(L, -1, id as lua_Integer);
-        let genuine = lua_rawequal(L, -1, idx) != 0;
-        lua_pop(L, 2);
-        genuine.then_some(id)
-    }
-}
 
 /// The store key of the Lua key at `idx` (see the module documentation), or why not.
 ///
@@ -416,19 +348,9 @@ pub unsafe fn collect(L: *mut lua_State) -> Result<Collection, String> {
         if lua_checkstack(L, 3) == 0 {
             return Err("cannot collect external tables: stack overflow".into());
         }
-        let mut held = Vec::new();
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
-        lua_pushnil(L);
-        while lua_next(L, -2) != 0 {
-            if let Some(id) = lua::tointeger(L, -2).and_then(|id| u32::try_from(id).ok()) {
-                if try_push(&mut held, id).is_err() {
-                    lua_pop(L, 3);
-                    return Err("cannot collect external tables: not enough memory".into());
-                }
-            }
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
+        let Ok(held) = table_refs::live_proxy_ids(L) else {
+            return Err("cannot collect external tables: not enough memory".into());
+        };
         let Some(state) = ext_state(L) else {
             return Err("external tables are closed".into());
         };

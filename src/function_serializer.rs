@@ -81,7 +81,6 @@ impl core::fmt::Debug for BytecodePolicy {
 /// Registry keys: the addresses of these statics are unique light userdata.
 static POLICY_KEY: u8 = 0;
 static CFUNCTIONS_KEY: u8 = 0;
-static TABLE_REF_RESOLVER_KEY: u8 = 0;
 
 fn registry_key(key: &'static u8) -> *const c_void {
     key as *const u8 as *const c_void
@@ -1291,48 +1290,6 @@ unsafe fn deserialize_cu_function_ref(
         if deserialize_c_function_ref(L, name.as_bytes()).is_err() {
             lua_pushnil(L);
         }
-    }
-    Ok(())
-}
-
-// ------------------------------------------------------------- external tables (0x07)
-
-/// Sets the function that turns cu's external-table references (tag 0x07, u32 id) into
-/// values: it is called with the id and returns the proxy. Without one, decoding a table
-/// reference fails with `UnresolvedTableRef`.
-///
-/// # Safety
-/// `L` must be a valid state.
-pub unsafe fn set_table_ref_resolver(
-    L: *mut lua_State,
-    resolver: lua_CFunction,
-) -> Result<(), SerializationError> {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        lua::protected(L, &mut |L| {
-            lua_pushcfunction(L, resolver);
-            lua_rawsetp(L, LUA_REGISTRYINDEX, registry_key(&TABLE_REF_RESOLVER_KEY));
-        })
-        .map_err(SerializationError::Lua)
-    }
-}
-
-/// # Safety
-/// Inside the protected decode call.
-pub(crate) unsafe fn resolve_table_ref(
-    dec: &mut Decoder,
-    id: u32,
-) -> Result<(), SerializationError> {
-    let L = dec.L;
-    // SAFETY: inside the protected call; the resolver's errors propagate as Lua errors.
-    unsafe {
-        if lua_rawgetp(L, LUA_REGISTRYINDEX, registry_key(&TABLE_REF_RESOLVER_KEY)) != LUA_TFUNCTION
-        {
-            lua_pop(L, 1);
-            return Err(SerializationError::UnresolvedTableRef { id });
-        }
-        lua_pushinteger(L, id as lua_Integer);
-        lua_call(L, 1, 1);
     }
     Ok(())
 }

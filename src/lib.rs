@@ -25,4 +25,5 @@ mod portable_libc;
 pub mod runner;
 pub mod serializer;
 pub mod store;
+pub mod table_refs;
 pub mod wasm;

@@ -598,7 +598,7 @@ impl<'a> Encoder<'a> {
         // An external table's proxy is written as cu writes it: a reference by id (`07`),
         // which a state with external tables reads back as the same proxy.
         // SAFETY: idx is a table; raw reads of two stack slots (checked by the caller).
-        if let Some(id) = unsafe { crate::ext_table::proxy_id(L, idx) } {
+        if let Some(id) = unsafe { crate::table_refs::proxy_id(L, idx) } {
             return self.put_table_ref(id);
         }
         if let Some(sink) = self.tables.take() {
@@ -970,7 +970,7 @@ impl<'a> Decoder<'a> {
                 }
                 SerializationType::TableRef => {
                     let id = self.take_u32()?;
-                    functions::resolve_table_ref(self, id)?;
+                    crate::table_refs::resolve_table_ref(self, id)?;
                 }
                 SerializationType::Signed => functions::read_signed(self)?,
                 SerializationType::FunctionBytecode

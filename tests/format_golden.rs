@@ -13,10 +13,11 @@ use std::ffi::{c_int, CString};
 use common::{variant_name, State};
 use lua_persist::ffi::*;
 use lua_persist::function_serializer::{
-    register_c_function, set_bytecode_policy, set_table_ref_resolver, BytecodePolicy,
+    register_c_function, set_bytecode_policy, BytecodePolicy,
     CU_C_FUNCTION_NAMES,
 };
 use lua_persist::lua;
+use lua_persist::table_refs::set_table_ref_resolver;
 use lua_persist::serializer::{
     deserialize_value_with, serialize_value, serialize_value_with, DeserializeOptions,
     SerializationError, SerializationType, SerializeOptions,

@@ -18,11 +18,12 @@ use std::time::{Duration, Instant};
 use common::{variant_name, Rng, State};
 use lua_persist::ffi::*;
 use lua_persist::function_serializer::{
-    register_c_function, set_bytecode_policy, set_table_ref_resolver, BytecodePolicy,
+    register_c_function, set_bytecode_policy, BytecodePolicy,
     FunctionSerializationError as F,
 };
 use lua_persist::format_walker::walk;
 use lua_persist::lua;
+use lua_persist::table_refs::set_table_ref_resolver;
 use lua_persist::serializer::{
     deserialize_value_with, serialize_value, serialize_value_with, DeserializeOptions,
     SerializationError as E, SerializeOptions,
