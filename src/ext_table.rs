@@ -26,7 +26,7 @@ use crate::table_refs::{self, proxy_id};
 pub use crate::table_refs::push_proxy;
 pub use crate::store::{Collection, ExtStore, MemoryStore, StoreError};
 use crate::store::{Write, FIRST_NEW_TABLE_ID};
-use crate::function_serializer::SignedPlace;
+use crate::trust::SignedPlace;
 use crate::serializer::{
     deserialize_value_at, DeserializeOptions, Encoder, IdentityMap, SerializationError, SerializeOptions, TableSink,
 };
@@ -486,7 +486,7 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
             any_code |= w.3;
         }
         let signed = match encoded {
-            Ok(()) if any_code => match crate::function_serializer::signing_key(L) {
+            Ok(()) if any_code => match crate::trust::signing_key(L) {
                 Some(k) => sign_all(&k, &mut writes, (id, &key), &mut value, holds_code),
                 None => Ok(()),
             },
@@ -528,7 +528,7 @@ fn sign_all(
     value: &mut Vec<u8>,
     value_holds_code: bool,
 ) -> Result<(), SerializationError> {
-    use crate::function_serializer::sign_payload;
+    use crate::trust::sign_payload;
     for (table_id, entry_key, bytes, holds_code) in writes.iter_mut() {
         if *holds_code {
             let at = SignedPlace::Entry { table_id: *table_id, key: entry_key };

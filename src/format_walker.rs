@@ -14,11 +14,11 @@
 //! `UnknownCFunction`), and whether bytecode behaves (only a signature or the policy
 //! "trust" vouches for that).
 
-use crate::function_serializer::{
-    signature_verifies, validate_bytecode, FunctionSerializationError, SignedPlace,
-    SIGNED_HEADER_LEN,
+use crate::bytecode::validate_bytecode;
+use crate::format::{
+    DeserializeOptions, FunctionSerializationError, SerializationError, SerializationType,
 };
-use crate::serializer::{DeserializeOptions, SerializationError, SerializationType};
+use crate::trust::{signature_verifies, SignedPlace, SIGNED_HEADER_LEN};
 
 /// What a well-formed payload holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -15,9 +15,12 @@
 //! }
 //! ```
 
+pub mod bytecode;
+pub mod c_functions;
 pub mod ext_table;
 pub mod fallible;
 pub mod ffi;
+pub mod format;
 pub mod format_walker;
 pub mod function_serializer;
 pub mod lua;
@@ -26,4 +29,5 @@ pub mod runner;
 pub mod serializer;
 pub mod store;
 pub mod table_refs;
+pub mod trust;
 pub mod wasm;

@@ -487,3 +487,9 @@ pub unsafe fn pcall(L: *mut State, nargs: c_int, nresults: c_int, msgh: c_int) -
     // SAFETY: forwarded caller contract.
     unsafe { lua_pcall(L, nargs, nresults, msgh) }
 }
+
+/// A registry key that no other code uses: the address of a static of the caller's (for
+/// `lua_rawgetp`/`lua_rawsetp` on `LUA_REGISTRYINDEX`).
+pub fn registry_key(key: &'static u8) -> *const core::ffi::c_void {
+    key as *const u8 as *const core::ffi::c_void
+}

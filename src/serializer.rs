@@ -13,249 +13,12 @@
 use core::ffi::{c_int, c_void};
 
 use crate::ffi::*;
-use crate::function_serializer::{self as functions, FunctionSerializationError};
+use crate::function_serializer as functions;
 use crate::lua;
 
-/// The type tag that starts every encoded value. cu's tags (0x00–0x07) keep cu's meaning.
-#[repr(u8)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SerializationType {
-    Nil = 0x00,
-    Boolean = 0x01,
-    Integer = 0x02,
-    Float = 0x03,
-    String = 0x04,
-    /// cu: a Lua function as `string.dump` bytecode; loads with upvalue 1 = globals.
-    FunctionBytecode = 0x05,
-    /// cu: a C function by index in cu's 66-name table; 0xFFFF = "unsupported".
-    FunctionRef = 0x06,
-    /// cu: an external table by id.
-    TableRef = 0x07,
-    /// A table, inline: array part, hash part, metatable.
-    Table = 0x08,
-    /// A table or function already encoded in this payload (shared references, cycles).
-    Reference = 0x09,
-    /// A Lua function with its upvalues.
-    Closure = 0x0A,
-    /// A C function by its registry name, e.g. `string.format`.
-    CFunction = 0x0B,
-    /// An HMAC-SHA-256-signed value (bytecode trust policy "authenticate").
-    Signed = 0x0C,
-    /// The globals table of the state that decodes.
-    Globals = 0x0D,
-}
-
-impl SerializationType {
-    pub fn from_tag(tag: u8) -> Option<Self> {
-        use SerializationType::*;
-        Some(match tag {
-            0x00 => Nil,
-            0x01 => Boolean,
-            0x02 => Integer,
-            0x03 => Float,
-            0x04 => String,
-            0x05 => FunctionBytecode,
-            0x06 => FunctionRef,
-            0x07 => TableRef,
-            0x08 => Table,
-            0x09 => Reference,
-            0x0A => Closure,
-            0x0B => CFunction,
-            0x0C => Signed,
-            0x0D => Globals,
-            _ => return None,
-        })
-    }
-}
-
-/// Why a value could not be serialized or deserialized. Messages name the value (by its
-/// path from the top value, e.g. `.config.handlers[2]`) or the limit involved.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SerializationError {
-    #[error("the buffer holds {capacity} bytes; the value needs more")]
-    BufferTooSmall { capacity: usize },
-    #[error("cannot serialize a {type_name} value{}", at(path))]
-    UnsupportedType { type_name: String, path: String },
-    #[error("nesting deeper than the limit of {limit} levels{}", at(path))]
-    DepthLimitExceeded { limit: usize, path: String },
-    #[error("payload larger than the limit of {limit} bytes")]
-    SizeLimitExceeded { limit: usize },
-    #[error("more than the limit of {limit} table entries")]
-    EntryLimitExceeded { limit: usize },
-    #[error(
-        "a string of {len} bytes is longer than the format's 4 GiB limit{}",
-        at(path)
-    )]
-    StringTooLong { len: usize, path: String },
-    #[error("truncated input: {needed} more bytes needed at offset {offset}")]
-    Truncated { offset: usize, needed: usize },
-    #[error("unknown type tag 0x{tag:02x} at offset {offset}")]
-    UnknownTag { tag: u8, offset: usize },
-    #[error("{len} bytes after the value at offset {offset}")]
-    TrailingBytes { offset: usize, len: usize },
-    #[error(
-        "reference to object #{index} at offset {offset}, but only {known} objects precede it"
-    )]
-    InvalidReference {
-        index: u32,
-        known: u32,
-        offset: usize,
-    },
-    #[error("a table key is {what} at offset {offset}")]
-    InvalidKey { what: &'static str, offset: usize },
-    #[error("a metatable is not a table at offset {offset}")]
-    InvalidMetatable { offset: usize },
-    #[error("a signed envelope (0x0C) must be the whole payload; found one at offset {offset}")]
-    MisplacedSignature { offset: usize },
-    #[error(
-        "external table {id} cannot be resolved: no external-table store is attached to this state"
-    )]
-    UnresolvedTableRef { id: u32 },
-    /// An allocation of the serializer's own buffers failed (Lua's own allocations fail as
-    /// Lua errors). In the wasm module, whose memory may not grow, this is what a value too
-    /// large for the memory left gives, instead of a trap.
-    #[error("not enough memory")]
-    OutOfMemory,
-    #[error("Lua error while decoding: {0}")]
-    Lua(String),
-    #[error("{source}{}", at(path))]
-    Function {
-        source: FunctionSerializationError,
-        path: String,
-    },
-}
-
-fn at(path: &str) -> String {
-    if path.is_empty() {
-        String::new()
-    } else {
-        format!(" at {path}")
-    }
-}
-
-impl From<crate::fallible::AllocError> for SerializationError {
-    fn from(_: crate::fallible::AllocError) -> Self {
-        SerializationError::OutOfMemory
-    }
-}
-
-impl From<FunctionSerializationError> for SerializationError {
-    fn from(source: FunctionSerializationError) -> Self {
-        SerializationError::Function {
-            source,
-            path: String::new(),
-        }
-    }
-}
-
-impl SerializationError {
-    /// Prefixes the path of a value inside a table or upvalue (built on the way out).
-    pub(crate) fn inside(mut self, segment: &str) -> Self {
-        match &mut self {
-            SerializationError::UnsupportedType { path, .. }
-            | SerializationError::DepthLimitExceeded { path, .. }
-            | SerializationError::StringTooLong { path, .. }
-            | SerializationError::Function { path, .. } => path.insert_str(0, segment),
-            _ => {}
-        }
-        self
-    }
-}
-
-/// Limits and choices for serializing. The defaults suit values stored by a host.
-#[derive(Debug, Clone)]
-pub struct SerializeOptions {
-    /// Strip debug information from bytecode (line numbers, local names). Default true,
-    /// as cu does; false keeps line numbers in error messages of restored functions.
-    pub strip_debug: bool,
-    /// Deepest nesting of tables and closures. Default 100.
-    pub max_depth: usize,
-    /// Largest payload in bytes. Default 1 GiB.
-    pub max_size: usize,
-    /// Most table entries in one payload. Default 10 million.
-    pub max_entries: usize,
-}
-
-impl Default for SerializeOptions {
-    fn default() -> Self {
-        SerializeOptions {
-            strip_debug: true,
-            max_depth: 100,
-            max_size: 1 << 30,
-            max_entries: 10_000_000,
-        }
-    }
-}
-
-/// Limits for deserializing; input beyond them is rejected before it is decoded.
-#[derive(Debug, Clone)]
-pub struct DeserializeOptions {
-    /// Deepest nesting of tables and closures. Default 100.
-    pub max_depth: usize,
-    /// Largest payload in bytes. Default 1 GiB.
-    pub max_size: usize,
-    /// Most table entries in one payload. Default 10 million.
-    pub max_entries: usize,
-}
-
-impl Default for DeserializeOptions {
-    fn default() -> Self {
-        DeserializeOptions {
-            max_depth: 100,
-            max_size: 1 << 30,
-            max_entries: 10_000_000,
-        }
-    }
-}
-
-// ------------------------------------------------------------------------- output
-
-/// Where encoded bytes go: a fixed buffer or a growable vector.
-pub trait Output {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError>;
-    fn len(&self) -> usize;
-    /// Overwrites bytes written earlier (a count or signature known only afterwards).
-    fn patch(&mut self, at: usize, bytes: &[u8]);
-    fn patch_u32(&mut self, at: usize, value: u32) {
-        self.patch(at, &value.to_le_bytes());
-    }
-    /// The bytes written after `from`.
-    fn written(&self, from: usize) -> &[u8];
-    /// Forgets everything written after `len`.
-    fn truncate(&mut self, len: usize);
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// The output as a growable vector, when it is one: `lua_dump` then writes into it
-    /// directly (its many small writes are most of a function's serialization time).
-    fn as_vec(&mut self) -> Option<&mut Vec<u8>> {
-        None
-    }
-}
-
-impl Output for Vec<u8> {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
-        self.try_reserve(bytes.len())
-            .map_err(|_| SerializationError::OutOfMemory)?;
-        self.extend_from_slice(bytes);
-        Ok(())
-    }
-    fn as_vec(&mut self) -> Option<&mut Vec<u8>> {
-        Some(self)
-    }
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-    fn patch(&mut self, at: usize, bytes: &[u8]) {
-        self[at..at + bytes.len()].copy_from_slice(bytes);
-    }
-    fn written(&self, from: usize) -> &[u8] {
-        &self[from..]
-    }
-    fn truncate(&mut self, len: usize) {
-        Vec::truncate(self, len);
-    }
-}
+pub use crate::format::{
+    DeserializeOptions, Output, SerializationError, SerializationType, SerializeOptions,
+};
 
 /// A fixed buffer; fails with `BufferTooSmall` when full.
 struct SliceOutput<'a> {
@@ -765,17 +528,17 @@ pub unsafe fn serialize_value_with(
                 path: String::new(),
             });
         }
-        let key = functions::signing_key(L);
+        let key = crate::trust::signing_key(L);
         let result = match &key {
             Some(key) => {
                 // The envelope's header counts against max_size, as the decoder counts it.
                 let inner_options = SerializeOptions {
                     max_size: options
                         .max_size
-                        .saturating_sub(functions::SIGNED_HEADER_LEN),
+                        .saturating_sub(crate::trust::SIGNED_HEADER_LEN),
                     ..options.clone()
                 };
-                functions::write_signed(out, key, functions::SignedPlace::Detached, |inner| {
+                crate::trust::write_signed(out, key, crate::trust::SignedPlace::Detached, |inner| {
                     let mut enc = Encoder::new(L, inner, &inner_options);
                     enc.value(index)
                 })
@@ -819,11 +582,11 @@ pub struct Decoder<'a> {
     objects: u32,
     /// For each upvalue index: (object index of the closure that owns it, upvalue number).
     pub(crate) upvalues: Vec<(u32, c_int)>,
-    pub(crate) policy: functions::BytecodePolicy,
+    pub(crate) policy: crate::trust::BytecodePolicy,
     /// Inside a payload whose signature was verified.
     pub(crate) verified: bool,
     /// Where the payload was stored: a signature must be for this place.
-    pub(crate) place: functions::SignedPlace<'a>,
+    pub(crate) place: crate::trust::SignedPlace<'a>,
     error: Option<SerializationError>,
 }
 
@@ -970,7 +733,7 @@ impl<'a> Decoder<'a> {
                 }
                 SerializationType::TableRef => {
                     let id = self.take_u32()?;
-                    crate::table_refs::resolve_table_ref(self, id)?;
+                    crate::table_refs::resolve_table_ref(self.L, id)?;
                 }
                 SerializationType::Signed => functions::read_signed(self)?,
                 SerializationType::FunctionBytecode
@@ -1155,7 +918,7 @@ pub unsafe fn deserialize_value_with(
     options: &DeserializeOptions,
 ) -> Result<(), SerializationError> {
     // SAFETY: forwarded caller contract.
-    unsafe { deserialize_value_at(L, bytes, options, functions::SignedPlace::Detached) }
+    unsafe { deserialize_value_at(L, bytes, options, crate::trust::SignedPlace::Detached) }
 }
 
 /// [`deserialize_value_with`] for a value stored at `place`: under the policy
@@ -1167,7 +930,7 @@ pub unsafe fn deserialize_value_at(
     L: *mut lua_State,
     bytes: &[u8],
     options: &DeserializeOptions,
-    place: functions::SignedPlace,
+    place: crate::trust::SignedPlace,
 ) -> Result<(), SerializationError> {
     if bytes.len() > options.max_size {
         return Err(SerializationError::SizeLimitExceeded {
@@ -1180,10 +943,10 @@ pub unsafe fn deserialize_value_at(
         if lua_checkstack(L, 4) == 0 {
             return Err(SerializationError::Lua("stack overflow".into()));
         }
-        let policy = functions::bytecode_policy(L);
+        let policy = crate::trust::bytecode_policy(L);
         // Under "authenticate", unsigned bytes that hold code are refused on the bytes
         // alone, before any object is made from them.
-        if matches!(policy, functions::BytecodePolicy::Authenticate(_))
+        if matches!(policy, crate::trust::BytecodePolicy::Authenticate(_))
             && bytes.first() != Some(&(SerializationType::Signed as u8))
         {
             let walked = crate::format_walker::walk(bytes, options)?;

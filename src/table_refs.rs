@@ -10,8 +10,8 @@ use core::ffi::{c_int, c_void};
 
 use crate::fallible::{try_push, AllocError};
 use crate::ffi::*;
+use crate::format::SerializationError;
 use crate::lua;
-use crate::serializer::{Decoder, SerializationError};
 
 /// Registry keys (the addresses of these statics).
 static METATABLE_KEY: u8 = 0;
@@ -151,13 +151,14 @@ pub unsafe fn set_table_ref_resolver(
     }
 }
 
+/// Pushes the value of the reference `07` + `id`, as the state's resolver gives it.
+///
 /// # Safety
 /// Inside the protected decode call.
 pub(crate) unsafe fn resolve_table_ref(
-    dec: &mut Decoder,
+    L: *mut lua_State,
     id: u32,
 ) -> Result<(), SerializationError> {
-    let L = dec.L;
     // SAFETY: inside the protected call; the resolver's errors propagate as Lua errors.
     unsafe {
         if lua_rawgetp(L, LUA_REGISTRYINDEX, key(&RESOLVER_KEY)) != LUA_TFUNCTION {

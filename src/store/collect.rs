@@ -12,7 +12,7 @@
 use super::{ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::fallible::{try_push, try_with_capacity, AllocError};
 use crate::format_walker::walk;
-use crate::serializer::DeserializeOptions;
+use crate::format::DeserializeOptions;
 
 /// What one collection did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

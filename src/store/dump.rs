@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 
 use super::{ExtStore, StoreError, Write};
 use crate::format_walker::{envelope_inner, verify_signed, walk};
-use crate::function_serializer::{sign_payload, SignedPlace};
-use crate::serializer::{DeserializeOptions, SerializationError};
+use crate::format::{DeserializeOptions, SerializationError};
+use crate::trust::{sign_payload, SignedPlace};
 
 pub const DUMP_MAGIC: &[u8; 8] = b"LPSTDUMP";
 pub const DUMP_VERSION: u32 = 1;

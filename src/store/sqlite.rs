@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use super::collect::{roots, Collection, Graph};
 use super::{DamagedEntry, ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::format_walker::walk;
-use crate::function_serializer::{resign_legacy, SignedPlace};
-use crate::serializer::DeserializeOptions;
+use crate::format::DeserializeOptions;
+use crate::trust::{resign_legacy, SignedPlace};
 
 /// `PRAGMA application_id` of a lua-persist store: "LPST".
 const APPLICATION_ID: i32 = i32::from_be_bytes(*b"LPST");
