@@ -12,11 +12,13 @@
 
 use core::ffi::{c_char, c_int, c_void, CStr};
 
+use crate::codec::{Decoder, Encoder};
 use crate::ffi::*;
+use crate::format::{SerializationError, SerializationType};
 use crate::lua;
-use crate::serializer::{Decoder, Encoder, SerializationError, SerializationType};
 
 pub use crate::bytecode::validate_bytecode;
+use crate::c_functions::{c_function_name, deserialize_cu_function_ref, registered_object_is};
 pub use crate::c_functions::{
     deserialize_c_function_ref, ensure_c_function_registry, register_c_function,
     CU_C_FUNCTION_NAMES,
@@ -26,7 +28,6 @@ pub use crate::trust::{
     bytecode_policy, resign_legacy, set_bytecode_policy, sign_payload, signature_verifies,
     BytecodePolicy, SignedPlace, SIGNED_HEADER_LEN,
 };
-use crate::c_functions::{c_function_name, deserialize_cu_function_ref, registered_object_is};
 use crate::trust::{policy_allows, verify_mac, MAC_LEN};
 
 /// Reads a signed value (after its tag): verifies the signature when the policy is
@@ -202,26 +203,6 @@ pub unsafe fn get_upvalue_count(L: *mut lua_State, idx: c_int) -> u8 {
     }
 }
 
-/// Serializes the function at `idx` as a whole value (tag and payload) into `out`.
-///
-/// # Safety
-/// `L` valid, `idx` a valid index.
-pub unsafe fn serialize_function_to_vec(
-    L: *mut lua_State,
-    idx: c_int,
-    out: &mut Vec<u8>,
-) -> Result<(), SerializationError> {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        if lua_type(L, idx) != LUA_TFUNCTION {
-            let type_name =
-                String::from_utf8_lossy(lua::typename(L, lua_type(L, idx))).into_owned();
-            return Err(FunctionSerializationError::UnsupportedFunctionType { type_name }.into());
-        }
-        crate::serializer::serialize_value_to_vec(L, idx, out)
-    }
-}
-
 /// Encodes the function at `idx`: a C function by name (0x0B), a Lua function as a
 /// closure (0x0A), or a reference to one met before (0x09).
 ///
@@ -277,7 +258,12 @@ unsafe fn dump_into(L: *mut lua_State, idx: c_int, out: &mut Vec<u8>, strip: c_i
     // not allocate; the writer gets the live vector.
     unsafe {
         lua_pushvalue(L, idx);
-        let status = lua_dump(L, Some(dump_writer), out as *mut Vec<u8> as *mut c_void, strip);
+        let status = lua_dump(
+            L,
+            Some(dump_writer),
+            out as *mut Vec<u8> as *mut c_void,
+            strip,
+        );
         lua_pop(L, 1);
         status
     }

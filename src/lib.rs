@@ -17,6 +17,7 @@
 
 pub mod bytecode;
 pub mod c_functions;
+pub mod codec;
 pub mod ext_table;
 pub mod fallible;
 pub mod ffi;

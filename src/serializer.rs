@@ -12,6 +12,9 @@
 
 use core::ffi::{c_int, c_void};
 
+pub(crate) use crate::codec::IdentityMap;
+use crate::codec::STACK_OBJECTS;
+pub use crate::codec::{Decoder, Encoder, TableSink};
 use crate::ffi::*;
 use crate::function_serializer as functions;
 use crate::lua;
@@ -52,226 +55,9 @@ impl Output for SliceOutput<'_> {
     }
 }
 
-/// The check before going one nesting level deeper (encoding or decoding): within the
-/// depth limit, and with room on the Lua stack for the level's values.
-fn enter_level(L: *mut lua_State, depth: usize, limit: usize) -> Result<(), SerializationError> {
-    // SAFETY: a valid state; lua_checkstack does not raise.
-    if depth >= limit || unsafe { lua_checkstack(L, 8) } == 0 {
-        return Err(SerializationError::DepthLimitExceeded {
-            limit: limit.min(depth),
-            path: String::new(),
-        });
-    }
-    Ok(())
-}
-
 // ------------------------------------------------------------------------ encoding
 
-/// Where tables go instead of inline: the external tables of `ext_table.rs` store each
-/// table under an id and write a reference (`07` + id). Called for every table value but
-/// the globals table and external tables' proxies (those are written by the encoder).
-pub trait TableSink {
-    /// Encodes the table at the absolute index `idx` into `enc`.
-    ///
-    /// # Safety
-    /// `idx` must be a table in the encoder's state; must not raise a Lua error.
-    unsafe fn table(&mut self, enc: &mut Encoder, idx: c_int) -> Result<(), SerializationError>;
-}
-
-/// Object identities (addresses, never 0) to indices. Most payloads hold a handful of
-/// objects, so an inline list searched in order comes first (no allocation); past it, an
-/// open-addressing table (a small one of our own: the keys are addresses, already spread,
-/// and std's HashMap would add several KB to the wasm module).
-#[derive(Default)]
-pub(crate) struct IdentityMap {
-    small: [(usize, u32); 8],
-    small_len: usize,
-    /// (key, index) slots, key 0 = empty; the length is 0 or a power of two.
-    slots: Vec<(usize, u32)>,
-    large_len: usize,
-}
-
-impl IdentityMap {
-    pub(crate) fn get(&self, key: usize) -> Option<u32> {
-        if self.slots.is_empty() {
-            return self.small[..self.small_len]
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|&(_, v)| v);
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = Self::hash(key) & mask;
-        loop {
-            match self.slots[i] {
-                (0, _) => return None,
-                (k, v) if k == key => return Some(v),
-                _ => i = (i + 1) & mask,
-            }
-        }
-    }
-
-    /// Gives `key` the next index and returns it.
-    pub(crate) fn insert(&mut self, key: usize) -> Result<u32, SerializationError> {
-        let index = self.len() as u32;
-        self.insert_with(key, index)?;
-        Ok(index)
-    }
-
-    /// Maps `key` (not yet in the map) to `index`.
-    pub(crate) fn insert_with(&mut self, key: usize, index: u32) -> Result<(), SerializationError> {
-        if self.slots.is_empty() && self.small_len < self.small.len() {
-            self.small[self.small_len] = (key, index);
-            self.small_len += 1;
-            return Ok(());
-        }
-        if (self.large_len + 1) * 2 > self.slots.len() {
-            self.grow()?;
-        }
-        self.place(key, index);
-        self.large_len += 1;
-        Ok(())
-    }
-
-    fn grow(&mut self) -> Result<(), SerializationError> {
-        let capacity = (self.slots.len() * 2).max(32);
-        let mut slots = Vec::new();
-        slots
-            .try_reserve_exact(capacity)
-            .map_err(|_| SerializationError::OutOfMemory)?;
-        slots.resize(capacity, (0, 0));
-        let old = core::mem::replace(&mut self.slots, slots);
-        let small_len = core::mem::take(&mut self.small_len);
-        let small = self.small;
-        for &(k, v) in old.iter().chain(&small[..small_len]) {
-            if k != 0 {
-                self.place(k, v);
-            }
-        }
-        self.large_len += small_len;
-        Ok(())
-    }
-
-    fn place(&mut self, key: usize, index: u32) {
-        let mask = self.slots.len() - 1;
-        let mut i = Self::hash(key) & mask;
-        while self.slots[i].0 != 0 {
-            i = (i + 1) & mask;
-        }
-        self.slots[i] = (key, index);
-    }
-
-    fn hash(key: usize) -> usize {
-        ((key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16) as usize
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.small_len + self.large_len
-    }
-}
-
-/// One serialization: the output and the identities seen so far, so that a table,
-/// function or upvalue met twice is encoded once and referenced after.
-pub struct Encoder<'a> {
-    pub(crate) L: *mut lua_State,
-    pub(crate) out: &'a mut dyn Output,
-    pub(crate) options: &'a SerializeOptions,
-    /// Where this payload starts in `out` (which may hold bytes from before).
-    start: usize,
-    depth: usize,
-    entries: usize,
-    /// Tables and functions by `lua_topointer`, with their object index.
-    objects: IdentityMap,
-    /// Upvalues by `lua_upvalueid`, with their upvalue index.
-    pub(crate) upvalues: IdentityMap,
-    globals: Option<*const c_void>,
-    /// Tables go here instead of inline, when set.
-    tables: Option<&'a mut dyn TableSink>,
-    /// Whether the payload holds something only a trusted payload may load: a function
-    /// or the globals table (what the policies "refuse" and "authenticate" refuse unsigned).
-    pub holds_code: bool,
-}
-
 impl<'a> Encoder<'a> {
-    fn new(L: *mut lua_State, out: &'a mut dyn Output, options: &'a SerializeOptions) -> Self {
-        let start = out.len();
-        Encoder {
-            L,
-            out,
-            options,
-            start,
-            depth: 0,
-            entries: 0,
-            objects: IdentityMap::default(),
-            upvalues: IdentityMap::default(),
-            globals: None,
-            tables: None,
-            holds_code: false,
-        }
-    }
-
-    /// An encoder whose tables go to `sink`.
-    pub fn with_table_sink(
-        L: *mut lua_State,
-        out: &'a mut dyn Output,
-        options: &'a SerializeOptions,
-        sink: &'a mut dyn TableSink,
-    ) -> Self {
-        let mut enc = Encoder::new(L, out, options);
-        enc.tables = Some(sink);
-        enc
-    }
-
-    /// Encodes the value at `idx`.
-    ///
-    /// # Safety
-    /// `idx` must be a valid index of the encoder's state, with room for 8 stack slots.
-    pub unsafe fn encode(&mut self, idx: c_int) -> Result<(), SerializationError> {
-        // SAFETY: forwarded caller contract.
-        unsafe { self.value(idx) }
-    }
-
-    /// The address of the state's globals table, looked up on first need.
-    fn globals(&mut self) -> *const c_void {
-        *self.globals.get_or_insert_with(|| {
-            // SAFETY: a valid state with room for one slot (checked by serialize_value_with
-            // and nested()); the globals table stays alive in the registry.
-            unsafe {
-                lua_pushglobaltable(self.L);
-                let p = lua_topointer(self.L, -1);
-                lua_pop(self.L, 1);
-                p
-            }
-        })
-    }
-
-    pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
-        self.out.put(bytes)?;
-        if self.out.len() - self.start > self.options.max_size {
-            return Err(SerializationError::SizeLimitExceeded {
-                limit: self.options.max_size,
-            });
-        }
-        Ok(())
-    }
-
-    pub(crate) fn put_u32(&mut self, v: u32) -> Result<(), SerializationError> {
-        self.put(&v.to_le_bytes())
-    }
-
-    /// A reference to the external table `id` (tag `07`).
-    pub(crate) fn put_table_ref(&mut self, id: u32) -> Result<(), SerializationError> {
-        self.put_tag(SerializationType::TableRef)?;
-        self.put_u32(id)
-    }
-
-    pub(crate) fn put_tag(&mut self, tag: SerializationType) -> Result<(), SerializationError> {
-        self.holds_code |= matches!(
-            tag,
-            SerializationType::Closure | SerializationType::CFunction | SerializationType::Globals
-        );
-        self.put(&[tag as u8])
-    }
-
     /// Encodes the value at `idx` (any acceptable index).
     ///
     /// # Safety
@@ -316,38 +102,6 @@ impl<'a> Encoder<'a> {
                 }),
             }
         }
-    }
-
-    /// Writes a reference if the object at `idx` was met before; otherwise gives it the next
-    /// object index and returns false, so the caller encodes it in full.
-    ///
-    /// # Safety
-    /// `idx` must be a valid index.
-    pub(crate) unsafe fn reference_or_register(
-        &mut self,
-        idx: c_int,
-    ) -> Result<bool, SerializationError> {
-        // SAFETY: forwarded caller contract.
-        let p = unsafe { lua_topointer(self.L, idx) } as usize;
-        if let Some(index) = self.objects.get(p) {
-            self.put_tag(SerializationType::Reference)?;
-            self.put_u32(index)?;
-            return Ok(true);
-        }
-        self.objects.insert(p)?;
-        Ok(false)
-    }
-
-    /// Runs `body` one nesting level deeper, within the depth limit and with stack room.
-    pub(crate) fn nested<T>(
-        &mut self,
-        body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
-    ) -> Result<T, SerializationError> {
-        enter_level(self.L, self.depth, self.options.max_depth)?;
-        self.depth += 1;
-        let result = body(self);
-        self.depth -= 1;
-        result
     }
 
     /// # Safety
@@ -464,7 +218,10 @@ unsafe fn key_segment(L: *mut lua_State, idx: c_int) -> String {
                 }
             }
             LUA_TNUMBER if lua_isinteger(L, idx) != 0 => format!("[{}]", lua_tointeger(L, idx)),
-            LUA_TNUMBER => format!("[{}]", crate::portable_libc::printf::shortest(lua_tonumber(L, idx))),
+            LUA_TNUMBER => format!(
+                "[{}]",
+                crate::portable_libc::printf::shortest(lua_tonumber(L, idx))
+            ),
             LUA_TBOOLEAN => format!("[{}]", lua_toboolean(L, idx) != 0),
             t => format!("[<{}>]", String::from_utf8_lossy(lua::typename(L, t))),
         }
@@ -502,6 +259,30 @@ pub unsafe fn serialize_value_to_vec(
     let _ = out.try_reserve(512);
     // SAFETY: forwarded caller contract.
     unsafe { serialize_value_with(L, index, out, &SerializeOptions::default()) }
+}
+
+/// Serializes the function at `idx` as a whole value (tag and payload) into `out`; any other
+/// value is `UnsupportedFunctionType`.
+///
+/// # Safety
+/// `L` valid, `idx` a valid index.
+pub unsafe fn serialize_function_to_vec(
+    L: *mut lua_State,
+    idx: c_int,
+    out: &mut Vec<u8>,
+) -> Result<(), SerializationError> {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        if lua_type(L, idx) != LUA_TFUNCTION {
+            let type_name =
+                String::from_utf8_lossy(lua::typename(L, lua_type(L, idx))).into_owned();
+            return Err(
+                crate::format::FunctionSerializationError::UnsupportedFunctionType { type_name }
+                    .into(),
+            );
+        }
+        serialize_value_to_vec(L, idx, out)
+    }
 }
 
 /// Serializes the value at `index` into any [`Output`] with explicit options. Under the
@@ -567,133 +348,7 @@ pub unsafe fn serialize_value_with(
 
 // ------------------------------------------------------------------------ decoding
 
-/// One deserialization: the input, the objects decoded so far (kept in a Lua table on the
-/// stack, so references and cycles resolve), and the upvalues that later closures join.
-pub struct Decoder<'a> {
-    pub(crate) L: *mut lua_State,
-    pub(crate) input: &'a [u8],
-    pub(crate) pos: usize,
-    options: &'a DeserializeOptions,
-    depth: usize,
-    entries: usize,
-    /// Stack index of the first of `STACK_OBJECTS` slots holding the first decoded objects
-    /// (tables and functions); the table of the others follows them.
-    objects_base: c_int,
-    objects: u32,
-    /// For each upvalue index: (object index of the closure that owns it, upvalue number).
-    pub(crate) upvalues: Vec<(u32, c_int)>,
-    pub(crate) policy: crate::trust::BytecodePolicy,
-    /// Inside a payload whose signature was verified.
-    pub(crate) verified: bool,
-    /// Where the payload was stored: a signature must be for this place.
-    pub(crate) place: crate::trust::SignedPlace<'a>,
-    error: Option<SerializationError>,
-}
-
 impl<'a> Decoder<'a> {
-    pub(crate) fn remaining(&self) -> usize {
-        self.input.len() - self.pos
-    }
-
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], SerializationError> {
-        let input: &'a [u8] = self.input;
-        let Some(bytes) = input.get(self.pos..self.pos.saturating_add(n)) else {
-            return Err(SerializationError::Truncated {
-                offset: self.pos,
-                needed: n - self.remaining(),
-            });
-        };
-        self.pos += n;
-        Ok(bytes)
-    }
-
-    pub(crate) fn take_u8(&mut self) -> Result<u8, SerializationError> {
-        Ok(self.take(1)?[0])
-    }
-
-    pub(crate) fn take_u16(&mut self) -> Result<u16, SerializationError> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
-    }
-
-    pub(crate) fn take_u32(&mut self) -> Result<u32, SerializationError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn take_8(&mut self) -> Result<[u8; 8], SerializationError> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(a)
-    }
-
-    /// Gives the object on top of the stack the next object index.
-    ///
-    /// # Safety
-    /// Inside the protected decode call, with the object on top.
-    pub(crate) unsafe fn register_object(&mut self) -> u32 {
-        let index = self.objects;
-        self.objects += 1;
-        let L = self.L;
-        // SAFETY: the slots and the table were set up by decode_protected; the table's
-        // growth may raise only on out of memory, which the protected call catches.
-        unsafe {
-            if index < STACK_OBJECTS {
-                lua_copy(L, -1, self.objects_base + index as c_int);
-            } else {
-                let table = self.objects_base + STACK_OBJECTS as c_int;
-                if lua_type(L, table) != LUA_TTABLE {
-                    lua_createtable(L, 64, 0);
-                    lua_replace(L, table);
-                }
-                lua_pushvalue(L, -1);
-                lua_rawseti(L, table, (index - STACK_OBJECTS) as lua_Integer + 1);
-            }
-        }
-        index
-    }
-
-    /// Pushes the object with the given index.
-    ///
-    /// # Safety
-    /// Inside the protected decode call.
-    pub(crate) unsafe fn push_object(
-        &mut self,
-        index: u32,
-        offset: usize,
-    ) -> Result<(), SerializationError> {
-        if index >= self.objects {
-            return Err(SerializationError::InvalidReference {
-                index,
-                known: self.objects,
-                offset,
-            });
-        }
-        // SAFETY: register_object stored the object in its slot or in the table.
-        unsafe {
-            if index < STACK_OBJECTS {
-                lua_pushvalue(self.L, self.objects_base + index as c_int);
-            } else {
-                let table = self.objects_base + STACK_OBJECTS as c_int;
-                lua_rawgeti(self.L, table, (index - STACK_OBJECTS) as lua_Integer + 1);
-            }
-        }
-        Ok(())
-    }
-
-    /// Runs `body` one nesting level deeper, within the depth limit and with stack room.
-    pub(crate) fn nested<T>(
-        &mut self,
-        body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
-    ) -> Result<T, SerializationError> {
-        enter_level(self.L, self.depth, self.options.max_depth)?;
-        self.depth += 1;
-        let result = body(self);
-        self.depth -= 1;
-        result
-    }
-
     /// Decodes one value and pushes it; on error, pushes nothing.
     ///
     /// # Safety
@@ -852,10 +507,6 @@ impl<'a> Decoder<'a> {
 
 /// The most entries a nested table is created with; it grows past that as it is filled.
 const NESTED_PREALLOCATION: u32 = 256;
-
-/// How many decoded objects live in stack slots before a table is needed: most payloads
-/// hold a few, and a table per decode would cost an allocation.
-const STACK_OBJECTS: u32 = 8;
 
 /// The protected body of [`deserialize_value_with`]: stack 1 is the Decoder (light
 /// userdata). Leaves the decoded value on top, or nothing when the decoder records an error.
