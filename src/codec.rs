@@ -169,13 +169,45 @@ pub struct Decoder<'a> {
     pub(crate) objects_base: c_int,
     pub(crate) objects: u32,
     /// For each upvalue index: (object index of the closure that owns it, upvalue number).
-    pub(crate) upvalues: Vec<(u32, c_int)>,
+    pub(crate) upvalues: UpvalueList,
     pub(crate) policy: BytecodePolicy,
     /// Inside a payload whose signature was verified.
     pub(crate) verified: bool,
     /// Where the payload was stored: a signature must be for this place.
     pub(crate) place: SignedPlace<'a>,
     pub(crate) error: Option<SerializationError>,
+}
+
+/// The decoder's upvalue indices: (object index of the closure that owns it, upvalue
+/// number). Most payloads have a few, so the first ones are kept inline (no allocation).
+#[derive(Default)]
+pub(crate) struct UpvalueList {
+    inline: [(u32, c_int); 8],
+    inline_len: usize,
+    more: Vec<(u32, c_int)>,
+}
+
+impl UpvalueList {
+    pub(crate) fn push(&mut self, upvalue: (u32, c_int)) -> Result<(), SerializationError> {
+        if self.inline_len < self.inline.len() {
+            self.inline[self.inline_len] = upvalue;
+            self.inline_len += 1;
+            Ok(())
+        } else {
+            Ok(crate::fallible::try_push(&mut self.more, upvalue)?)
+        }
+    }
+
+    pub(crate) fn get(&self, index: usize) -> Option<(u32, c_int)> {
+        match index.checked_sub(self.inline.len()) {
+            None => self.inline[..self.inline_len].get(index).copied(),
+            Some(spilled) => self.more.get(spilled).copied(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.inline_len + self.more.len()
+    }
 }
 
 /// How many decoded objects live in stack slots before a table is needed: most payloads

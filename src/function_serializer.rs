@@ -512,14 +512,14 @@ pub unsafe fn deserialize_upvalues(
                 0x00 => {
                     // Numbered before its value is decoded, as the encoder numbers it: the
                     // value may hold closures that share this very upvalue.
-                    dec.upvalues.push((object, i));
+                    dec.upvalues.push((object, i))?;
                     dec.value()?;
                     lua_setupvalue(L, f, i);
                 }
                 0x01 => {
                     let offset = dec.pos;
                     let k = dec.take_u32()?;
-                    let Some(&(owner, n)) = dec.upvalues.get(k as usize) else {
+                    let Some((owner, n)) = dec.upvalues.get(k as usize) else {
                         return Err(FunctionSerializationError::InvalidSharedUpvalue {
                             index: k,
                             known: dec.upvalues.len(),

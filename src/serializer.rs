@@ -619,7 +619,7 @@ pub unsafe fn deserialize_value_at(
             entries: 0,
             objects_base: 0,
             objects: 0,
-            upvalues: Vec::new(),
+            upvalues: Default::default(),
             policy,
             verified: false,
             place,
