@@ -12,20 +12,18 @@ use lua_persist::ffi::*;
 use lua_persist::lua;
 use lua_persist::store::{Durability, SqliteStore};
 
-struct State(*mut lua_State);
+/// A state with the standard libraries, closed on drop.
+struct State(lua::OwnedState);
 
 impl State {
     /// A state with `_home` over `store` (or without external tables).
     fn new(store: Option<Box<dyn ExtStore>>) -> State {
-        let L = lua::new_state(usize::MAX);
-        // SAFETY: a fresh state.
-        unsafe {
-            lua::protected(L, &mut |L| luaL_openlibs(L)).expect("openlibs");
-            if let Some(store) = store {
-                ext_table::install(L, store, false).expect("external tables");
-            }
+        let owned = lua::OwnedState::with_libs(usize::MAX).expect("a state");
+        if let Some(store) = store {
+            // SAFETY: a fresh state with the base library.
+            unsafe { ext_table::install(owned.as_ptr(), store, false) }.expect("external tables");
         }
-        State(L)
+        State(owned)
     }
 
     /// Runs `code` and returns how long it took.
@@ -34,23 +32,16 @@ impl State {
         let start = Instant::now();
         // SAFETY: a valid state; the stack is reset after the call.
         unsafe {
-            assert_eq!(luaL_loadstring(self.0, code.as_ptr()), LUA_OK);
-            let status = lua_pcall(self.0, 0, 0, 0);
+            assert_eq!(luaL_loadstring(self.0.as_ptr(), code.as_ptr()), LUA_OK);
+            let status = lua_pcall(self.0.as_ptr(), 0, 0, 0);
             assert_eq!(
                 status,
                 LUA_OK,
                 "{}",
-                String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?"))
+                String::from_utf8_lossy(lua::tostring(self.0.as_ptr(), -1).unwrap_or(b"?"))
             );
         }
         start.elapsed()
-    }
-}
-
-impl Drop for State {
-    fn drop(&mut self) {
-        // SAFETY: from lua::new_state.
-        unsafe { lua::close(self.0) }
     }
 }
 

@@ -10,35 +10,27 @@ use lua_persist::ffi::*;
 use lua_persist::lua;
 use lua_persist::serializer::{deserialize_value, serialize_value_to_vec};
 
-struct State(*mut lua_State);
+/// A state with the standard libraries, closed on drop.
+struct State(lua::OwnedState);
 
 impl State {
     fn new() -> State {
-        let L = lua::new_state(usize::MAX);
-        // SAFETY: a fresh state.
-        unsafe { lua::protected(L, &mut |L| luaL_openlibs(L)).expect("openlibs") };
-        State(L)
+        let owned = lua::OwnedState::with_libs(usize::MAX).expect("a state");
+        State(owned)
     }
     /// Evaluates `code` and leaves its result on the stack.
     fn eval(&self, code: &str) {
         let code = CString::new(code).unwrap();
         // SAFETY: a valid state.
         unsafe {
-            assert_eq!(luaL_loadstring(self.0, code.as_ptr()), LUA_OK);
+            assert_eq!(luaL_loadstring(self.0.as_ptr(), code.as_ptr()), LUA_OK);
             assert_eq!(
-                lua_pcall(self.0, 0, 1, 0),
+                lua_pcall(self.0.as_ptr(), 0, 1, 0),
                 LUA_OK,
                 "{}",
-                String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?"))
+                String::from_utf8_lossy(lua::tostring(self.0.as_ptr(), -1).unwrap_or(b"?"))
             );
         }
-    }
-}
-
-impl Drop for State {
-    fn drop(&mut self) {
-        // SAFETY: from lua::new_state.
-        unsafe { lua::close(self.0) }
     }
 }
 
@@ -75,7 +67,7 @@ fn micros(d: Duration) -> f64 {
 
 fn main() {
     let s = State::new();
-    let L = s.0;
+    let L = s.0.as_ptr();
     let rounds = 7;
 
     // 1. An upvalue-free function: persist + restore against raw lua_dump + luaL_loadbufferx.

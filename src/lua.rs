@@ -108,6 +108,40 @@ pub fn new_state(limit: usize) -> *mut State {
     state
 }
 
+/// A state from [`new_state`] that closes itself when dropped: what a host that owns a
+/// state (a test, a benchmark, a tool) holds instead of a raw pointer.
+#[derive(Debug)]
+pub struct OwnedState(ptr::NonNull<State>);
+
+impl OwnedState {
+    /// [`new_state`] without the standard libraries; `None` when even the state does not
+    /// fit.
+    pub fn new(limit: usize) -> Option<OwnedState> {
+        Some(OwnedState(ptr::NonNull::new(new_state(limit))?))
+    }
+
+    /// [`new_state`] with the standard libraries open (`luaL_openlibs`, in a protected
+    /// call); `None` when there is not memory enough for that within `limit`.
+    pub fn with_libs(limit: usize) -> Option<OwnedState> {
+        let state = OwnedState::new(limit)?;
+        // SAFETY: a fresh state; the libraries open in a protected call.
+        unsafe { protected(state.as_ptr(), &mut |L| luaL_openlibs(L)) }.ok()?;
+        Some(state)
+    }
+
+    /// The state, for the C API. It stays valid while `self` lives.
+    pub fn as_ptr(&self) -> *mut State {
+        self.0.as_ptr()
+    }
+}
+
+impl Drop for OwnedState {
+    fn drop(&mut self) {
+        // SAFETY: the state came from new_state, is the main thread, and is not used after.
+        unsafe { close(self.0.as_ptr()) }
+    }
+}
+
 /// # Safety
 /// `L` must come from [`new_state`].
 unsafe fn account(L: *mut State) -> *mut MemoryAccount {
@@ -261,55 +295,6 @@ pub unsafe fn raise(L: *mut State, message: String) -> ! {
 
 // ------------------------------------------------------------------- cu's helpers
 
-/// # Safety
-/// `L` valid, with `n` values on the stack.
-pub unsafe fn pop(L: *mut State, n: c_int) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_pop(L, n) }
-}
-
-/// # Safety
-/// `L` valid.
-pub unsafe fn gettop(L: *mut State) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_gettop(L) }
-}
-
-/// # Safety
-/// `L` valid; `idx` acceptable.
-pub unsafe fn settop(L: *mut State, idx: c_int) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_settop(L, idx) }
-}
-
-/// # Safety
-/// `L` valid, with stack room.
-pub unsafe fn pushnil(L: *mut State) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_pushnil(L) }
-}
-
-/// # Safety
-/// `L` valid, with stack room.
-pub unsafe fn pushboolean(L: *mut State, b: bool) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_pushboolean(L, b as c_int) }
-}
-
-/// # Safety
-/// `L` valid, with stack room.
-pub unsafe fn pushinteger(L: *mut State, n: i64) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_pushinteger(L, n) }
-}
-
-/// # Safety
-/// `L` valid, with stack room.
-pub unsafe fn pushnumber(L: *mut State, n: f64) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_pushnumber(L, n) }
-}
-
 /// Pushes any bytes as a Lua string (NULs included).
 ///
 /// # Safety
@@ -317,13 +302,6 @@ pub unsafe fn pushnumber(L: *mut State, n: f64) {
 pub unsafe fn pushstring(L: *mut State, s: &[u8]) {
     // SAFETY: pointer and length describe `s`.
     unsafe { lua_pushlstring(L, s.as_ptr() as *const c_char, s.len()) };
-}
-
-/// # Safety
-/// `L` valid, with stack room.
-pub unsafe fn pushvalue(L: *mut State, idx: c_int) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_pushvalue(L, idx) }
 }
 
 /// The bytes of a string (or number, converted in place), or None.
@@ -364,15 +342,6 @@ pub unsafe fn toboolean(L: *mut State, idx: c_int) -> bool {
     unsafe { lua_toboolean(L, idx) != 0 }
 }
 
-/// `lua_type` (`LUA_TNIL`, `LUA_TNUMBER`, ...).
-///
-/// # Safety
-/// `L` valid; `idx` acceptable.
-pub unsafe fn type_of(L: *mut State, idx: c_int) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_type(L, idx) }
-}
-
 /// The name of a type tag, e.g. "table".
 ///
 /// # Safety
@@ -380,82 +349,6 @@ pub unsafe fn type_of(L: *mut State, idx: c_int) -> c_int {
 pub unsafe fn typename<'a>(L: *mut State, tag: c_int) -> &'a [u8] {
     // SAFETY: lua_typename returns a static C string.
     unsafe { core::ffi::CStr::from_ptr(lua_typename(L, tag)).to_bytes() }
-}
-
-/// # Safety
-/// `L` valid; `idx` acceptable.
-pub unsafe fn isfunction(L: *mut State, idx: c_int) -> bool {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_isfunction(L, idx) != 0 }
-}
-
-/// # Safety
-/// `L` valid; `idx` acceptable.
-pub unsafe fn istable(L: *mut State, idx: c_int) -> bool {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_istable(L, idx) != 0 }
-}
-
-/// # Safety
-/// `L` valid; `idx` acceptable.
-pub unsafe fn isnil(L: *mut State, idx: c_int) -> bool {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_isnil(L, idx) != 0 }
-}
-
-/// True for strings and numbers (both convert), as `lua_isstring`.
-///
-/// # Safety
-/// `L` valid; `idx` acceptable.
-pub unsafe fn isstring(L: *mut State, idx: c_int) -> bool {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_isstring(L, idx) != 0 }
-}
-
-/// # Safety
-/// `L` valid; `idx` acceptable.
-pub unsafe fn isinteger(L: *mut State, idx: c_int) -> bool {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_isinteger(L, idx) != 0 }
-}
-
-/// # Safety
-/// `L` valid, with stack room. Raises on out of memory.
-pub unsafe fn newtable(L: *mut State) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_newtable(L) }
-}
-
-/// Pushes `t[k]` for the table at `idx` (metamethods run).
-///
-/// # Safety
-/// `L` valid; `idx` acceptable; `k` NUL-terminated.
-pub unsafe fn getfield(L: *mut State, idx: c_int, k: &core::ffi::CStr) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_getfield(L, idx, k.as_ptr()) }
-}
-
-/// Pops a value into `t[k]` for the table at `idx` (metamethods run).
-///
-/// # Safety
-/// `L` valid with a value on top; `idx` acceptable.
-pub unsafe fn setfield(L: *mut State, idx: c_int, k: &core::ffi::CStr) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_setfield(L, idx, k.as_ptr()) }
-}
-
-/// # Safety
-/// `L` valid, with stack room.
-pub unsafe fn getglobal(L: *mut State, name: &core::ffi::CStr) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_getglobal(L, name.as_ptr()) }
-}
-
-/// # Safety
-/// `L` valid with a value on top.
-pub unsafe fn setglobal(L: *mut State, name: &core::ffi::CStr) {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_setglobal(L, name.as_ptr()) }
 }
 
 /// Loads a chunk (mode "bt" like `luaL_loadbuffer`, or as given) without running it.
@@ -479,13 +372,6 @@ pub unsafe fn loadbuffer(
             mode.map_or(ptr::null(), |m| m.as_ptr()),
         )
     }
-}
-
-/// # Safety
-/// As `lua_pcall`.
-pub unsafe fn pcall(L: *mut State, nargs: c_int, nresults: c_int, msgh: c_int) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { lua_pcall(L, nargs, nresults, msgh) }
 }
 
 /// A registry key that no other code uses: the address of a static of the caller's (for

@@ -23,41 +23,35 @@ impl Host for Capture {
     }
 }
 
-struct State(*mut lua_State);
+/// A state, closed on drop.
+struct State(lua::OwnedState);
 
 impl State {
     fn new(limit: usize) -> State {
-        let L = lua::new_state(limit);
-        assert!(!L.is_null());
+        let owned = lua::OwnedState::new(limit).expect("a state");
+        let L = owned.as_ptr();
         // SAFETY: a fresh state; opening the libraries in a protected call.
         unsafe {
             lua_pushcfunction(L, Some(open));
             assert_eq!(lua_pcall(L, 0, 0, 0), LUA_OK);
         }
-        State(L)
+        State(owned)
     }
 
     /// Runs a chunk; returns the status, the error text, and `result` as a string.
     fn exec(&self, chunk: &str) -> (i32, String, Option<String>) {
         let host = Capture::default();
         // SAFETY: a valid state; exec_chunk balances the stack.
-        let status = unsafe { exec_chunk(self.0, &host, chunk.as_bytes(), c"=test") };
+        let status = unsafe { exec_chunk(self.0.as_ptr(), &host, chunk.as_bytes(), c"=test") };
         // SAFETY: reading a global into a string and popping it.
         let result = unsafe {
-            lua_getglobal(self.0, c"result".as_ptr());
-            let r = lua::tostring(self.0, -1).map(|b| String::from_utf8_lossy(b).into_owned());
-            lua_pop(self.0, 1);
+            lua_getglobal(self.0.as_ptr(), c"result".as_ptr());
+            let r = lua::tostring(self.0.as_ptr(), -1).map(|b| String::from_utf8_lossy(b).into_owned());
+            lua_pop(self.0.as_ptr(), 1);
             r
         };
         let errors = String::from_utf8_lossy(&host.errors.borrow()).into_owned();
         (status, errors, result)
-    }
-}
-
-impl Drop for State {
-    fn drop(&mut self) {
-        // SAFETY: the state came from lua::new_state and is not used again.
-        unsafe { lua::close(self.0) }
     }
 }
 
@@ -94,9 +88,9 @@ fn statuses_and_messages() {
 fn memory_limit_raises_not_enough_memory_and_state_survives() {
     let s = State::new(usize::MAX);
     // SAFETY: the state came from lua::new_state.
-    let used = unsafe { lua::memory_used(s.0) };
+    let used = unsafe { lua::memory_used(s.0.as_ptr()) };
     // SAFETY: as above.
-    unsafe { lua::set_memory_limit(s.0, used + (1 << 20)) };
+    unsafe { lua::set_memory_limit(s.0.as_ptr(), used + (1 << 20)) };
     let (status, err, _) = s.exec("local t = {} for i = 1, 1e7 do t[i] = i end");
     assert_eq!(status, LUA_ERRMEM);
     assert!(err.contains("not enough memory"), "{err}");
@@ -115,7 +109,7 @@ fn thousands_of_errors_leave_the_state_usable_and_memory_flat() {
     }
     s.exec("collectgarbage()");
     // SAFETY: the state came from lua::new_state.
-    let before = unsafe { lua::memory_used(s.0) };
+    let before = unsafe { lua::memory_used(s.0.as_ptr()) };
     for i in 0..10_000 {
         let chunk = [
             "error('x')",
@@ -127,7 +121,7 @@ fn thousands_of_errors_leave_the_state_usable_and_memory_flat() {
     }
     s.exec("collectgarbage()");
     // SAFETY: as above.
-    let after = unsafe { lua::memory_used(s.0) };
+    let after = unsafe { lua::memory_used(s.0.as_ptr()) };
     assert!(
         after <= before + 4096,
         "memory grew from {before} to {after}"

@@ -7,16 +7,14 @@ use lua_persist::ffi::*;
 use lua_persist::lua;
 use lua_persist::serializer::{deserialize_value, serialize_value_to_vec, SerializationError};
 
-/// A state with the standard libraries, closed on drop.
-pub struct State(pub *mut lua_State);
+/// A state with the standard libraries, closed on drop (the second field owns it; the first
+/// is the pointer the tests pass to the C API).
+pub struct State(pub *mut lua_State, lua::OwnedState);
 
 impl State {
     pub fn new() -> State {
-        let L = lua::new_state(usize::MAX);
-        assert!(!L.is_null());
-        // SAFETY: a fresh state.
-        unsafe { lua::protected(L, &mut |L| luaL_openlibs(L)).unwrap() };
-        State(L)
+        let owned = lua::OwnedState::with_libs(usize::MAX).expect("a state");
+        State(owned.as_ptr(), owned)
     }
 
     /// Runs a chunk and leaves its first result on the stack (panics on error).
@@ -94,13 +92,6 @@ impl State {
             ),
         }
         r
-    }
-}
-
-impl Drop for State {
-    fn drop(&mut self) {
-        // SAFETY: the state came from lua::new_state.
-        unsafe { lua::close(self.0) }
     }
 }
 
