@@ -214,6 +214,36 @@ impl UpvalueList {
 /// hold a few, and a table per decode would cost an allocation.
 pub(crate) const STACK_OBJECTS: u32 = 8;
 
+/// Going one nesting level deeper (a table or a closure), the same way when encoding and
+/// decoding: within the depth limit, with stack room, and back up afterwards.
+pub(crate) trait Nesting: Sized {
+    fn level(&mut self) -> (*mut lua_State, &mut usize, usize);
+
+    fn nested<T>(
+        &mut self,
+        body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
+    ) -> Result<T, SerializationError> {
+        let (L, depth, limit) = self.level();
+        enter_level(L, *depth, limit)?;
+        *depth += 1;
+        let result = body(self);
+        *self.level().1 -= 1;
+        result
+    }
+}
+
+impl Nesting for Encoder<'_> {
+    fn level(&mut self) -> (*mut lua_State, &mut usize, usize) {
+        (self.L, &mut self.depth, self.options.max_depth)
+    }
+}
+
+impl Nesting for Decoder<'_> {
+    fn level(&mut self) -> (*mut lua_State, &mut usize, usize) {
+        (self.L, &mut self.depth, self.options.max_depth)
+    }
+}
+
 impl<'a> Encoder<'a> {
     pub(crate) fn new(
         L: *mut lua_State,
@@ -319,17 +349,6 @@ impl<'a> Encoder<'a> {
         Ok(false)
     }
 
-    /// Runs `body` one nesting level deeper, within the depth limit and with stack room.
-    pub(crate) fn nested<T>(
-        &mut self,
-        body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
-    ) -> Result<T, SerializationError> {
-        enter_level(self.L, self.depth, self.options.max_depth)?;
-        self.depth += 1;
-        let result = body(self);
-        self.depth -= 1;
-        result
-    }
 }
 
 impl<'a> Decoder<'a> {
@@ -424,15 +443,4 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    /// Runs `body` one nesting level deeper, within the depth limit and with stack room.
-    pub(crate) fn nested<T>(
-        &mut self,
-        body: impl FnOnce(&mut Self) -> Result<T, SerializationError>,
-    ) -> Result<T, SerializationError> {
-        enter_level(self.L, self.depth, self.options.max_depth)?;
-        self.depth += 1;
-        let result = body(self);
-        self.depth -= 1;
-        result
-    }
 }
