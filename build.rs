@@ -53,8 +53,11 @@ const WASM_LIBC_SOURCES: &[&str] = &[
     "wasm/libc/exit.c",
     "wasm/libc/setjmp.c",
     "wasm/libc/tag.S",
-    "wasm/libc/imports.S",
 ];
+
+/// The host's imports (cu's `env` functions), only in the wasm module itself (feature
+/// `wasm-module`). Without it nothing is imported, and `time.c` has no clock.
+const WASM_HOST_IMPORTS: &str = "wasm/libc/imports.S";
 
 fn main() {
     let target = env::var("TARGET").expect("cargo sets TARGET");
@@ -120,6 +123,9 @@ fn configure_wasm(build: &mut cc::Build) {
         .flag("-include")
         .flag("wasm/include/lua_persist_wasm.h")
         .files(WASM_LIBC_SOURCES);
+    if cfg!(feature = "wasm-module") {
+        build.define("LP_HOST_IMPORTS", None).file(WASM_HOST_IMPORTS);
+    }
 }
 
 /// `clang-19` pairs with `llvm-ar-19`; a plain `clang` with `llvm-ar`.

@@ -659,7 +659,7 @@ pub mod wasm_libc {
 /// implemented in `src/wasm/host_store.rs`. Each is called through a
 /// wrapper in `wasm/libc/imports.S` that turns an exception the host throws into the
 /// import's failure result (set: 1; get and size: -2), so it never unwinds through Lua.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "wasm-module"))]
 pub mod host_imports {
     extern "C" {
         #[link_name = "lp_host_ext_table_set"]

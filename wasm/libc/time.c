@@ -1,14 +1,23 @@
-/* time.h for Lua on wasm32-unknown-unknown (lua-persist). The wall clock is the host's,
-   through cu's import env.js_time_now (milliseconds since the epoch). cu declares it as i32,
-   which wraps Date.now(); declared as f64 here, the same JavaScript function arrives exact.
-   The time zone is UTC. The calendar arithmetic and strftime are Rust (src/wasm/time.rs). */
+/* time.h for Lua on wasm32-unknown-unknown (lua-persist). In the wasm module (feature
+   wasm-module, which defines LP_HOST_IMPORTS) the wall clock is the host's, through cu's
+   import env.js_time_now (milliseconds since the epoch). cu declares it as i32, which wraps
+   Date.now(); declared as f64 here, the same JavaScript function arrives exact.
+   Without the feature (a crate that builds its own module, which imports nothing) there is
+   no clock: the time is always 0, the epoch, as it is in the module when its host's clock
+   throws, so os.time() is 0 and os.clock() stays 0.
+   The time zone is UTC. The calendar arithmetic and strftime are Rust
+   (src/portable_libc/time.rs). */
 #include <errno.h>
 #include <time.h>
 #include "runtime.h"
 
+#ifdef LP_HOST_IMPORTS
 /* env.js_time_now through its wrapper in imports.S (0 if the host throws). */
 double lp_host_time_now(void);
 #define js_time_now lp_host_time_now
+#else
+static double js_time_now(void) { return 0; }
+#endif
 
 static double clock_origin = -1; /* the host clock at the first clock() call */
 
