@@ -38,6 +38,17 @@ pub const IO_TABLE_ID: u32 = 2;
 // The stores keep these ids out of what they give to new tables.
 const _: () = assert!(HOME_TABLE_ID < FIRST_NEW_TABLE_ID && IO_TABLE_ID < FIRST_NEW_TABLE_ID);
 
+/// Why external tables could not be installed in a state.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// The store could not tell its next free table id.
+    #[error("the store cannot tell its next table id: {0}")]
+    Store(#[from] StoreError),
+    /// Lua failed while setting them up (out of memory).
+    #[error("cannot install external tables: {0}")]
+    Lua(String),
+}
+
 /// The per-state part: the store and the id counter. Lives in a userdata (upvalue 1 of
 /// every external-table function), freed by its `__gc`.
 struct ExtState {
@@ -107,9 +118,9 @@ pub unsafe fn install(
     L: *mut lua_State,
     store: Box<dyn ExtStore>,
     memory_alias: bool,
-) -> Result<(), String> {
+) -> Result<(), InstallError> {
     let mut store = store;
-    let next_id = store.next_free_id().map_err(|e| e.0)?.max(FIRST_NEW_TABLE_ID);
+    let next_id = store.next_free_id()?.max(FIRST_NEW_TABLE_ID);
     let state = Box::into_raw(Box::new(ExtState {
         store,
         next_id,
@@ -171,8 +182,9 @@ pub unsafe fn install(
         if let Some(state) = owned {
             drop(Box::from_raw(state)); // the userdata was never made
         }
-        result?;
-        table_refs::set_table_ref_resolver(L, Some(resolve_table_ref)).map_err(|e| e.to_string())
+        result.map_err(InstallError::Lua)?;
+        table_refs::set_table_ref_resolver(L, Some(resolve_table_ref))
+            .map_err(|e| InstallError::Lua(e.to_string()))
     }
 }
 
@@ -388,6 +400,15 @@ unsafe extern "C-unwind" fn ext_collect(L: *mut lua_State) -> c_int {
     })
 }
 
+/// One entry of a converted table, written with the assignment that converts it.
+struct PendingWrite {
+    table_id: u32,
+    key: Vec<u8>,
+    value: Vec<u8>,
+    /// The value holds code, so the policy "authenticate" signs it.
+    holds_code: bool,
+}
+
 /// Conversion of plain tables into external tables during one assignment: each table gets
 /// one new id (so shared tables and cycles convert once), and every write waits in `writes`
 /// until the whole value has been encoded.
@@ -395,7 +416,7 @@ struct Conversion<'a> {
     state: &'a mut ExtState,
     converted: IdentityMap,
     /// (table id, key, value, whether the value holds code).
-    writes: Vec<(u32, Vec<u8>, Vec<u8>, bool)>,
+    writes: Vec<PendingWrite>,
     options: SerializeOptions,
 }
 
@@ -408,10 +429,11 @@ impl TableSink for Conversion<'_> {
             if let Some(id) = self.converted.get(address) {
                 return enc.put_table_ref(id);
             }
-            let id = self.state.fresh_id().map_err(SerializationError::Lua)?;
-            self.state.next_id = id.checked_add(1).ok_or_else(|| {
-                SerializationError::Lua("external table ids are exhausted".into())
-            })?;
+            let refused = |reason| SerializationError::TableSinkRefused { reason };
+            let id = self.state.fresh_id().map_err(refused)?;
+            self.state.next_id = id
+                .checked_add(1)
+                .ok_or_else(|| refused("external table ids are exhausted".into()))?;
             self.state.made_since_collect += 1;
             self.converted.insert_with(address, id)?;
             enc.put_table_ref(id)?;
@@ -421,7 +443,7 @@ impl TableSink for Conversion<'_> {
                     Ok(key) => key,
                     Err(why) => {
                         lua_pop(L, 2);
-                        return Err(SerializationError::Lua(why));
+                        return Err(SerializationError::TableSinkRefused { reason: why });
                     }
                 };
                 let mut bytes = Vec::new();
@@ -434,7 +456,8 @@ impl TableSink for Conversion<'_> {
                     lua_pop(L, 1);
                     return Err(e.inside(&format!("[{}]", show_key(&key))));
                 }
-                try_push(&mut self.writes, (id, key, bytes, holds_code))?;
+                let write = PendingWrite { table_id: id, key, value: bytes, holds_code };
+                try_push(&mut self.writes, write)?;
             }
         }
         Ok(())
@@ -483,7 +506,7 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
         // (Plain loops: iterator adaptors cost the wasm module a kilobyte here.)
         let mut any_code = holds_code;
         for w in &writes {
-            any_code |= w.3;
+            any_code |= w.holds_code;
         }
         let signed = match encoded {
             Ok(()) if any_code => match crate::trust::signing_key(L) {
@@ -504,8 +527,8 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
             state.give_back_ids(ids_before);
             return Err("not enough memory".into());
         };
-        for (table, k, v, _) in &writes {
-            batch.push(Write { id: *table, key: k, value: Some(v) });
+        for w in &writes {
+            batch.push(Write { id: w.table_id, key: &w.key, value: Some(&w.value) });
         }
         batch.push(Write { id, key: &key, value: Some(&value) });
         if let Err(e) = state.store.write_batch(&batch) {
@@ -523,16 +546,16 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
 /// tables' entries, then the value itself at `place` (table id, key).
 fn sign_all(
     key: &[u8],
-    writes: &mut [(u32, Vec<u8>, Vec<u8>, bool)],
+    writes: &mut [PendingWrite],
     place: (u32, &[u8]),
     value: &mut Vec<u8>,
     value_holds_code: bool,
 ) -> Result<(), SerializationError> {
     use crate::trust::sign_payload;
-    for (table_id, entry_key, bytes, holds_code) in writes.iter_mut() {
-        if *holds_code {
-            let at = SignedPlace::Entry { table_id: *table_id, key: entry_key };
-            *bytes = sign_payload(key, at, bytes)?;
+    for w in writes.iter_mut() {
+        if w.holds_code {
+            let at = SignedPlace::Entry { table_id: w.table_id, key: &w.key };
+            w.value = sign_payload(key, at, &w.value)?;
         }
     }
     if value_holds_code {

@@ -98,6 +98,10 @@ pub enum SerializationError {
         "external table {id} cannot be resolved: no external-table store is attached to this state"
     )]
     UnresolvedTableRef { id: u32 },
+    /// A table sink (external tables) could not take a table: a key it cannot store, or
+    /// no id for a new table.
+    #[error("{reason}")]
+    TableSinkRefused { reason: String },
     /// An allocation of the serializer's own buffers failed (Lua's own allocations fail as
     /// Lua errors). In the wasm module, whose memory may not grow, this is what a value too
     /// large for the memory left gives, instead of a trap.

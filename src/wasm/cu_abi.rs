@@ -123,7 +123,10 @@ fn init_state() -> c_int {
             lua_setfield(L, -2, c"exit".as_ptr());
             lua_pop(L, 1);
         })
-        .and_then(|()| ext_table::install(L, Box::new(super::host_store::HostStore), alias))
+        .and_then(|()| {
+            ext_table::install(L, Box::new(super::host_store::HostStore), alias)
+                .map_err(|e| e.to_string())
+        })
     };
     if opened.is_err() {
         // SAFETY: the state came from new_state and is not used again.

@@ -100,7 +100,7 @@ impl Host for NativeHost {
         let store = self.store.borrow_mut().take().ok_or("the store is already in use")?;
         // SAFETY: forwarded trait contract.
         unsafe {
-            ext_table::install(L, store, true)?;
+            ext_table::install(L, store, true).map_err(|e| e.to_string())?;
             set_bytecode_policy(L, &self.policy).map_err(|e| e.to_string())
         }
     }
