@@ -666,7 +666,7 @@ fn every_error_variant_is_documented() {
 
 // ------------------------------------------------------------------ cu's scalar layout
 
-/// What cu's `serialize_value` writes for a scalar (CU_ABI.md §4): `n = lua_tonumber`,
+/// What cu's `serialize_value` writes for a scalar (docs/cu-interface.md, "Data written by cu"): `n = lua_tonumber`,
 /// `i = lua_tointegerx` (0 if not convertible), integer iff `(f64)i == n`.
 fn cu_encode_top(s: &State) -> Vec<u8> {
     // SAFETY: a valid state with a value on top.

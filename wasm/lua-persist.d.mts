@@ -27,7 +27,7 @@ export class MemoryStore {
   static keyBytes(string: string): Uint8Array;
 }
 
-/** cu's `env` imports over a store (see README, "The store imports"). */
+/** cu's `env` imports over a store (see docs/cu-interface.md, "The store protocol"). */
 export function storeImports(
   store: ExtStore,
   memory: () => WebAssembly.Memory,

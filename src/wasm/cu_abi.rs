@@ -22,7 +22,7 @@
 
 #![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
 
-use core::cell::UnsafeCell;
+use super::module_cell::ModuleCell;
 use core::ffi::c_int;
 
 use super::guard::{guarded, TRAPPED_MESSAGE};
@@ -57,38 +57,30 @@ struct Globals {
     io_table_id: u32,
 }
 
-struct Cell(UnsafeCell<Globals>);
-// SAFETY: wasm32-unknown-unknown without the atomics feature has exactly one thread.
-unsafe impl Sync for Cell {}
-
-struct BufferCell(UnsafeCell<Buffer>);
-// SAFETY: as Cell.
-unsafe impl Sync for BufferCell {}
-
-static BUFFER: BufferCell = BufferCell(UnsafeCell::new(Buffer([0; BUFFER_SIZE])));
+static BUFFER: ModuleCell<Buffer> = ModuleCell::new(Buffer([0; BUFFER_SIZE]));
 
 /// # Safety
 /// As `globals`.
 unsafe fn buffer() -> &'static mut [u8; BUFFER_SIZE] {
     // SAFETY: forwarded caller contract.
-    unsafe { &mut (*BUFFER.0.get()).0 }
+    unsafe { &mut (*BUFFER.as_ptr()).0 }
 }
 
-static GLOBALS: Cell = Cell(UnsafeCell::new(Globals {
+static GLOBALS: ModuleCell<Globals> = ModuleCell::new(Globals {
     state: core::ptr::null_mut(),
     output: Vec::new(),
     output_overflowed: false,
     memory_alias: true,
     memory_table_id: 0,
     io_table_id: 0,
-}));
+});
 
 /// # Safety
 /// No other reference to the globals may be alive (the module is single-threaded, and
 /// callers keep the reference short, never across a Lua call that could re-enter).
 unsafe fn globals() -> &'static mut Globals {
     // SAFETY: forwarded caller contract.
-    unsafe { &mut *GLOBALS.0.get() }
+    unsafe { &mut *GLOBALS.as_ptr() }
 }
 
 /// `init() -> i32`: creates the state (0), or does nothing when it exists (0); -1 when it

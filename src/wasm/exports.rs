@@ -24,24 +24,20 @@ use crate::ffi::wasm_libc::*;
 use crate::ffi::*;
 use crate::lua;
 use crate::runner::{self, Host};
+use super::module_cell::ModuleCell;
 
 /// What `lp_main` and `lp_exec` return after an earlier call never returned (a trap): the
 /// instance cannot be used any more, and stderr reads as the message saying so.
 pub const TRAPPED: c_int = -1;
 
-/// A static the single-threaded module mutates.
-struct WasmCell<T>(core::cell::UnsafeCell<T>);
-// SAFETY: wasm32-unknown-unknown without the atomics feature has exactly one thread.
-unsafe impl<T> Sync for WasmCell<T> {}
-
 /// Command-line arguments pushed by the host for the next `lp_main`.
-static ARGS: WasmCell<Vec<Vec<u8>>> = WasmCell(core::cell::UnsafeCell::new(Vec::new()));
+static ARGS: ModuleCell<Vec<Vec<u8>>> = ModuleCell::new(Vec::new());
 
 /// # Safety
 /// No other reference to the arguments may be alive (the module is single-threaded).
 unsafe fn pending_args() -> &'static mut Vec<Vec<u8>> {
     // SAFETY: forwarded caller contract.
-    unsafe { &mut *ARGS.0.get() }
+    unsafe { &mut *ARGS.as_ptr() }
 }
 
 /// # Safety

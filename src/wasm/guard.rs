@@ -10,7 +10,7 @@
 //! earlier call never returned. From then on every such export answers with its error
 //! result ([`TRAPPED_MESSAGE`]) and does nothing else; the host must create a new instance.
 
-use core::cell::UnsafeCell;
+use super::module_cell::ModuleCell;
 
 /// The answer of every call after a trap: `compute`'s error message, and stderr's content
 /// for the `lp_*` exports.
@@ -25,20 +25,16 @@ struct Flags {
     trapped: bool,
 }
 
-struct Single(UnsafeCell<Flags>);
-// SAFETY: wasm32-unknown-unknown without the atomics feature has exactly one thread.
-unsafe impl Sync for Single {}
-
-static FLAGS: Single = Single(UnsafeCell::new(Flags {
+static FLAGS: ModuleCell<Flags> = ModuleCell::new(Flags {
     active: false,
     trapped: false,
-}));
+});
 
 /// # Safety
 /// No other reference to the flags may be alive (single thread, short accesses).
 unsafe fn flags() -> &'static mut Flags {
     // SAFETY: forwarded caller contract.
-    unsafe { &mut *FLAGS.0.get() }
+    unsafe { &mut *FLAGS.as_ptr() }
 }
 
 /// Runs an export's `body`, or, if an earlier call never returned, returns `refused()`

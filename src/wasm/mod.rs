@@ -19,3 +19,5 @@ pub(crate) mod heap;
 pub(crate) mod host_store;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod libc;
+#[cfg(all(target_arch = "wasm32", feature = "wasm-module"))]
+pub(crate) mod module_cell;
