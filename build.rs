@@ -124,7 +124,9 @@ fn configure_wasm(build: &mut cc::Build) {
         .flag("wasm/include/lua_persist_wasm.h")
         .files(WASM_LIBC_SOURCES);
     if cfg!(feature = "wasm-module") {
-        build.define("LP_HOST_IMPORTS", None).file(WASM_HOST_IMPORTS);
+        build
+            .define("LP_HOST_IMPORTS", None)
+            .file(WASM_HOST_IMPORTS);
     }
 }
 

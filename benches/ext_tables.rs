@@ -58,7 +58,13 @@ fn get_code(table: &str, n: usize) -> String {
 }
 
 /// Operations per second of `code(table, n)`, best of `runs`.
-fn ops_per_second(state: &State, table: &str, n: usize, runs: usize, code: fn(&str, usize) -> String) -> f64 {
+fn ops_per_second(
+    state: &State,
+    table: &str,
+    n: usize,
+    runs: usize,
+    code: fn(&str, usize) -> String,
+) -> f64 {
     let code = code(table, n);
     let best = (0..runs).map(|_| state.time(&code)).min().unwrap();
     n as f64 / best.as_secs_f64()
@@ -76,21 +82,36 @@ fn main() {
     // The plain table lives in a global so that `get` reads filled keys.
     plain.time(&set_code("{} _G.plain = t", KEYS));
     let open = |name: &str, durability| -> Box<dyn ExtStore> {
-        let store = SqliteStore::open_with(dir.path().join(name), durability, Duration::from_secs(10));
+        let store =
+            SqliteStore::open_with(dir.path().join(name), durability, Duration::from_secs(10));
         Box::new(store.expect("the store opens"))
     };
     // (name, store, operations per run).
     let stores: Vec<(&str, Box<dyn ExtStore>, usize)> = vec![
         ("memory store", Box::new(MemoryStore::new()), 100_000),
-        ("SQLite, Durability::Full (default)", open("full.db", Durability::Full), 5_000),
-        ("SQLite, Durability::Process", open("process.db", Durability::Process), 5_000),
+        (
+            "SQLite, Durability::Full (default)",
+            open("full.db", Durability::Full),
+            5_000,
+        ),
+        (
+            "SQLite, Durability::Process",
+            open("process.db", Durability::Process),
+            5_000,
+        ),
     ];
     println!("_home operations per second (best of {runs} runs), against a plain Lua table in the same run");
-    println!("  {:<36} {:>6} {:>13} {:>13} {:>8}", "store", "op", "_home ops/s", "plain ops/s", "plain/_home");
+    println!(
+        "  {:<36} {:>6} {:>13} {:>13} {:>8}",
+        "store", "op", "_home ops/s", "plain ops/s", "plain/_home"
+    );
     for (name, store, n) in stores {
         let state = State::new(Some(store));
         state.time(&set_code("_home", KEYS)); // every key exists before timing
-        for (op, code) in [("set", set_code as fn(&str, usize) -> String), ("get", get_code)] {
+        for (op, code) in [
+            ("set", set_code as fn(&str, usize) -> String),
+            ("get", get_code),
+        ] {
             let home = ops_per_second(&state, "_home", n, runs, code);
             let table = if op == "set" { "{}" } else { "_G.plain" };
             let reference = ops_per_second(&plain, table, n, runs, code);

@@ -34,6 +34,17 @@ setup_rust() {
   need_command cargo "Install Rust with rustup: https://rustup.rs"
 }
 
+# rustfmt and clippy: the test command checks the formatting and the lints first.
+setup_lints() {
+  setup_rust
+  need_command rustup "rustfmt and clippy are added with rustup; install Rust with rustup: https://rustup.rs"
+  local component
+  for component in rustfmt clippy; do
+    rustup component list --installed | grep -q "^$component" ||
+      rustup component add "$component" >&2 || die "rustup component add $component failed"
+  done
+}
+
 setup_wasm() {
   setup_rust
   need_command rustup "The wasm32 target is added with rustup; install Rust with rustup: https://rustup.rs"

@@ -348,7 +348,6 @@ impl<'a> Encoder<'a> {
         self.objects.insert(p)?;
         Ok(false)
     }
-
 }
 
 impl<'a> Decoder<'a> {
@@ -442,5 +441,4 @@ impl<'a> Decoder<'a> {
         }
         Ok(())
     }
-
 }

@@ -19,17 +19,18 @@
 
 use core::ffi::{c_int, c_void};
 
-use crate::ffi::*;
 use crate::fallible::{try_copy, try_push, try_with_capacity};
+use crate::ffi::*;
 use crate::lua;
-use crate::table_refs::{self, proxy_id};
-pub use crate::table_refs::push_proxy;
+use crate::serializer::{
+    deserialize_value_at, DeserializeOptions, Encoder, IdentityMap, SerializationError,
+    SerializeOptions, TableSink,
+};
 pub use crate::store::{Collection, ExtStore, MemoryStore, StoreError};
 use crate::store::{Write, FIRST_NEW_TABLE_ID};
+pub use crate::table_refs::push_proxy;
+use crate::table_refs::{self, proxy_id};
 use crate::trust::SignedPlace;
-use crate::serializer::{
-    deserialize_value_at, DeserializeOptions, Encoder, IdentityMap, SerializationError, SerializeOptions, TableSink,
-};
 
 /// The id of `_home`, the persistent table scripts see.
 pub const HOME_TABLE_ID: u32 = 1;
@@ -163,7 +164,7 @@ pub unsafe fn install(
             lua_pushliteral(L, b"external table");
             lua_setfield(L, -2, c"__metatable".as_ptr());
             table_refs::install_proxies(L); // takes the metatable
-            // Globals.
+                                            // Globals.
             push_proxy(L, HOME_TABLE_ID);
             if memory_alias {
                 lua_pushvalue(L, -1);
@@ -220,8 +221,6 @@ unsafe fn ext_state<'a>(L: *mut lua_State) -> Option<&'a mut ExtState> {
         }
     }
 }
-
-
 
 /// The store key of the Lua key at `idx` (see the module documentation), or why not.
 ///
@@ -303,7 +302,10 @@ unsafe fn index_value(L: *mut lua_State) -> Result<(), String> {
                 L,
                 &bytes,
                 &DeserializeOptions::default(),
-                SignedPlace::Entry { table_id: id, key: &key },
+                SignedPlace::Entry {
+                    table_id: id,
+                    key: &key,
+                },
             )
             .map_err(|e| {
                 format!(
@@ -456,14 +458,18 @@ impl TableSink for Conversion<'_> {
                     lua_pop(L, 1);
                     return Err(e.inside(&format!("[{}]", show_key(&key))));
                 }
-                let write = PendingWrite { table_id: id, key, value: bytes, holds_code };
+                let write = PendingWrite {
+                    table_id: id,
+                    key,
+                    value: bytes,
+                    holds_code,
+                };
                 try_push(&mut self.writes, write)?;
             }
         }
         Ok(())
     }
 }
-
 
 /// # Safety
 /// Called from `__newindex`: stack (proxy, key, value).
@@ -528,9 +534,17 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
             return Err("not enough memory".into());
         };
         for w in &writes {
-            batch.push(Write { id: w.table_id, key: &w.key, value: Some(&w.value) });
+            batch.push(Write {
+                id: w.table_id,
+                key: &w.key,
+                value: Some(&w.value),
+            });
         }
-        batch.push(Write { id, key: &key, value: Some(&value) });
+        batch.push(Write {
+            id,
+            key: &key,
+            value: Some(&value),
+        });
         if let Err(e) = state.store.write_batch(&batch) {
             state.give_back_ids(ids_before);
             return Err(format!(
@@ -554,12 +568,18 @@ fn sign_all(
     use crate::trust::sign_payload;
     for w in writes.iter_mut() {
         if w.holds_code {
-            let at = SignedPlace::Entry { table_id: w.table_id, key: &w.key };
+            let at = SignedPlace::Entry {
+                table_id: w.table_id,
+                key: &w.key,
+            };
             w.value = sign_payload(key, at, &w.value)?;
         }
     }
     if value_holds_code {
-        let at = SignedPlace::Entry { table_id: place.0, key: place.1 };
+        let at = SignedPlace::Entry {
+            table_id: place.0,
+            key: place.1,
+        };
         *value = sign_payload(key, at, value)?;
     }
     Ok(())

@@ -195,9 +195,9 @@ pub struct AbandonedState {
 /// # Safety
 /// `L` must come from [`new_state`] and not be closed.
 pub unsafe fn abandonable(L: *mut State) -> AbandonedState {
-    // SAFETY: forwarded caller contract.
     AbandonedState {
         state: L,
+        // SAFETY: forwarded caller contract.
         account: unsafe { account(L) },
     }
 }

@@ -93,7 +93,9 @@ pub fn parse_args_with(argv: &[Vec<u8>], host_options: &[&str]) -> Result<Invoca
             _ if a.starts_with(b"--") && host_options.iter().any(|o| a[2..] == *o.as_bytes()) => {
                 let name = String::from_utf8_lossy(&a[2..]).into_owned();
                 i += 1;
-                let value = argv.get(i).ok_or(UsageError::MissingOptionValue(name.clone()))?;
+                let value = argv
+                    .get(i)
+                    .ok_or(UsageError::MissingOptionValue(name.clone()))?;
                 inv.host_options.push((name, value.clone()));
             }
             b"-e" => {
@@ -457,7 +459,9 @@ unsafe fn repl(L: *mut lua_State, host: &dyn Host) {
                     if !is_incomplete(L, status) {
                         break;
                     }
-                    let Some(more) = host.read_line(">> ") else { break };
+                    let Some(more) = host.read_line(">> ") else {
+                        break;
+                    };
                     lua_settop(L, base);
                     chunk.push(b'\n');
                     chunk.extend_from_slice(&more);
@@ -490,7 +494,8 @@ unsafe fn repl(L: *mut lua_State, host: &dyn Host) {
 #[cfg(not(target_arch = "wasm32"))]
 unsafe fn is_incomplete(L: *mut lua_State, status: c_int) -> bool {
     // SAFETY: the message is a string (from the parser): reading it does not allocate.
-    status == LUA_ERRSYNTAX && unsafe { lua::tostring(L, -1) }.is_some_and(|m| m.ends_with(b"<eof>"))
+    status == LUA_ERRSYNTAX
+        && unsafe { lua::tostring(L, -1) }.is_some_and(|m| m.ends_with(b"<eof>"))
 }
 
 /// Calls `print` with all its arguments (the prompt's results), as lua.c's `l_print`.

@@ -13,8 +13,8 @@
 use core::ffi::{c_int, c_void};
 
 pub(crate) use crate::codec::IdentityMap;
-use crate::codec::{Nesting, STACK_OBJECTS};
 pub use crate::codec::{Decoder, Encoder, TableSink};
+use crate::codec::{Nesting, STACK_OBJECTS};
 use crate::ffi::*;
 use crate::function_serializer as functions;
 use crate::lua;

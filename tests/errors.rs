@@ -46,7 +46,8 @@ impl State {
         // SAFETY: reading a global into a string and popping it.
         let result = unsafe {
             lua_getglobal(self.0.as_ptr(), c"result".as_ptr());
-            let r = lua::tostring(self.0.as_ptr(), -1).map(|b| String::from_utf8_lossy(b).into_owned());
+            let r =
+                lua::tostring(self.0.as_ptr(), -1).map(|b| String::from_utf8_lossy(b).into_owned());
             lua_pop(self.0.as_ptr(), 1);
             r
         };

@@ -208,7 +208,11 @@ fn persist_serialize_writes_an_external_table_as_its_id() {
 #[test]
 fn a_reference_to_table_id_0_reads_as_nil() {
     let store = Shared::default();
-    store.inner.borrow_mut().set(1, b"zero", &[0x07, 0, 0, 0, 0]).unwrap();
+    store
+        .inner
+        .borrow_mut()
+        .set(1, b"zero", &[0x07, 0, 0, 0, 0])
+        .unwrap();
     let s = state_over(&store);
     s.run("assert(_home.zero == nil, '0 is never a table id')");
 }

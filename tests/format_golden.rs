@@ -13,15 +13,14 @@ use std::ffi::{c_int, CString};
 use common::{variant_name, State};
 use lua_persist::ffi::*;
 use lua_persist::function_serializer::{
-    register_c_function, set_bytecode_policy, BytecodePolicy,
-    CU_C_FUNCTION_NAMES,
+    register_c_function, set_bytecode_policy, BytecodePolicy, CU_C_FUNCTION_NAMES,
 };
 use lua_persist::lua;
-use lua_persist::table_refs::set_table_ref_resolver;
 use lua_persist::serializer::{
     deserialize_value_with, serialize_value, serialize_value_with, DeserializeOptions,
     SerializationError, SerializationType, SerializeOptions,
 };
+use lua_persist::table_refs::set_table_ref_resolver;
 
 const SPEC: &str = include_str!("../FORMAT.md");
 
@@ -442,27 +441,52 @@ fn golden_signed_place_vectors_bind_values_to_their_place() {
         .iter()
         .map(|(n, text)| {
             let (id, rest) = text.split_once(' ').unwrap_or_else(|| panic!("line {n}"));
-            let key = rest.split('"').nth(1).unwrap_or_else(|| panic!("line {n}: key"));
+            let key = rest
+                .split('"')
+                .nth(1)
+                .unwrap_or_else(|| panic!("line {n}: key"));
             (id.parse().unwrap(), key.as_bytes().to_vec())
         })
         .collect();
     for ((n, text), (id, key)) in lines.iter().zip(&places) {
-        let envelope: Vec<u8> = text.split(" | ").nth(1).unwrap_or_else(|| panic!("line {n}"))
+        let envelope: Vec<u8> = text
+            .split(" | ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("line {n}"))
             .split_whitespace()
             .flat_map(|t| parse_hex(t, *n))
             .collect();
         let place = SignedPlace::Entry { table_id: *id, key };
         let inner = envelope_inner(&envelope).unwrap();
-        assert_eq!(sign_payload(b"secret", place, inner).unwrap(), envelope, "line {n}");
-        assert!(verify_signed(&envelope, b"secret", place, &limits).is_ok(), "line {n}");
-        assert!(verify_signed(&envelope, b"other", place, &limits).is_err(), "line {n}");
+        assert_eq!(
+            sign_payload(b"secret", place, inner).unwrap(),
+            envelope,
+            "line {n}"
+        );
+        assert!(
+            verify_signed(&envelope, b"secret", place, &limits).is_ok(),
+            "line {n}"
+        );
+        assert!(
+            verify_signed(&envelope, b"other", place, &limits).is_err(),
+            "line {n}"
+        );
         let detached = SignedPlace::Detached;
-        assert!(verify_signed(&envelope, b"secret", detached, &limits).is_err(), "line {n}");
+        assert!(
+            verify_signed(&envelope, b"secret", detached, &limits).is_err(),
+            "line {n}"
+        );
         let on_its_own = sign_payload(b"secret", detached, inner).unwrap();
-        assert!(verify_signed(&on_its_own, b"secret", place, &limits).is_err(), "line {n}");
+        assert!(
+            verify_signed(&on_its_own, b"secret", place, &limits).is_err(),
+            "line {n}"
+        );
         for (other_id, other_key) in &places {
             if (other_id, other_key) != (id, key) {
-                let there = SignedPlace::Entry { table_id: *other_id, key: other_key };
+                let there = SignedPlace::Entry {
+                    table_id: *other_id,
+                    key: other_key,
+                };
                 assert!(
                     verify_signed(&envelope, b"secret", there, &limits).is_err(),
                     "line {n}: verifies at table {other_id} key {other_key:?} too"
@@ -753,6 +777,7 @@ fn our_scalars_are_what_cu_writes() {
         let integral_float =
             unsafe { lua_type(s.0, -1) == LUA_TNUMBER && lua_isinteger(s.0, -1) == 0 }
                 && cu[0] == 0x02;
+        // SAFETY: eval left the value on top.
         let n = unsafe { lua_tonumber(s.0, -1) };
         s.pop(1);
         if integral_float {

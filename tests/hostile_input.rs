@@ -17,17 +17,16 @@ use std::time::{Duration, Instant};
 
 use common::{variant_name, Rng, State};
 use lua_persist::ffi::*;
-use lua_persist::function_serializer::{
-    register_c_function, set_bytecode_policy, BytecodePolicy,
-    FunctionSerializationError as F,
-};
 use lua_persist::format_walker::walk;
+use lua_persist::function_serializer::{
+    register_c_function, set_bytecode_policy, BytecodePolicy, FunctionSerializationError as F,
+};
 use lua_persist::lua;
-use lua_persist::table_refs::set_table_ref_resolver;
 use lua_persist::serializer::{
     deserialize_value_with, serialize_value, serialize_value_with, DeserializeOptions,
     SerializationError as E, SerializeOptions,
 };
+use lua_persist::table_refs::set_table_ref_resolver;
 
 // ------------------------------------------------------------- counting allocator
 
@@ -53,6 +52,7 @@ fn account(delta: isize) {
 // SAFETY: forwards to the system allocator; the bookkeeping neither allocates nor panics.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded GlobalAlloc contract.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             account(layout.size() as isize);
@@ -60,6 +60,7 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded GlobalAlloc contract.
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
             account(layout.size() as isize);
@@ -67,10 +68,12 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded GlobalAlloc contract.
         unsafe { System.dealloc(ptr, layout) };
         account(-(layout.size() as isize));
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded GlobalAlloc contract.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             account(new_size as isize - layout.size() as isize);
@@ -679,7 +682,13 @@ fn random_mutations_give_a_value_or_a_named_error() {
             match (&walked, &decoded) {
                 (Err(w), Ok(())) => panic!("mutant {n} {m:02x?}: decodes, but the walk says {w}"),
                 // Only a state knows its C functions and external tables.
-                (_, Err(E::Function { source: F::UnknownCFunction { .. }, .. }))
+                (
+                    _,
+                    Err(E::Function {
+                        source: F::UnknownCFunction { .. },
+                        ..
+                    }),
+                )
                 | (_, Err(E::UnresolvedTableRef { .. })) => {}
                 (Err(w), Err(d)) if std::ptr::eq(state, &trust) => assert_eq!(
                     variant_name(w),

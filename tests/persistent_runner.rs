@@ -13,7 +13,9 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        Setup { dir: tempfile::tempdir().unwrap() }
+        Setup {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     fn store(&self) -> PathBuf {
         self.dir.path().join("store.db")
@@ -37,7 +39,9 @@ impl Setup {
     /// The store file opens and passes SQLite's integrity check.
     fn assert_store_intact(&self) {
         let conn = rusqlite::Connection::open(self.store()).unwrap();
-        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(integrity, "ok");
     }
     /// Runs `code` and returns its standard output; fails the test on any error.
@@ -118,7 +122,9 @@ fn the_store_location_defaults_to_the_environment_then_the_current_directory() {
     let key = dir.path().join("key");
     let run = |env_store: Option<&Path>, code: &str| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_lua-persist"));
-        c.current_dir(dir.path()).env("LUA_PERSIST_KEY", &key).args(["-e", code]);
+        c.current_dir(dir.path())
+            .env("LUA_PERSIST_KEY", &key)
+            .args(["-e", code]);
         match env_store {
             Some(p) => c.env("LUA_PERSIST_STORE", p),
             None => c.env_remove("LUA_PERSIST_STORE"),
@@ -133,7 +139,10 @@ fn the_store_location_defaults_to_the_environment_then_the_current_directory() {
     run(Some(&elsewhere), "_home.where = 'env'");
     assert_eq!(run(None, "print(_home.where)"), "default\n");
     assert_eq!(run(Some(&elsewhere), "print(_home.where)"), "env\n");
-    assert_eq!(run(Some(Path::new(":memory:")), "print(_home.where)"), "nil\n");
+    assert_eq!(
+        run(Some(Path::new(":memory:")), "print(_home.where)"),
+        "nil\n"
+    );
 }
 
 #[test]
@@ -148,23 +157,44 @@ fn the_prompt_prints_results_continues_lines_and_survives_errors() {
         .unwrap();
     let input = "x = 20\nx + 1\n=x * 2\nfor i = 1, 2 do\nprint('line', i)\nend\n\
                  error('boom')\nreturn 1, nil, 'three'\n_home.seen = x\nlocal t = {\n";
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success());
     let out = text(&o.stdout);
     assert!(out.starts_with("Lua 5.4"), "-i shows the version: {out}");
-    assert!(out.contains("\n21\n40\nline\t1\nline\t2\n1\tnil\tthree\n"), "{out}");
+    assert!(
+        out.contains("\n21\n40\nline\t1\nline\t2\n1\tnil\tthree\n"),
+        "{out}"
+    );
     let err = text(&o.stderr);
     assert!(err.contains("lua-persist: stdin:1: boom"), "{err}");
-    assert!(err.contains("stdin:1: unexpected symbol near <eof>"), "an unfinished chunk at the end: {err}");
+    assert!(
+        err.contains("stdin:1: unexpected symbol near <eof>"),
+        "an unfinished chunk at the end: {err}"
+    );
     assert_eq!(s.lua("print(_home.seen)"), "20\n");
 }
 
 #[test]
 fn without_a_script_standard_input_runs_when_it_is_not_a_terminal() {
     let s = Setup::new();
-    let mut child = s.command(&[]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(b"print(1 + 1)").unwrap();
+    let mut child = s
+        .command(&[])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"print(1 + 1)")
+        .unwrap();
     assert_eq!(text(&child.wait_with_output().unwrap().stdout), "2\n");
 }
 
@@ -186,7 +216,12 @@ fn functions_the_runner_did_not_sign_are_refused_and_data_still_loads() {
     );
     // Unsigned bytecode put into the store by something else.
     let unsigned = {
-        let o = s.run(&["--store", ":memory:", "-e", "io.write(persist.serialize(function() return 'evil' end))"]);
+        let o = s.run(&[
+            "--store",
+            ":memory:",
+            "-e",
+            "io.write(persist.serialize(function() return 'evil' end))",
+        ]);
         o.stdout
     };
     let mut store = lua_persist::store::SqliteStore::open(s.store()).unwrap();
@@ -194,8 +229,16 @@ fn functions_the_runner_did_not_sign_are_refused_and_data_still_loads() {
     drop(store);
     let o = s.run(&["-e", "print(_home.g)"]);
     assert!(!o.status.success());
-    assert!(text(&o.stderr).contains("unsigned function payload refused"), "{}", text(&o.stderr));
-    assert_eq!(s.lua("print(_home.f())"), "42\n", "what the runner signed still loads");
+    assert!(
+        text(&o.stderr).contains("unsigned function payload refused"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        s.lua("print(_home.f())"),
+        "42\n",
+        "what the runner signed still loads"
+    );
 }
 
 #[test]
@@ -204,8 +247,15 @@ fn bad_store_files_get_a_clear_error_and_stay_unchanged() {
     std::fs::write(s.store(), b"my thesis, not a database").unwrap();
     let o = s.run(&["-e", "_home.x = 1"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("not a lua-persist store"), "{}", text(&o.stderr));
-    assert_eq!(std::fs::read(s.store()).unwrap(), b"my thesis, not a database");
+    assert!(
+        text(&o.stderr).contains("not a lua-persist store"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::read(s.store()).unwrap(),
+        b"my thesis, not a database"
+    );
 }
 
 #[test]
@@ -238,12 +288,23 @@ fn export_and_import_move_a_store_and_guard_its_functions() {
     let th = theirs.to_str().unwrap();
     let o = other(&["--store", th, "--import", dump.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("--import-trusted"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--import-trusted"),
+        "{}",
+        text(&o.stderr)
+    );
     let count_keys = "local n = 0 for _ in pairs(_home) do n = n + 1 end print(n)";
-    assert_eq!(text(&other(&["--store", th, "-e", count_keys]).stdout), "0\n", "nothing imported");
+    assert_eq!(
+        text(&other(&["--store", th, "-e", count_keys]).stdout),
+        "0\n",
+        "nothing imported"
+    );
     let o = other(&["--store", th, "--import-trusted", dump.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(text(&other(&["--store", th, "-e", "print(_home.f())"]).stdout), "1\n");
+    assert_eq!(
+        text(&other(&["--store", th, "-e", "print(_home.f())"]).stdout),
+        "1\n"
+    );
 }
 
 /// Starts a runner that writes `_home[i] = i` for i = 1, 2, ... and prints i after each
@@ -252,7 +313,11 @@ fn spawn_writer(s: &Setup, prefix: &str) -> Child {
     let code = format!(
         "for i = 1, math.huge do _home['{prefix}' .. i] = i io.write(i, '\\n') io.stdout:flush() end"
     );
-    s.command(&["-e", &code]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+    s.command(&["-e", &code])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 #[test]
@@ -265,17 +330,27 @@ fn sigkill_during_a_write_loop_loses_no_acknowledged_write() {
         acknowledged = lines.next().unwrap().unwrap().parse().unwrap();
     }
     // SAFETY-free: kill(2) through the command line, SIGKILL as the issue asks.
-    let killed = Command::new("kill").args(["-KILL", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     for line in lines.map_while(Result::ok) {
         acknowledged = line.parse().unwrap(); // acknowledged before the kill arrived
     }
     let status = child.wait().unwrap();
-    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(9));
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
     let check = format!(
         "local missing = 0 for i = 1, {acknowledged} do if _home['k' .. i] ~= i then missing = missing + 1 end end print(missing)"
     );
-    assert_eq!(s.lua(&check), "0\n", "all {acknowledged} acknowledged writes are there");
+    assert_eq!(
+        s.lua(&check),
+        "0\n",
+        "all {acknowledged} acknowledged writes are there"
+    );
     s.assert_store_intact();
 }
 
@@ -286,8 +361,18 @@ fn two_runners_writing_at_once_do_not_corrupt_the_store() {
     let code = |p: &str| {
         format!("for i = 1, 400 do _home['{p}' .. i] = {{i = i, who = '{p}'}} end print('done')")
     };
-    let a = s.command(&["-e", &code("a")]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let b = s.command(&["-e", &code("b")]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let a = s
+        .command(&["-e", &code("a")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = s
+        .command(&["-e", &code("b")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     for (o, p) in [(&a, "a"), (&b, "b")] {
         // Each waits for the other's writes; one that waited too long says so clearly.
@@ -297,7 +382,10 @@ fn two_runners_writing_at_once_do_not_corrupt_the_store() {
             text(&o.stderr)
         );
     }
-    assert!(a.status.success() && b.status.success(), "the default wait is long enough here");
+    assert!(
+        a.status.success() && b.status.success(),
+        "the default wait is long enough here"
+    );
     let out = s.lua(
         "local n = 0 for k, v in pairs(_home) do if type(v) == 'table' and v.who .. v.i == k then n = n + 1 end end print(n)",
     );
@@ -311,7 +399,10 @@ fn an_empty_external_table_keeps_its_id_across_runs() {
     // ext.table() writes nothing; its id must still never be given out again.
     s.lua("_home.empty = ext.table()");
     s.lua("_home.other = {filled = true}");
-    assert_eq!(s.lua("print(_home.empty.filled, _home.other.filled)"), "nil\ttrue\n");
+    assert_eq!(
+        s.lua("print(_home.empty.filled, _home.other.filled)"),
+        "nil\ttrue\n"
+    );
 }
 
 /// Runs the runner under a pseudo-terminal (util-linux `script`), typing a line after each
@@ -341,14 +432,20 @@ fn on_a_terminal_the_prompt_edits_lines_and_recalls_history() {
         std::thread::spawn(move || {
             let mut buf = [0; 4096];
             while let Ok(n @ 1..) = std::io::Read::read(&mut out, &mut buf) {
-                seen.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+                seen.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         })
     };
     let wait_for = |what: &str, count: usize| {
         let start = Instant::now();
         while seen.lock().unwrap().matches(what).count() < count {
-            assert!(start.elapsed() < Duration::from_secs(20), "waiting for {what:?} in {:?}", seen.lock().unwrap());
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "waiting for {what:?} in {:?}",
+                seen.lock().unwrap()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     };
@@ -386,7 +483,11 @@ fn new_tables_never_get_the_ids_of_home_and_io() {
     let old = Setup::new();
     old.lua("_home.x = 1");
     let conn = rusqlite::Connection::open(old.store()).unwrap();
-    conn.execute("UPDATE counters SET value = 1 WHERE name = 'next_free_id'", []).unwrap();
+    conn.execute(
+        "UPDATE counters SET value = 1 WHERE name = 'next_free_id'",
+        [],
+    )
+    .unwrap();
     drop(conn);
     assert_eq!(old.lua(check), "false\tnil\tfalse\tfalse\n");
     assert_eq!(old.lua("print(_home.x, _home.users.alice)"), "1\t1\n");
@@ -438,7 +539,8 @@ fn a_damaged_row_spoils_only_itself() {
     let bad = s.run(&["-e", "print(_home.bv)"]);
     assert!(!bad.status.success());
     assert!(
-        text(&bad.stderr).contains("the value of table 1 key \"bv\" is stored as text, not as bytes"),
+        text(&bad.stderr)
+            .contains("the value of table 1 key \"bv\" is stored as text, not as bytes"),
         "{}",
         text(&bad.stderr)
     );
@@ -488,13 +590,26 @@ fn a_signed_value_moved_to_another_place_does_not_verify() {
     );
     // Into another table, same key name: refused as well.
     let t_id: i64 = conn
-        .query_row("SELECT table_id FROM entries WHERE key = x'66' AND table_id != 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT table_id FROM entries WHERE key = x'66' AND table_id != 1",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    conn.execute("INSERT INTO entries VALUES (1, x'66', x'00')", []).unwrap();
+    conn.execute("INSERT INTO entries VALUES (1, x'66', x'00')", [])
+        .unwrap();
     assert_eq!(copy(&t_id.to_string(), b"f", "1", b"f"), 1);
     let o = s.run(&["-e", "print(_home.f)"]);
-    assert!(text(&o.stderr).contains("signature mismatch"), "{}", text(&o.stderr));
-    assert_eq!(s.lua("print(_home.wipe(), _home.t.f())"), "wiped\tin t\n", "values in place still load");
+    assert!(
+        text(&o.stderr).contains("signature mismatch"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        s.lua("print(_home.wipe(), _home.t.f())"),
+        "wiped\tin t\n",
+        "values in place still load"
+    );
 }
 
 /// Issue 9, item 1: checking a dump decoded it in a live state, so a `__gc` metamethod in
@@ -514,14 +629,19 @@ fn importing_a_dump_runs_nothing_from_it() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let dump = Dump {
         next_free_id: 3,
-        entries: vec![DumpEntry { table_id: 1, key: b"x".to_vec(), value: o.stdout }],
+        entries: vec![DumpEntry {
+            table_id: 1,
+            key: b"x".to_vec(),
+            value: o.stdout,
+        }],
     };
     let file = s.dir.path().join("evil.dump");
     dump.write_file(&file).unwrap();
     let o = s.run(&["--import", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        text(&o.stderr).contains("table 1 key \"x\" holds functions that this store's key did not sign"),
+        text(&o.stderr)
+            .contains("table 1 key \"x\" holds functions that this store's key did not sign"),
         "{}",
         text(&o.stderr)
     );
@@ -540,8 +660,16 @@ fn an_import_keeps_referenced_ids_from_new_tables() {
     let dump = Dump {
         next_free_id: 3,
         entries: vec![
-            DumpEntry { table_id: 1, key: b"far".to_vec(), value: b"\x07\x90\x01\x00\x00".to_vec() },
-            DumpEntry { table_id: 400, key: b"x".to_vec(), value: b"\x02\x07\0\0\0\0\0\0\0".to_vec() },
+            DumpEntry {
+                table_id: 1,
+                key: b"far".to_vec(),
+                value: b"\x07\x90\x01\x00\x00".to_vec(),
+            },
+            DumpEntry {
+                table_id: 400,
+                key: b"x".to_vec(),
+                value: b"\x02\x07\0\0\0\0\0\0\0".to_vec(),
+            },
         ],
     };
     let file = s.dir.path().join("far.dump");
@@ -600,5 +728,8 @@ fn a_format_1_store_keeps_its_functions() {
     assert!(text(&o.stderr).contains("upgraded; 2 signed values now name their place"));
     // Once: the next run says nothing, and values moved now are refused.
     let o = s.run(&["-e", "print(_home.f())"]);
-    assert_eq!((text(&o.stdout), text(&o.stderr)), ("kept\n".into(), String::new()));
+    assert_eq!(
+        (text(&o.stdout), text(&o.stderr)),
+        ("kept\n".into(), String::new())
+    );
 }

@@ -30,10 +30,19 @@ fn conformance(store: &mut dyn ExtStore) {
     store.set(5, b"\x00bin\xff", &[7; 100_000]).unwrap();
     let long_key = vec![b'k'; 10_000];
     store.set(1, &long_key, b"\x00").unwrap();
-    assert_eq!(store.get(1, &long_key).unwrap().as_deref(), Some(&b"\x00"[..]));
+    assert_eq!(
+        store.get(1, &long_key).unwrap().as_deref(),
+        Some(&b"\x00"[..])
+    );
     store.delete(1, &long_key).unwrap();
-    assert_eq!(store.get(1, b"a").unwrap().as_deref(), Some(&b"\x01ONE"[..]));
-    assert_eq!(store.get(5, b"\x00bin\xff").unwrap().unwrap().len(), 100_000);
+    assert_eq!(
+        store.get(1, b"a").unwrap().as_deref(),
+        Some(&b"\x01ONE"[..])
+    );
+    assert_eq!(
+        store.get(5, b"\x00bin\xff").unwrap().unwrap().len(),
+        100_000
+    );
     assert_eq!(store.size(1).unwrap(), 2);
     assert_eq!(store.keys(1).unwrap(), vec![b"a".to_vec(), b"b".to_vec()]);
     assert_eq!(store.table_ids().unwrap(), vec![1, 5]);
@@ -52,8 +61,16 @@ fn conformance(store: &mut dyn ExtStore) {
 
     store
         .write_batch(&[
-            Write { id: 7, key: b"x", value: Some(b"\x00") },
-            Write { id: 1, key: b"b", value: None },
+            Write {
+                id: 7,
+                key: b"x",
+                value: Some(b"\x00"),
+            },
+            Write {
+                id: 1,
+                key: b"b",
+                value: None,
+            },
         ])
         .unwrap();
     assert_eq!(store.keys(1).unwrap(), vec![b"a".to_vec()]);
@@ -75,7 +92,10 @@ fn sqlite_store_conforms_and_keeps_everything_after_reopening() {
     let path = dir.path().join("s.db");
     conformance(&mut SqliteStore::open(&path).unwrap());
     let mut again = SqliteStore::open(&path).unwrap();
-    assert_eq!(again.get(1, b"a").unwrap().as_deref(), Some(&b"\x01ONE"[..]));
+    assert_eq!(
+        again.get(1, b"a").unwrap().as_deref(),
+        Some(&b"\x01ONE"[..])
+    );
     assert_eq!(again.get(7, b"x").unwrap().as_deref(), Some(&b"\x00"[..]));
     assert_eq!(again.next_free_id().unwrap(), 200);
 }
@@ -87,21 +107,35 @@ fn sqlite_batches_are_all_or_nothing() {
     let mut store = SqliteStore::open(&path).unwrap();
     store.set(1, b"keep", b"\x01").unwrap();
     // (Opening registers the store with the collector: a write, so before the blocker.)
-    let mut impatient =
-        SqliteStore::open_with(&path, Durability::Full, std::time::Duration::from_millis(50))
-            .unwrap();
+    let mut impatient = SqliteStore::open_with(
+        &path,
+        Durability::Full,
+        std::time::Duration::from_millis(50),
+    )
+    .unwrap();
     // A second connection holds the write lock: the batch cannot commit and changes nothing.
     let blocker = rusqlite::Connection::open(&path).unwrap();
     blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
     let err = impatient
         .write_batch(&[
-            Write { id: 3, key: b"new", value: Some(b"\x02") },
-            Write { id: 1, key: b"keep", value: None },
+            Write {
+                id: 3,
+                key: b"new",
+                value: Some(b"\x02"),
+            },
+            Write {
+                id: 1,
+                key: b"keep",
+                value: None,
+            },
         ])
         .unwrap_err();
     assert!(err.0.contains("locked by another process"), "{err}");
     blocker.execute_batch("ROLLBACK").unwrap();
-    assert_eq!(impatient.get(1, b"keep").unwrap().as_deref(), Some(&b"\x01"[..]));
+    assert_eq!(
+        impatient.get(1, b"keep").unwrap().as_deref(),
+        Some(&b"\x01"[..])
+    );
     assert_eq!(impatient.size(3).unwrap(), 0);
 }
 
@@ -114,11 +148,15 @@ fn files_that_are_not_stores_are_refused_and_left_unchanged() {
     let err = SqliteStore::open(&text).unwrap_err();
     assert!(matches!(err, SqliteOpenError::NotAStore { .. }), "{err}");
     assert!(err.to_string().contains("not an SQLite database"), "{err}");
-    assert_eq!(std::fs::read(&text).unwrap(), b"not a database, but precious");
+    assert_eq!(
+        std::fs::read(&text).unwrap(),
+        b"not a database, but precious"
+    );
 
     let other = dir.path().join("other.db");
     let conn = rusqlite::Connection::open(&other).unwrap();
-    conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+    conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
     drop(conn);
     let before = std::fs::read(&other).unwrap();
     let err = SqliteStore::open(&other).unwrap_err();
@@ -140,7 +178,10 @@ fn files_that_are_not_stores_are_refused_and_left_unchanged() {
     assert_eq!(std::fs::read(&newer).unwrap(), before, "not written to");
 
     let err = SqliteStore::open(dir.path()).unwrap_err();
-    assert!(err.to_string().contains("is a directory") || err.to_string().contains("it is a directory"), "{err}");
+    assert!(
+        err.to_string().contains("is a directory") || err.to_string().contains("it is a directory"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -158,8 +199,16 @@ fn sample_dump() -> Dump {
     Dump {
         next_free_id: 9,
         entries: vec![
-            DumpEntry { table_id: 1, key: b"n".to_vec(), value: vec![2, 1, 0, 0, 0, 0, 0, 0, 0] },
-            DumpEntry { table_id: 4, key: b"\x00\xff".to_vec(), value: vec![0x04, 0, 0, 0, 0] },
+            DumpEntry {
+                table_id: 1,
+                key: b"n".to_vec(),
+                value: vec![2, 1, 0, 0, 0, 0, 0, 0, 0],
+            },
+            DumpEntry {
+                table_id: 4,
+                key: b"\x00\xff".to_vec(),
+                value: vec![0x04, 0, 0, 0, 0],
+            },
         ],
     }
 }
@@ -180,13 +229,19 @@ fn dumps_round_trip_through_bytes_files_and_stores() {
     assert_eq!(Dump::from_store(&mut store).unwrap(), dump);
 
     let err = dump.into_store(&mut store).unwrap_err();
-    assert!(matches!(err, DumpError::TargetNotEmpty { table_id: 1 }), "{err}");
+    assert!(
+        matches!(err, DumpError::TargetNotEmpty { table_id: 1 }),
+        "{err}"
+    );
 }
 
 #[test]
 fn damaged_dumps_are_refused_with_the_reason() {
     let bytes = sample_dump().to_bytes();
-    assert!(matches!(Dump::from_bytes(b"SQLite format 3\0"), Err(DumpError::NotADump)));
+    assert!(matches!(
+        Dump::from_bytes(b"SQLite format 3\0"),
+        Err(DumpError::NotADump)
+    ));
     let mut newer = bytes.clone();
     newer[8] = 2;
     assert!(matches!(
@@ -195,21 +250,33 @@ fn damaged_dumps_are_refused_with_the_reason() {
     ));
     for cut in 12..bytes.len() {
         let err = Dump::from_bytes(&bytes[..cut]).unwrap_err();
-        assert!(matches!(err, DumpError::Corrupt { .. }), "cut at {cut}: {err}");
+        assert!(
+            matches!(err, DumpError::Corrupt { .. }),
+            "cut at {cut}: {err}"
+        );
     }
     let mut flipped = bytes.clone();
     let last_value_byte = bytes.len() - 32 - 5 - 1;
     flipped[last_value_byte] ^= 1;
-    assert!(matches!(Dump::from_bytes(&flipped), Err(DumpError::ChecksumMismatch)));
+    assert!(matches!(
+        Dump::from_bytes(&flipped),
+        Err(DumpError::ChecksumMismatch)
+    ));
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(matches!(Dump::from_bytes(&longer), Err(DumpError::Corrupt { .. })));
+    assert!(matches!(
+        Dump::from_bytes(&longer),
+        Err(DumpError::Corrupt { .. })
+    ));
 }
 
 /// FORMAT.md's `golden-dump` block: the dump bytes, whitespace-separated hex.
 fn golden_dump_bytes() -> Vec<u8> {
     let spec = include_str!("../FORMAT.md");
-    let start = spec.find("```golden-dump\n").expect("FORMAT.md has a golden-dump block") + 15;
+    let start = spec
+        .find("```golden-dump\n")
+        .expect("FORMAT.md has a golden-dump block")
+        + 15;
     let end = start + spec[start..].find("```").unwrap();
     let hex: String = spec[start..end].split_whitespace().collect();
     (0..hex.len())
@@ -223,8 +290,16 @@ fn the_dump_layout_is_the_one_format_md_gives() {
     let dump = Dump {
         next_free_id: 5,
         entries: vec![
-            DumpEntry { table_id: 1, key: b"n".to_vec(), value: vec![2, 42, 0, 0, 0, 0, 0, 0, 0] },
-            DumpEntry { table_id: 3, key: b"1".to_vec(), value: vec![4, 2, 0, 0, 0, b'h', b'i'] },
+            DumpEntry {
+                table_id: 1,
+                key: b"n".to_vec(),
+                value: vec![2, 42, 0, 0, 0, 0, 0, 0, 0],
+            },
+            DumpEntry {
+                table_id: 3,
+                key: b"1".to_vec(),
+                value: vec![4, 2, 0, 0, 0, b'h', b'i'],
+            },
         ],
     };
     assert_eq!(dump.to_bytes(), golden_dump_bytes());
@@ -265,15 +340,31 @@ impl ExtStore for FailingStore {
 
 #[test]
 fn the_default_batch_puts_back_what_it_replaced_when_a_write_fails() {
-    let mut store = FailingStore { inner: MemoryStore::new(), sets: 0, fail_at: 4 };
+    let mut store = FailingStore {
+        inner: MemoryStore::new(),
+        sets: 0,
+        fail_at: 4,
+    };
     store.set(1, b"old", b"\x01").unwrap();
     store.set(1, b"gone", b"\x02").unwrap();
     let before = store.inner.clone();
     let err = store
         .write_batch(&[
-            Write { id: 1, key: b"old", value: Some(b"\x09") },
-            Write { id: 1, key: b"gone", value: None },
-            Write { id: 2, key: b"new", value: Some(b"\x03") }, // the 4th set: fails
+            Write {
+                id: 1,
+                key: b"old",
+                value: Some(b"\x09"),
+            },
+            Write {
+                id: 1,
+                key: b"gone",
+                value: None,
+            },
+            Write {
+                id: 2,
+                key: b"new",
+                value: Some(b"\x03"),
+            }, // the 4th set: fails
         ])
         .unwrap_err();
     assert_eq!(err, StoreError("disk full".into()));
@@ -299,9 +390,14 @@ fn a_version_1_store_is_upgraded() {
     drop(conn);
     let mut store = SqliteStore::open(&path).unwrap();
     let mut again = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.get(1, b"kept").unwrap().as_deref(), Some(&b"\x01"[..]));
+    assert_eq!(
+        store.get(1, b"kept").unwrap().as_deref(),
+        Some(&b"\x01"[..])
+    );
     assert_eq!(again.collect(&[]).unwrap().live_tables, 1);
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: i32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(version, lua_persist::store::STORE_FORMAT_VERSION);
 }

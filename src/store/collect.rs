@@ -11,8 +11,8 @@
 
 use super::{ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::fallible::{try_push, try_with_capacity, AllocError};
-use crate::format_walker::walk;
 use crate::format::DeserializeOptions;
+use crate::format_walker::walk;
 
 /// What one collection did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -13,8 +13,8 @@ use std::io::{Read, Write as _};
 use sha2::{Digest, Sha256};
 
 use super::{ExtStore, StoreError, Write};
-use crate::format_walker::{envelope_inner, verify_signed, walk};
 use crate::format::{DeserializeOptions, SerializationError};
+use crate::format_walker::{envelope_inner, verify_signed, walk};
 use crate::trust::{sign_payload, SignedPlace};
 
 pub const DUMP_MAGIC: &[u8; 8] = b"LPSTDUMP";
@@ -43,7 +43,9 @@ pub struct Dump {
 pub enum DumpError {
     #[error("not a lua-persist store dump (it does not start with \"LPSTDUMP\")")]
     NotADump,
-    #[error("store dump version {found} is not supported (this build reads version {DUMP_VERSION})")]
+    #[error(
+        "store dump version {found} is not supported (this build reads version {DUMP_VERSION})"
+    )]
     UnsupportedVersion { found: u32 },
     #[error("the store dump is truncated or corrupt at byte {offset}: {why}")]
     Corrupt { offset: usize, why: &'static str },
@@ -95,14 +97,25 @@ impl Dump {
         for entry in &mut self.entries {
             let key = String::from_utf8_lossy(&entry.key).into_owned();
             let table_id = entry.table_id;
-            let bad = |source| DumpError::BadValue { table_id, key: key.clone(), source };
+            let bad = |source| DumpError::BadValue {
+                table_id,
+                key: key.clone(),
+                source,
+            };
             let walked = walk(&entry.value, &limits).map_err(bad)?;
-            let place = SignedPlace::Entry { table_id, key: &entry.key };
+            let place = SignedPlace::Entry {
+                table_id,
+                key: &entry.key,
+            };
             match trust {
                 ImportTrust::Structure => {}
                 ImportTrust::Require { key: sign_key } => {
                     verify_signed(&entry.value, sign_key, place, &limits).map_err(|source| {
-                        DumpError::Unsigned { table_id, key: key.clone(), source }
+                        DumpError::Unsigned {
+                            table_id,
+                            key: key.clone(),
+                            source,
+                        }
                     })?;
                 }
                 ImportTrust::SignTrusted { key: sign_key } => {
@@ -130,7 +143,11 @@ impl Dump {
             for key in store.keys(table_id)? {
                 // A key deleted meanwhile (another process) is simply not exported.
                 if let Some(value) = store.get(table_id, &key)? {
-                    dump.entries.push(DumpEntry { table_id, key, value });
+                    dump.entries.push(DumpEntry {
+                        table_id,
+                        key,
+                        value,
+                    });
                 }
             }
         }
@@ -205,7 +222,11 @@ impl Dump {
                     if value.is_empty() {
                         return Err(r.corrupt("an empty value"));
                     }
-                    dump.entries.push(DumpEntry { table_id, key, value });
+                    dump.entries.push(DumpEntry {
+                        table_id,
+                        key,
+                        value,
+                    });
                 }
                 END => break,
                 _ => return Err(r.corrupt("an unknown record tag")),
@@ -234,7 +255,10 @@ impl Dump {
             _ => std::path::Path::new("."),
         };
         let name = path.file_name().ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "the dump path names no file")
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the dump path names no file",
+            )
         })?;
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(name);

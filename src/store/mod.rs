@@ -133,7 +133,11 @@ pub trait ExtStore {
         // Each applied write with the value it replaced.
         let mut undo: Vec<(&Write, Option<Vec<u8>>)> = Vec::new();
         for w in writes {
-            let previous = if writes.len() > 1 { self.get(w.id, w.key)? } else { None };
+            let previous = if writes.len() > 1 {
+                self.get(w.id, w.key)?
+            } else {
+                None
+            };
             let result = match w.value {
                 Some(value) => self.set(w.id, w.key, value),
                 None => self.delete(w.id, w.key),

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 
 use super::collect::{roots, Collection, Graph};
 use super::{DamagedEntry, ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
-use crate::format_walker::walk;
 use crate::format::DeserializeOptions;
+use crate::format_walker::walk;
 use crate::trust::{resign_legacy, SignedPlace};
 
 /// `PRAGMA application_id` of a lua-persist store: "LPST".
@@ -112,7 +112,9 @@ struct Client {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -182,7 +184,9 @@ impl SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(fail)?;
             // Checked again inside the write lock: another process may have upgraded it.
-            version = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(fail)?;
+            version = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(fail)?;
             if version == 1 {
                 tx.execute_batch(SCHEMA_V2).map_err(fail)?;
                 // Version 1 signed values without their place: the runner, which has the key,
@@ -224,10 +228,12 @@ impl SqliteStore {
             known_next_id: 1,
             client,
         };
-        store.known_next_id = store.next_free_id().map_err(|e| SqliteOpenError::NotAStore {
-            path: store.path.clone(),
-            why: e.0,
-        })?;
+        store.known_next_id = store
+            .next_free_id()
+            .map_err(|e| SqliteOpenError::NotAStore {
+                path: store.path.clone(),
+                why: e.0,
+            })?;
         Ok(store)
     }
 
@@ -262,9 +268,19 @@ impl SqliteStore {
                 .collect::<rusqlite::Result<_>>()?;
             let mut resigned = 0;
             for (table_id, entry_key, value) in rows {
-                let place = SignedPlace::Entry { table_id, key: &entry_key };
+                let place = SignedPlace::Entry {
+                    table_id,
+                    key: &entry_key,
+                };
                 if let Some(value) = resign_legacy(key, place, &value) {
-                    Self::apply(&tx, &Write { id: table_id, key: &entry_key, value: Some(&value) })?;
+                    Self::apply(
+                        &tx,
+                        &Write {
+                            id: table_id,
+                            key: &entry_key,
+                            value: Some(&value),
+                        },
+                    )?;
                     resigned += 1;
                 }
             }
@@ -323,19 +339,31 @@ fn clients_dir(path: &Path) -> PathBuf {
 fn register_client(conn: &mut Connection, path: &Path) -> rusqlite::Result<Client> {
     let as_sqlite = |e: std::io::Error| {
         rusqlite::Error::ToSqlConversionFailure(
-            format!("cannot lock this process's file in {}: {e}", clients_dir(path).display()).into(),
+            format!(
+                "cannot lock this process's file in {}: {e}",
+                clients_dir(path).display()
+            )
+            .into(),
         )
     };
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute("INSERT INTO clients (pid) VALUES (?1)", [std::process::id()])?;
+    tx.execute(
+        "INSERT INTO clients (pid) VALUES (?1)",
+        [std::process::id()],
+    )?;
     let id = tx.last_insert_rowid();
     let dir = clients_dir(path);
     std::fs::create_dir_all(&dir).map_err(as_sqlite)?;
     let lock_path = dir.join(id.to_string());
     let lock = std::fs::File::create(&lock_path).map_err(as_sqlite)?;
-    lock.try_lock().map_err(|e| as_sqlite(std::io::Error::other(e.to_string())))?;
+    lock.try_lock()
+        .map_err(|e| as_sqlite(std::io::Error::other(e.to_string())))?;
     tx.commit()?;
-    Ok(Client { id, lock_path, _lock: lock })
+    Ok(Client {
+        id,
+        lock_path,
+        _lock: lock,
+    })
 }
 
 /// Whether the client `id` (another store, in this or another process) is still open: its
@@ -383,7 +411,10 @@ fn sql_type_name(t: rusqlite::types::Type) -> &'static str {
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
 }
 
 fn classify_open_error(path: &Path, waited: Duration, source: rusqlite::Error) -> SqliteOpenError {
@@ -522,7 +553,9 @@ impl ExtStore for SqliteStore {
             let mut others_seen = i64::MAX;
             let clients: Vec<(i64, u32, u32, i64, Vec<u8>)> = tx
                 .prepare("SELECT client_id, block_start, block_end, seen_epoch, held FROM clients")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             for (id, block_start, block_end, seen_epoch, held) in clients {
                 if id != me && !client_alive(&dir, id) {
@@ -609,17 +642,18 @@ impl ExtStore for SqliteStore {
                     };
                     let (id_type, key_type, value_type): (String, String, String) =
                         (r.get(2)?, r.get(3)?, r.get(4)?);
-                    let why = if let Some(id) = table_id.filter(|&i| i < 1 || i > i64::from(u32::MAX)) {
-                        format!("the table id {id} is not from 1 to {}", u32::MAX)
-                    } else if id_type != "integer" {
-                        format!("the table id is stored as {id_type}, not as an integer")
-                    } else if key_type != "blob" {
-                        format!("the key is stored as {key_type}, not as bytes")
-                    } else if key.is_empty() {
-                        "the key is empty".to_string()
-                    } else {
-                        format!("the value is stored as {value_type}, not as bytes")
-                    };
+                    let why =
+                        if let Some(id) = table_id.filter(|&i| i < 1 || i > i64::from(u32::MAX)) {
+                            format!("the table id {id} is not from 1 to {}", u32::MAX)
+                        } else if id_type != "integer" {
+                            format!("the table id is stored as {id_type}, not as an integer")
+                        } else if key_type != "blob" {
+                            format!("the key is stored as {key_type}, not as bytes")
+                        } else if key.is_empty() {
+                            "the key is empty".to_string()
+                        } else {
+                            format!("the value is stored as {value_type}, not as bytes")
+                        };
                     Ok(DamagedEntry { table_id, key, why })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -638,10 +672,11 @@ impl ExtStore for SqliteStore {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let stored: u32 =
-                tx.query_row("SELECT value FROM counters WHERE name = 'next_free_id'", [], |r| {
-                    r.get(0)
-                })?;
+            let stored: u32 = tx.query_row(
+                "SELECT value FROM counters WHERE name = 'next_free_id'",
+                [],
+                |r| r.get(0),
+            )?;
             let first = stored.max(FIRST_NEW_TABLE_ID);
             let end = first.checked_add(ID_BLOCK).ok_or_else(|| {
                 rusqlite::Error::ToSqlConversionFailure("external table ids are exhausted".into())

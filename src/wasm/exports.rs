@@ -20,11 +20,11 @@ use core::ffi::{c_int, c_void};
 use std::alloc::{alloc, dealloc, Layout};
 
 use super::guard::{guarded, TRAPPED_MESSAGE};
+use super::module_cell::ModuleCell;
 use crate::ffi::wasm_libc::*;
 use crate::ffi::*;
 use crate::lua;
 use crate::runner::{self, Host};
-use super::module_cell::ModuleCell;
 
 /// What `lp_main` and `lp_exec` return after an earlier call never returned (a trap): the
 /// instance cannot be used any more, and stderr reads as the message saying so.

@@ -13,8 +13,8 @@
 
 use crate::ext_table::{ExtStore, StoreError};
 use crate::fallible::{try_copy, try_push, try_zeroed};
-use crate::store::Write;
 use crate::ffi::host_imports::*;
+use crate::store::Write;
 
 /// cu's window for `js_ext_table_get` (io_buffer_size / 4).
 const GET_WINDOW: usize = 16 * 1024;

@@ -97,7 +97,11 @@ impl Host for NativeHost {
     }
 
     unsafe fn open_extensions(&self, L: *mut lua_State) -> Result<(), String> {
-        let store = self.store.borrow_mut().take().ok_or("the store is already in use")?;
+        let store = self
+            .store
+            .borrow_mut()
+            .take()
+            .ok_or("the store is already in use")?;
         // SAFETY: forwarded trait contract.
         unsafe {
             ext_table::install(L, store, true).map_err(|e| e.to_string())?;
@@ -149,7 +153,11 @@ fn run(mut inv: Invocation, collect: bool) -> i32 {
                         0 => String::new(),
                         n => format!(", {n} with functions signed as trusted"),
                     };
-                    eprintln!("imported {} values from {}{signed}", done.entries, file.display());
+                    eprintln!(
+                        "imported {} values from {}{signed}",
+                        done.entries,
+                        file.display()
+                    );
                 })
             }
             _ => Ok(()),

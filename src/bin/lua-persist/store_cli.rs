@@ -45,7 +45,9 @@ pub fn open_store(location: &Path) -> Result<OpenedStore, String> {
     }
     let mut store = SqliteStore::open(location).map_err(|e| e.to_string())?;
     let key = user_key()?;
-    let resigned = store.resign_legacy_values(&key).map_err(|e| e.to_string())?;
+    let resigned = store
+        .resign_legacy_values(&key)
+        .map_err(|e| e.to_string())?;
     if resigned > 0 {
         eprintln!(
             "lua-persist: {}: upgraded; {resigned} signed values now name their place",
@@ -57,7 +59,6 @@ pub fn open_store(location: &Path) -> Result<OpenedStore, String> {
         policy: BytecodePolicy::Authenticate(key),
     })
 }
-
 
 /// Where the signing key is: `$LUA_PERSIST_KEY`, else `$XDG_CONFIG_HOME/lua-persist/key`,
 /// else `~/.config/lua-persist/key`.
@@ -111,8 +112,9 @@ pub fn user_key() -> Result<Vec<u8>, String> {
     match made {
         Ok(()) => Ok(key),
         // Another process made the key first: use that one.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(&path)
-            .map_err(|e| describe("cannot read the key file", e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::read(&path).map_err(|e| describe("cannot read the key file", e))
+        }
         Err(e) => Err(describe("cannot create the key file", e)),
     }
 }
