@@ -45,7 +45,7 @@ pub unsafe fn ensure_c_function_registry(L: *mut lua_State) -> Result<(), Serial
             return Ok(());
         }
         lua_pop(L, 1);
-        lua::protected(L, &mut |L| build_registry(L)).map_err(SerializationError::Lua)
+        lua::protected(L, &mut |L| build_registry(L)).map_err(|e| SerializationError::Lua(e.0))
     }
 }
 
@@ -185,7 +185,7 @@ pub unsafe fn register_c_function(
             add_to_registry(L, registry, true);
             lua_pop(L, 1);
         })
-        .map_err(SerializationError::Lua)
+        .map_err(|e| SerializationError::Lua(e.0))
     }
 }
 

@@ -50,6 +50,19 @@ pub enum InstallError {
     Lua(String),
 }
 
+/// Why a collection of unreachable external tables failed; nothing was removed.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("cannot collect external tables: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot collect external tables: not enough memory")]
+    OutOfMemory(#[from] crate::fallible::AllocError),
+    #[error("cannot collect external tables: stack overflow")]
+    StackOverflow,
+    #[error("external tables are closed")]
+    Closed,
+}
+
 /// The per-state part: the store and the id counter. Lives in a userdata (upvalue 1 of
 /// every external-table function), freed by its `__gc`.
 struct ExtState {
@@ -183,7 +196,7 @@ pub unsafe fn install(
         if let Some(state) = owned {
             drop(Box::from_raw(state)); // the userdata was never made
         }
-        result.map_err(InstallError::Lua)?;
+        result.map_err(|e| InstallError::Lua(e.0))?;
         table_refs::set_table_ref_resolver(L, Some(resolve_table_ref))
             .map_err(|e| InstallError::Lua(e.to_string()))
     }
@@ -342,7 +355,7 @@ unsafe fn collect_if_due(L: *mut lua_State) -> Result<(), String> {
             state.made_since_collect >= state.live_after_collect.max(AUTO_COLLECT_MIN_TABLES)
         });
         if due {
-            collect(L)?;
+            collect(L).map_err(|e| e.to_string())?;
         }
     }
     Ok(())
@@ -354,24 +367,19 @@ unsafe fn collect_if_due(L: *mut lua_State) -> Result<(), String> {
 ///
 /// # Safety
 /// `L` valid with external tables installed; not inside a finalizer.
-pub unsafe fn collect(L: *mut lua_State) -> Result<Collection, String> {
+pub unsafe fn collect(L: *mut lua_State) -> Result<Collection, CollectError> {
     // SAFETY: forwarded caller contract; no Rust value lives across lua_gc (finalizers may
     // run), and reading the proxy table raw does not raise.
     unsafe {
         lua_gc(L, LUA_GCCOLLECT, 0);
         if lua_checkstack(L, 3) == 0 {
-            return Err("cannot collect external tables: stack overflow".into());
+            return Err(CollectError::StackOverflow);
         }
-        let Ok(held) = table_refs::live_proxy_ids(L) else {
-            return Err("cannot collect external tables: not enough memory".into());
-        };
+        let held = table_refs::live_proxy_ids(L)?;
         let Some(state) = ext_state(L) else {
-            return Err("external tables are closed".into());
+            return Err(CollectError::Closed);
         };
-        let done = state
-            .store
-            .collect(&held)
-            .map_err(|e| format!("cannot collect external tables: {e}"))?;
+        let done = state.store.collect(&held)?;
         state.made_since_collect = 0;
         state.live_after_collect = done.live_tables;
         Ok(done)
@@ -385,7 +393,7 @@ unsafe extern "C-unwind" fn ext_collect(L: *mut lua_State) -> c_int {
     lua::abort_on_panic(|| unsafe {
         let done = match collect(L) {
             Ok(done) => done,
-            Err(message) => lua::raise(L, message),
+            Err(e) => lua::raise(L, e.to_string()),
         };
         lua_createtable(L, 0, 5);
         for (name, n) in [
@@ -631,8 +639,8 @@ unsafe extern "C-unwind" fn proxy_pairs(L: *mut lua_State) -> c_int {
             }
         });
         drop(keys);
-        if let Err(message) = pushed {
-            lua::raise(L, message);
+        if let Err(e) = pushed {
+            lua::raise(L, e.0);
         }
         // iterator, proxy, control (the position), with the key list as upvalue.
         lua_pushinteger(L, 0);

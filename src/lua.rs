@@ -17,6 +17,11 @@ pub use crate::ffi::lua_State as State;
 /// Lua's blocks are aligned as C's max_align_t (16 on every supported target).
 const BLOCK_ALIGN: usize = 16;
 
+/// A Lua error caught by [`protected`]: its message (as `tostring` gives it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LuaError(pub String);
+
 /// Runs the body of a function that Lua calls (a C function, the allocator, a writer): a
 /// Rust panic there aborts the process instead of unwinding into Lua's C frames. Lua errors
 /// (`lua_error`, a longjmp) pass through unchanged.
@@ -228,7 +233,7 @@ pub unsafe fn forget_abandoned(s: AbandonedState) -> bool {
 ///
 /// # Safety
 /// `L` must be a valid state with room for 2 stack slots.
-pub unsafe fn protected(L: *mut State, body: &mut dyn FnMut(*mut State)) -> Result<(), String> {
+pub unsafe fn protected(L: *mut State, body: &mut dyn FnMut(*mut State)) -> Result<(), LuaError> {
     // SAFETY: forwarded caller contract.
     unsafe { protected_results(L, 0, body) }
 }
@@ -242,7 +247,7 @@ pub unsafe fn protected_results(
     L: *mut State,
     nresults: c_int,
     body: &mut dyn FnMut(*mut State),
-) -> Result<(), String> {
+) -> Result<(), LuaError> {
     unsafe extern "C-unwind" fn trampoline(L: *mut State) -> c_int {
         // SAFETY: the body has the same contract; a panic must not unwind into C.
         crate::lua::abort_on_panic(|| unsafe { trampoline_body(L) })
@@ -271,7 +276,7 @@ pub unsafe fn protected_results(
             String::from_utf8_lossy(tostring(L, -1).unwrap_or(b"(error object is not a string)"))
                 .into_owned();
         lua_settop(L, top);
-        Err(message)
+        Err(LuaError(message))
     }
 }
 

@@ -663,7 +663,8 @@ unsafe fn lua_serialize_body(L: *mut lua_State) -> c_int {
         let outcome = {
             let mut bytes = Vec::new();
             match serialize_value_with(L, 1, &mut bytes, &options) {
-                Ok(()) => lua::protected_results(L, 1, &mut |L| lua::pushstring(L, &bytes)),
+                Ok(()) => lua::protected_results(L, 1, &mut |L| lua::pushstring(L, &bytes))
+                    .map_err(|e| e.0),
                 Err(e) => Err(e.to_string()),
             }
         };

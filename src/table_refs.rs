@@ -147,7 +147,7 @@ pub unsafe fn set_table_ref_resolver(
             lua_pushcfunction(L, resolver);
             lua_rawsetp(L, LUA_REGISTRYINDEX, key(&RESOLVER_KEY));
         })
-        .map_err(SerializationError::Lua)
+        .map_err(|e| SerializationError::Lua(e.0))
     }
 }
 

@@ -62,7 +62,7 @@ pub unsafe fn set_bytecode_policy(
             }
             lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&POLICY_KEY));
         })
-        .map_err(SerializationError::Lua)
+        .map_err(|e| SerializationError::Lua(e.0))
     }
 }
 

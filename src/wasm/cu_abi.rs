@@ -115,12 +115,10 @@ fn init_state() -> c_int {
             lua_setfield(L, -2, c"exit".as_ptr());
             lua_pop(L, 1);
         })
-        .and_then(|()| {
-            ext_table::install(L, Box::new(super::host_store::HostStore), alias)
-                .map_err(|e| e.to_string())
-        })
+        .is_ok()
+            && ext_table::install(L, Box::new(super::host_store::HostStore), alias).is_ok()
     };
-    if opened.is_err() {
+    if !opened {
         // SAFETY: the state came from new_state and is not used again.
         unsafe { lua::close(L) };
         return -1;
