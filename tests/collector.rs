@@ -4,66 +4,17 @@
 #![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 
 use lua_persist::ext_table;
 use lua_persist::ffi::*;
 use lua_persist::lua;
 use lua_persist::store::{ExtStore, MemoryStore};
 
-struct Setup {
-    dir: tempfile::TempDir,
-}
+mod common_runner;
 
-impl Setup {
-    fn new() -> Setup {
-        Setup {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn store(&self) -> PathBuf {
-        self.dir.path().join("store.db")
-    }
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_lua-persist"));
-        c.current_dir(self.dir.path())
-            .env_remove("LUA_PERSIST_STORE")
-            .env("LUA_PERSIST_KEY", self.dir.path().join("key"))
-            .arg("--store")
-            .arg(self.store())
-            .args(args)
-            .stdin(Stdio::null());
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-    fn lua(&self, code: &str) -> String {
-        let o = self.run(&["-e", code]);
-        assert!(o.status.success(), "{code}: {}", text(&o.stderr));
-        text(&o.stdout)
-    }
-    fn collect(&self) -> String {
-        let o = self.run(&["--collect"]);
-        assert!(o.status.success(), "{}", text(&o.stderr));
-        text(&o.stderr)
-    }
-    /// (tables, entries) in the store file.
-    fn size(&self) -> (i64, i64) {
-        let conn = rusqlite::Connection::open(self.store()).unwrap();
-        conn.query_row(
-            "SELECT count(DISTINCT table_id), count(*) FROM entries",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap()
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common_runner::{text, Setup};
 
 #[test]
 fn ten_thousand_overwrites_then_a_collection_leave_the_live_size() {

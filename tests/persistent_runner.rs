@@ -3,58 +3,12 @@
 //! concurrent writers and bad files.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
-/// A store file and a key file in a fresh directory.
-struct Setup {
-    dir: tempfile::TempDir,
-}
+mod common_runner;
 
-impl Setup {
-    fn new() -> Setup {
-        Setup {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn store(&self) -> PathBuf {
-        self.dir.path().join("store.db")
-    }
-    fn key(&self) -> PathBuf {
-        self.dir.path().join("key")
-    }
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_lua-persist"));
-        c.current_dir(self.dir.path())
-            .env_remove("LUA_PERSIST_STORE")
-            .env("LUA_PERSIST_KEY", self.key())
-            .arg("--store")
-            .arg(self.store())
-            .args(args);
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).stdin(Stdio::null()).output().unwrap()
-    }
-    /// The store file opens and passes SQLite's integrity check.
-    fn assert_store_intact(&self) {
-        let conn = rusqlite::Connection::open(self.store()).unwrap();
-        let integrity: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(integrity, "ok");
-    }
-    /// Runs `code` and returns its standard output; fails the test on any error.
-    fn lua(&self, code: &str) -> String {
-        let o = self.run(&["-e", code]);
-        assert!(o.status.success(), "{code}: {}", text(&o.stderr));
-        text(&o.stdout)
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common_runner::{text, Setup};
 
 #[test]
 fn the_counter_example_counts_and_its_closure_remembers() {
