@@ -16,13 +16,19 @@ use crate::trust::{BytecodePolicy, SignedPlace};
 
 /// The check before going one nesting level deeper (encoding or decoding): within the
 /// depth limit, and with room on the Lua stack for the level's values.
+/// The stack slots one nesting level uses at most (a table, a key, a value, a metatable,
+/// the registry lookups around them).
+pub(crate) const LEVEL_SLOTS: c_int = 8;
+
 pub(crate) fn enter_level(
     L: *mut lua_State,
     depth: usize,
     limit: usize,
 ) -> Result<(), SerializationError> {
+    // The outermost level's room is made by the entry points (serialize_value_with,
+    // deserialize_value_at), which check for LEVEL_SLOTS before they start.
     // SAFETY: a valid state; lua_checkstack does not raise.
-    if depth >= limit || unsafe { lua_checkstack(L, 8) } == 0 {
+    if depth >= limit || (depth > 0 && unsafe { lua_checkstack(L, LEVEL_SLOTS) } == 0) {
         return Err(SerializationError::DepthLimitExceeded {
             limit: limit.min(depth),
             path: String::new(),
@@ -210,6 +216,10 @@ impl UpvalueList {
     }
 }
 
+/// `objects_base` of a decode that keeps no objects: its payload has no reference (tag 09)
+/// to look them up (stack index 0 is never a slot).
+pub(crate) const NO_OBJECT_SLOTS: c_int = 0;
+
 /// How many decoded objects live in stack slots before a table is needed: most payloads
 /// hold a few, and a table per decode would cost an allocation.
 pub(crate) const STACK_OBJECTS: u32 = 8;
@@ -281,10 +291,19 @@ impl<'a> Encoder<'a> {
     /// Encodes the value at `idx`.
     ///
     /// # Safety
-    /// `idx` must be a valid index of the encoder's state, with room for 8 stack slots.
+    /// `idx` must be a valid index of the encoder's state.
     pub unsafe fn encode(&mut self, idx: c_int) -> Result<(), SerializationError> {
-        // SAFETY: forwarded caller contract.
-        unsafe { self.value(idx) }
+        // SAFETY: forwarded caller contract; the outermost level's room is made here (see
+        // enter_level), since an encoder may start deep inside another one's table.
+        unsafe {
+            if lua_checkstack(self.L, LEVEL_SLOTS) == 0 {
+                return Err(SerializationError::DepthLimitExceeded {
+                    limit: self.depth,
+                    path: String::new(),
+                });
+            }
+            self.value(idx)
+        }
     }
 
     /// The address of the state's globals table, looked up on first need.
@@ -351,10 +370,12 @@ impl<'a> Encoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
+    #[inline]
     pub(crate) fn remaining(&self) -> usize {
         self.input.len() - self.pos
     }
 
+    #[inline]
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], SerializationError> {
         let input: &'a [u8] = self.input;
         let Some(bytes) = input.get(self.pos..self.pos.saturating_add(n)) else {
@@ -367,20 +388,24 @@ impl<'a> Decoder<'a> {
         Ok(bytes)
     }
 
+    #[inline]
     pub(crate) fn take_u8(&mut self) -> Result<u8, SerializationError> {
         Ok(self.take(1)?[0])
     }
 
+    #[inline]
     pub(crate) fn take_u16(&mut self) -> Result<u16, SerializationError> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     }
 
+    #[inline]
     pub(crate) fn take_u32(&mut self) -> Result<u32, SerializationError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    #[inline]
     pub(crate) fn take_8(&mut self) -> Result<[u8; 8], SerializationError> {
         let b = self.take(8)?;
         let mut a = [0u8; 8];
@@ -396,6 +421,9 @@ impl<'a> Decoder<'a> {
         let index = self.objects;
         self.objects += 1;
         let L = self.L;
+        if self.objects_base == NO_OBJECT_SLOTS {
+            return index; // a payload that never refers back to an object
+        }
         // SAFETY: the slots and the table were set up by decode_protected; the table's
         // growth may raise only on out of memory, which the protected call catches.
         unsafe {

@@ -33,6 +33,17 @@ pub enum SerializationType {
 }
 
 impl SerializationType {
+    /// The payload length of a scalar: nil, a boolean, a number, or the globals table;
+    /// `None` for every other tag.
+    pub fn scalar_payload_len(self) -> Option<usize> {
+        match self {
+            SerializationType::Nil | SerializationType::Globals => Some(0),
+            SerializationType::Boolean => Some(1),
+            SerializationType::Integer | SerializationType::Float => Some(8),
+            _ => None,
+        }
+    }
+
     pub fn from_tag(tag: u8) -> Option<Self> {
         use SerializationType::*;
         Some(match tag {

@@ -87,90 +87,41 @@ fn allow_function(dec: &Decoder) -> Result<(), FunctionSerializationError> {
     policy_allows(&dec.policy, dec.verified)
 }
 
-/// The common case of a stored function, decoded without a protected call: a payload that
-/// is one closure (0x0A) whose upvalues are all nil, booleans, numbers or the globals table.
-/// Loading runs protected by itself, and setting such upvalues allocates nothing. Returns
-/// None when the payload has another shape (the general decoder handles it).
-///
-/// # Safety
-/// `L` valid with room for 2 stack slots.
-pub(crate) unsafe fn decode_simple_closure(
-    L: *mut lua_State,
-    bytes: &[u8],
-    policy: &BytecodePolicy,
-) -> Option<Result<(), SerializationError>> {
-    let (&tag, rest) = bytes.split_first()?;
+/// Whether `bytes` is the common case of a stored function: one closure (0x0A) whose
+/// upvalues are all nil, booleans, numbers or the globals table. The general decoder reads
+/// such a payload without a protected call: loading the chunk runs protected by itself,
+/// and pushing and setting such upvalues allocates nothing Lua could fail on.
+pub(crate) fn is_simple_closure(bytes: &[u8]) -> bool {
+    let Some((&tag, rest)) = bytes.split_first() else {
+        return false;
+    };
     if tag != SerializationType::Closure as u8 {
-        return None;
+        return false;
     }
-    let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-    let bytecode = rest.get(4..4usize.checked_add(len)?)?;
-    let mut upvalues = &rest[4 + len..];
-    let (&nups, tail) = upvalues.split_first()?;
-    upvalues = tail;
-    // Each upvalue: kind 00, then a tag and its fixed-size payload.
-    let mut cursor = upvalues;
+    let Some(len) = rest
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    else {
+        return false;
+    };
+    let Some((&nups, mut cursor)) = (len as usize)
+        .checked_add(4)
+        .and_then(|end| rest.get(end..))
+        .and_then(<[u8]>::split_first)
+    else {
+        return false;
+    };
     for _ in 0..nups {
-        let [0x00, tag, ..] = *cursor else {
-            return None;
+        // Kind 00 (a value met first), then a scalar's tag and payload.
+        let [0x00, tag, ref after @ ..] = *cursor else {
+            return false;
         };
-        let size = match tag {
-            0x00 | 0x0D => 0,
-            0x01 => 1,
-            0x02 | 0x03 => 8,
-            _ => return None,
-        };
-        cursor = cursor.get(2 + size..)?;
-    }
-    if !cursor.is_empty() {
-        return None;
-    }
-    if let Err(e) = policy_allows(policy, false) {
-        return Some(Err(e.into()));
-    }
-    // SAFETY: forwarded caller contract; nothing below allocates after the load.
-    unsafe {
-        if let Err(e) = deserialize_lua_bytecode(L, bytecode) {
-            return Some(Err(e.into()));
-        }
-        let f = lua_gettop(L);
-        let actual = get_upvalue_count(L, f);
-        if actual != nups {
-            lua_pop(L, 1);
-            return Some(Err(FunctionSerializationError::UpvalueCountMismatch {
-                declared: nups,
-                actual,
-            }
-            .into()));
-        }
-        let mut cursor = upvalues;
-        for i in 1..=nups as c_int {
-            let payload = &cursor[2..];
-            match cursor[1] {
-                0x00 => lua_pushnil(L),
-                0x0D => {
-                    lua_pushglobaltable(L);
-                }
-                0x01 => lua_pushboolean(L, (payload[0] != 0) as c_int),
-                0x02 => lua_pushinteger(
-                    L,
-                    i64::from_le_bytes(payload[..8].try_into().unwrap_or_default()),
-                ),
-                _ => lua_pushnumber(
-                    L,
-                    f64::from_le_bytes(payload[..8].try_into().unwrap_or_default()),
-                ),
-            }
-            lua_setupvalue(L, f, i);
-            let size = match cursor[1] {
-                0x00 | 0x0D => 0,
-                0x01 => 1,
-                _ => 8,
-            };
-            cursor = &cursor[2 + size..];
+        match SerializationType::from_tag(tag).and_then(SerializationType::scalar_payload_len) {
+            Some(n) if after.len() >= n => cursor = &after[n..],
+            _ => return false,
         }
     }
-    Some(Ok(()))
+    cursor.is_empty()
 }
 
 // ------------------------------------------------------------------------ functions

@@ -14,7 +14,7 @@ use core::ffi::{c_int, c_void};
 
 pub(crate) use crate::codec::IdentityMap;
 pub use crate::codec::{Decoder, Encoder, TableSink};
-use crate::codec::{Nesting, STACK_OBJECTS};
+use crate::codec::{Nesting, LEVEL_SLOTS, NO_OBJECT_SLOTS, STACK_OBJECTS};
 use crate::ffi::*;
 use crate::function_serializer as functions;
 use crate::lua;
@@ -303,7 +303,7 @@ pub unsafe fn serialize_value_with(
     unsafe {
         let top = lua_gettop(L);
         let index = lua_absindex(L, index);
-        if lua_checkstack(L, 8) == 0 {
+        if lua_checkstack(L, LEVEL_SLOTS) == 0 {
             return Err(SerializationError::DepthLimitExceeded {
                 limit: 0,
                 path: String::new(),
@@ -591,7 +591,7 @@ pub unsafe fn deserialize_value_at(
     // SAFETY: forwarded caller contract. The Decoder lives in this frame, outside the
     // protected call; decode_protected's frames hold only references to it.
     unsafe {
-        if lua_checkstack(L, 4) == 0 {
+        if lua_checkstack(L, LEVEL_SLOTS) == 0 {
             return Err(SerializationError::Lua("stack overflow".into()));
         }
         let policy = crate::trust::bytecode_policy(L);
@@ -605,11 +605,7 @@ pub unsafe fn deserialize_value_at(
                 return Err(walked.unsigned_error());
             }
         }
-        if options.max_depth >= 1 {
-            if let Some(result) = functions::decode_simple_closure(L, bytes, &policy) {
-                return result;
-            }
-        }
+        let simple = options.max_depth >= 1 && functions::is_simple_closure(bytes);
         let mut dec = Decoder {
             L,
             input: bytes,
@@ -626,6 +622,13 @@ pub unsafe fn deserialize_value_at(
             error: None,
         };
         let top = lua_gettop(L);
+        if simple {
+            // The common case of a stored function, without the cost of a protected call
+            // (see is_simple_closure): the same decoder, which pushes the value or nothing.
+            // No object slots: nothing in such a payload refers back to an object.
+            dec.objects_base = NO_OBJECT_SLOTS;
+            return dec.value();
+        }
         lua_pushcfunction(L, Some(decode_protected));
         lua_pushlightuserdata(L, &mut dec as *mut Decoder as *mut c_void);
         let status = lua_pcall(L, 1, 1, 0);
