@@ -69,6 +69,12 @@ struct ChunkReader<'a> {
 impl ChunkReader<'_> {
     /// Lua's unsigned varint: 7 bits a byte, most significant first; the last has 0x80.
     fn varint(&mut self) -> Option<usize> {
+        // Most are one byte (small counts and line numbers).
+        let first = *self.bytes.get(self.pos)?;
+        if first & 0x80 != 0 {
+            self.pos += 1;
+            return Some((first & 0x7f) as usize);
+        }
         let mut x: usize = 0;
         loop {
             let b = *self.bytes.get(self.pos)?;
