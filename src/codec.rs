@@ -9,6 +9,7 @@
 use core::ffi::{c_int, c_void};
 
 use crate::ffi::*;
+pub(crate) use crate::format::ReadBytes;
 use crate::format::{
     DeserializeOptions, Output, SerializationError, SerializationType, SerializeOptions,
 };
@@ -369,50 +370,14 @@ impl<'a> Encoder<'a> {
     }
 }
 
+impl<'a> ReadBytes<'a> for Decoder<'a> {
+    #[inline]
+    fn cursor(&mut self) -> (&'a [u8], &mut usize) {
+        (self.input, &mut self.pos)
+    }
+}
+
 impl<'a> Decoder<'a> {
-    #[inline]
-    pub(crate) fn remaining(&self) -> usize {
-        self.input.len() - self.pos
-    }
-
-    #[inline]
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], SerializationError> {
-        let input: &'a [u8] = self.input;
-        let Some(bytes) = input.get(self.pos..self.pos.saturating_add(n)) else {
-            return Err(SerializationError::Truncated {
-                offset: self.pos,
-                needed: n - self.remaining(),
-            });
-        };
-        self.pos += n;
-        Ok(bytes)
-    }
-
-    #[inline]
-    pub(crate) fn take_u8(&mut self) -> Result<u8, SerializationError> {
-        Ok(self.take(1)?[0])
-    }
-
-    #[inline]
-    pub(crate) fn take_u16(&mut self) -> Result<u16, SerializationError> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
-    }
-
-    #[inline]
-    pub(crate) fn take_u32(&mut self) -> Result<u32, SerializationError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    #[inline]
-    pub(crate) fn take_8(&mut self) -> Result<[u8; 8], SerializationError> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(a)
-    }
-
     /// Gives the object on top of the stack the next object index.
     ///
     /// # Safety

@@ -17,7 +17,7 @@
 
 #![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
 
-use core::ffi::{c_int, c_void};
+use core::ffi::c_int;
 
 use crate::fallible::{try_copy, try_push, try_with_capacity};
 use crate::ffi::*;
@@ -99,10 +99,16 @@ impl ExtState {
             }
             None => {
                 let stored = self.store.next_free_id().map_err(failed)?;
-                self.next_id = self.next_id.max(stored).max(FIRST_NEW_TABLE_ID);
+                self.next_id = self.next_id.max(stored); // next_id starts past _io
             }
         }
         Ok(self.next_id)
+    }
+
+    /// Whether this state has made enough new tables since its last collection for the
+    /// next one to run.
+    fn collection_due(&self) -> bool {
+        self.made_since_collect >= self.live_after_collect.max(AUTO_COLLECT_MIN_TABLES)
     }
 
     /// After a failed assignment, takes back the ids it made (`before` is `(next_id,
@@ -117,10 +123,6 @@ impl ExtState {
 
 /// Registry key (the address of this static) of the state's Rust side.
 static STATE_KEY: u8 = 0;
-
-fn key_of(k: &'static u8) -> *const c_void {
-    k as *const u8 as *const c_void
-}
 
 /// Installs external tables in `L` over `store`: the proxy metatable, `_home` (id 1),
 /// `_io` (id 2), `Memory` (an alias of `_home` when `memory_alias`), `ext.table()`, and the
@@ -155,7 +157,7 @@ pub unsafe fn install(
             lua_pushcfunction(L, Some(state_gc));
             lua_setfield(L, -2, c"__gc".as_ptr());
             lua_setmetatable(L, -2);
-            lua_rawsetp(L, LUA_REGISTRYINDEX, key_of(&STATE_KEY));
+            lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&STATE_KEY));
             // The proxy metatable.
             lua_createtable(L, 0, 6);
             for (name, f) in [
@@ -224,7 +226,7 @@ unsafe extern "C-unwind" fn state_gc(L: *mut lua_State) -> c_int {
 unsafe fn ext_state<'a>(L: *mut lua_State) -> Option<&'a mut ExtState> {
     // SAFETY: the userdata at STATE_KEY holds a pointer owned by it.
     unsafe {
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key_of(&STATE_KEY));
+        lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&STATE_KEY));
         let slot = lua_touserdata(L, -1) as *mut *mut ExtState;
         lua_pop(L, 1);
         if slot.is_null() || (*slot).is_null() {
@@ -336,29 +338,17 @@ unsafe fn index_value(L: *mut lua_State) -> Result<(), String> {
 unsafe extern "C-unwind" fn proxy_newindex(L: *mut lua_State) -> c_int {
     // SAFETY: called by Lua with (proxy, key, value); Rust values are dropped before a raise.
     lua::abort_on_panic(|| unsafe {
-        let message = match store_value(L).and_then(|()| collect_if_due(L)) {
-            Ok(()) => return 0,
+        // A collection runs when this state has made enough new tables since the last.
+        let message = match store_value(L) {
+            Ok(false) => return 0,
+            Ok(true) => match collect(L) {
+                Ok(_) => return 0,
+                Err(e) => e.to_string(),
+            },
             Err(message) => message,
         };
         lua::raise(L, message)
     })
-}
-
-/// Runs a collection when this state has made enough new tables since the last one.
-///
-/// # Safety
-/// `L` valid, called from a Lua-called function (the collection runs Lua's collector).
-unsafe fn collect_if_due(L: *mut lua_State) -> Result<(), String> {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        let due = ext_state(L).is_some_and(|state| {
-            state.made_since_collect >= state.live_after_collect.max(AUTO_COLLECT_MIN_TABLES)
-        });
-        if due {
-            collect(L).map_err(|e| e.to_string())?;
-        }
-    }
-    Ok(())
 }
 
 /// Collects the store's unreachable tables now (see [`ExtStore::collect`]), keeping every
@@ -479,9 +469,11 @@ impl TableSink for Conversion<'_> {
     }
 }
 
+/// Returns whether a collection is due now.
+///
 /// # Safety
 /// Called from `__newindex`: stack (proxy, key, value).
-unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
+unsafe fn store_value(L: *mut lua_State) -> Result<bool, String> {
     // SAFETY: forwarded caller contract; encoding does not raise, and the store is Rust.
     unsafe {
         let Some(id) = proxy_id(L, 1) else {
@@ -492,7 +484,8 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
             return Err("external tables are closed".into());
         };
         if lua_isnil(L, 3) != 0 {
-            return state.store.delete(id, &key).map_err(|e| {
+            // A delete makes no table: no collection is due because of it.
+            return state.store.delete(id, &key).map(|()| false).map_err(|e| {
                 format!(
                     "external table {id}: cannot delete key {}: {e}",
                     show_key(&key)
@@ -560,7 +553,7 @@ unsafe fn store_value(L: *mut lua_State) -> Result<(), String> {
                 show_key(&key)
             ));
         }
-        Ok(())
+        Ok(state.collection_due())
     }
 }
 

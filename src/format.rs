@@ -295,3 +295,53 @@ pub enum FunctionSerializationError {
     #[error("shared upvalue #{index} does not exist ({known} precede it)")]
     InvalidSharedUpvalue { index: u32, known: usize },
 }
+
+/// Bounds-checked reads of little-endian fields at a position in an input, for everything
+/// that reads the format (the decoder, the pure-bytes walker): running out of input is
+/// `Truncated` with the offset and the bytes missing.
+pub(crate) trait ReadBytes<'a> {
+    /// The whole input and the position in it.
+    fn cursor(&mut self) -> (&'a [u8], &mut usize);
+
+    #[inline]
+    fn remaining(&mut self) -> usize {
+        let (input, pos) = self.cursor();
+        input.len() - *pos
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SerializationError> {
+        let (input, pos) = self.cursor();
+        let Some(bytes) = input.get(*pos..pos.saturating_add(n)) else {
+            return Err(SerializationError::Truncated {
+                offset: *pos,
+                needed: n - (input.len() - *pos),
+            });
+        };
+        *pos += n;
+        Ok(bytes)
+    }
+
+    #[inline]
+    fn take_u8(&mut self) -> Result<u8, SerializationError> {
+        Ok(self.take(1)?[0])
+    }
+
+    #[inline]
+    fn take_u16(&mut self) -> Result<u16, SerializationError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    #[inline]
+    fn take_u32(&mut self) -> Result<u32, SerializationError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    #[inline]
+    fn take_8(&mut self) -> Result<[u8; 8], SerializationError> {
+        let b = self.take(8)?;
+        Ok([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    }
+}

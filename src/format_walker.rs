@@ -16,9 +16,10 @@
 
 use crate::bytecode::validate_bytecode;
 use crate::format::{
-    DeserializeOptions, FunctionSerializationError, SerializationError, SerializationType,
+    DeserializeOptions, FunctionSerializationError, ReadBytes, SerializationError,
+    SerializationType,
 };
-use crate::trust::{signature_verifies, SignedPlace, SIGNED_HEADER_LEN};
+use crate::trust::{envelope_parts, signature_verifies, SignedPlace, SIGNED_HEADER_LEN};
 
 /// What a well-formed payload holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,8 +79,7 @@ pub fn walk(bytes: &[u8], limits: &DeserializeOptions) -> Result<Walked, Seriali
 }
 
 /// Walks `bytes` and checks them as the policy "authenticate" with `key` would at `place`,
-/// on the bytes alone: a payload that holds code must be an envelope signed for `place`,
-/// and an envelope's signature must verify whatever it holds.
+/// on the bytes alone (see [`check_signature`]).
 pub fn verify_signed(
     bytes: &[u8],
     key: &[u8],
@@ -87,6 +87,18 @@ pub fn verify_signed(
     limits: &DeserializeOptions,
 ) -> Result<Walked, SerializationError> {
     let walked = walk(bytes, limits)?;
+    check_signature(&walked, bytes, key, place)?;
+    Ok(walked)
+}
+
+/// For `bytes` that walked as `walked`: a payload that holds code must be an envelope signed
+/// with `key` for `place`, and an envelope's signature must verify whatever it holds.
+pub fn check_signature(
+    walked: &Walked,
+    bytes: &[u8],
+    key: &[u8],
+    place: SignedPlace,
+) -> Result<(), SerializationError> {
     if walked.signed {
         if !signature_verifies(key, place, bytes) {
             return Err(FunctionSerializationError::SignatureMismatch.into());
@@ -94,15 +106,12 @@ pub fn verify_signed(
     } else if walked.holds_code() {
         return Err(walked.unsigned_error());
     }
-    Ok(walked)
+    Ok(())
 }
 
 /// The inside of a whole-payload envelope, unverified; `None` when `payload` is not one.
 pub fn envelope_inner(payload: &[u8]) -> Option<&[u8]> {
-    if payload.first() != Some(&(SerializationType::Signed as u8)) {
-        return None;
-    }
-    payload.get(SIGNED_HEADER_LEN..)
+    envelope_parts(payload).map(|(_, inner)| inner)
 }
 
 /// What an object index names, for checking metatables.
@@ -135,35 +144,14 @@ struct Walker<'a> {
     found: Walked,
 }
 
+impl<'a> ReadBytes<'a> for Walker<'a> {
+    #[inline]
+    fn cursor(&mut self) -> (&'a [u8], &mut usize) {
+        (self.input, &mut self.pos)
+    }
+}
+
 impl<'a> Walker<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], SerializationError> {
-        let input: &'a [u8] = self.input;
-        match input.get(self.pos..self.pos.saturating_add(n)) {
-            Some(bytes) => {
-                self.pos += n;
-                Ok(bytes)
-            }
-            None => Err(SerializationError::Truncated {
-                offset: self.pos,
-                needed: n - (input.len() - self.pos),
-            }),
-        }
-    }
-
-    fn take_u8(&mut self) -> Result<u8, SerializationError> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn take_u16(&mut self) -> Result<u16, SerializationError> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
-    }
-
-    fn take_u32(&mut self) -> Result<u32, SerializationError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
     /// Tables and closures nest; the outermost is level 1 (as the decoder counts).
     fn nested<T>(
         &mut self,

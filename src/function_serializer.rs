@@ -12,7 +12,7 @@
 
 use core::ffi::{c_char, c_int, c_void, CStr};
 
-use crate::codec::{Decoder, Encoder, Nesting};
+use crate::codec::{Decoder, Encoder, Nesting, ReadBytes};
 use crate::ffi::*;
 use crate::format::{SerializationError, SerializationType};
 use crate::lua;

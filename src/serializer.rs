@@ -14,7 +14,7 @@ use core::ffi::{c_int, c_void};
 
 pub(crate) use crate::codec::IdentityMap;
 pub use crate::codec::{Decoder, Encoder, TableSink};
-use crate::codec::{Nesting, LEVEL_SLOTS, NO_OBJECT_SLOTS, STACK_OBJECTS};
+use crate::codec::{Nesting, ReadBytes, LEVEL_SLOTS, NO_OBJECT_SLOTS, STACK_OBJECTS};
 use crate::ffi::*;
 use crate::function_serializer as functions;
 use crate::lua;

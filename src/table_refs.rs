@@ -6,7 +6,7 @@
 
 #![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
 
-use core::ffi::{c_int, c_void};
+use core::ffi::c_int;
 
 use crate::fallible::{try_push, AllocError};
 use crate::ffi::*;
@@ -22,10 +22,6 @@ static ID_FIELD_KEY: u8 = 0;
 static PROXIES_KEY: u8 = 0;
 static RESOLVER_KEY: u8 = 0;
 
-fn key(k: &'static u8) -> *const c_void {
-    k as *const u8 as *const c_void
-}
-
 /// Makes the table on top (popped) the proxy metatable of `L`, and creates the table of
 /// proxies.
 ///
@@ -34,15 +30,15 @@ fn key(k: &'static u8) -> *const c_void {
 pub(crate) unsafe fn install_proxies(L: *mut lua_State) {
     // SAFETY: forwarded caller contract.
     unsafe {
-        lua_rawsetp(L, LUA_REGISTRYINDEX, key(&METATABLE_KEY));
+        lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&METATABLE_KEY));
         lua_pushliteral(L, b"__ext_table_id");
-        lua_rawsetp(L, LUA_REGISTRYINDEX, key(&ID_FIELD_KEY));
+        lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&ID_FIELD_KEY));
         lua_createtable(L, 0, 4);
         lua_createtable(L, 0, 1);
         lua_pushliteral(L, b"v");
         lua_setfield(L, -2, c"__mode".as_ptr());
         lua_setmetatable(L, -2);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, key(&PROXIES_KEY));
+        lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&PROXIES_KEY));
     }
 }
 
@@ -53,7 +49,7 @@ pub(crate) unsafe fn install_proxies(L: *mut lua_State) {
 pub unsafe fn push_proxy(L: *mut lua_State, id: u32) {
     // SAFETY: forwarded caller contract.
     unsafe {
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key(&PROXIES_KEY));
+        lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&PROXIES_KEY));
         if lua_rawgeti(L, -1, id as lua_Integer) == LUA_TTABLE {
             lua_remove(L, -2);
             return;
@@ -62,7 +58,7 @@ pub unsafe fn push_proxy(L: *mut lua_State, id: u32) {
         lua_createtable(L, 0, 1);
         lua_pushinteger(L, id as lua_Integer);
         lua_setfield(L, -2, c"__ext_table_id".as_ptr());
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key(&METATABLE_KEY));
+        lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&METATABLE_KEY));
         lua_setmetatable(L, -2);
         lua_pushvalue(L, -1);
         lua_rawseti(L, -3, id as lua_Integer);
@@ -84,18 +80,18 @@ pub(crate) unsafe fn proxy_id(L: *mut lua_State, idx: c_int) -> Option<u32> {
         if lua_type(L, idx) != LUA_TTABLE || lua_getmetatable(L, idx) == 0 {
             return None;
         }
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key(&METATABLE_KEY));
+        lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&METATABLE_KEY));
         let ours = lua_rawequal(L, -1, -2) != 0;
         lua_pop(L, 2);
         if !ours {
             return None;
         }
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key(&ID_FIELD_KEY));
+        lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&ID_FIELD_KEY));
         lua_rawget(L, idx);
         let id = lua::tointeger(L, -1).and_then(|id| u32::try_from(id).ok());
         lua_pop(L, 1);
         let id = id?;
-        lua_rawgetp(L, LUA_REGISTRYINDEX, key(&PROXIES_KEY));
+        lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&PROXIES_KEY));
         lua_rawgeti(L, -1, id as lua_Integer);
         let genuine = lua_rawequal(L, -1, idx) != 0;
         lua_pop(L, 2);
@@ -112,7 +108,7 @@ pub(crate) unsafe fn live_proxy_ids(L: *mut lua_State) -> Result<Vec<u32>, Alloc
     let mut ids = Vec::new();
     // SAFETY: raw reads of the proxy table; the stack is balanced on every path.
     unsafe {
-        if lua_rawgetp(L, LUA_REGISTRYINDEX, key(&PROXIES_KEY)) != LUA_TTABLE {
+        if lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&PROXIES_KEY)) != LUA_TTABLE {
             lua_pop(L, 1);
             return Ok(ids);
         }
@@ -145,7 +141,7 @@ pub unsafe fn set_table_ref_resolver(
     unsafe {
         lua::protected(L, &mut |L| {
             lua_pushcfunction(L, resolver);
-            lua_rawsetp(L, LUA_REGISTRYINDEX, key(&RESOLVER_KEY));
+            lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&RESOLVER_KEY));
         })
         .map_err(|e| SerializationError::Lua(e.0))
     }
@@ -161,7 +157,7 @@ pub(crate) unsafe fn resolve_table_ref(
 ) -> Result<(), SerializationError> {
     // SAFETY: inside the protected call; the resolver's errors propagate as Lua errors.
     unsafe {
-        if lua_rawgetp(L, LUA_REGISTRYINDEX, key(&RESOLVER_KEY)) != LUA_TFUNCTION {
+        if lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&RESOLVER_KEY)) != LUA_TFUNCTION {
             lua_pop(L, 1);
             return Err(SerializationError::UnresolvedTableRef { id });
         }

@@ -114,9 +114,7 @@ pub enum SignedPlace<'a> {
 /// The MAC of a value at `place`: HMAC-SHA-256 over the place's bytes, then the value's
 /// (FORMAT.md, 0x0C).
 fn mac(key: &[u8], place: SignedPlace) -> Hmac<Sha256> {
-    // HMAC takes keys of any length.
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    let mut m = keyed(key);
     match place {
         SignedPlace::Detached => m.update(&[0x00]),
         SignedPlace::Entry { table_id, key } => {
@@ -128,6 +126,24 @@ fn mac(key: &[u8], place: SignedPlace) -> Hmac<Sha256> {
         }
     }
     m
+}
+
+/// HMAC-SHA-256 under `key`, before any bytes.
+fn keyed(key: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes keys of any length.
+    <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+}
+
+/// A whole-payload envelope's parts: (MAC, inner value), unverified; `None` when
+/// `envelope` is not an envelope of exactly its declared length.
+pub fn envelope_parts(envelope: &[u8]) -> Option<(&[u8], &[u8])> {
+    if envelope.first() != Some(&(SerializationType::Signed as u8)) {
+        return None;
+    }
+    let len = u32::from_le_bytes(envelope.get(1..5)?.try_into().ok()?) as usize;
+    let inner = envelope.get(SIGNED_HEADER_LEN..)?;
+    (inner.len() == len).then(|| (&envelope[5..SIGNED_HEADER_LEN], inner))
 }
 
 pub(crate) const MAC_LEN: usize = 32;
@@ -179,16 +195,8 @@ pub fn sign_payload(
 /// store format, whose MAC covered the inner bytes alone (no place); `None` otherwise. For
 /// upgrading a store once: after that, a value moved elsewhere no longer verifies.
 pub fn resign_legacy(key: &[u8], place: SignedPlace, envelope: &[u8]) -> Option<Vec<u8>> {
-    let len = u32::from_le_bytes(envelope.get(1..5)?.try_into().ok()?) as usize;
-    let expected = envelope.get(5..SIGNED_HEADER_LEN)?;
-    let inner = envelope
-        .get(SIGNED_HEADER_LEN..)
-        .filter(|inner| inner.len() == len)?;
-    if envelope[0] != SerializationType::Signed as u8 {
-        return None;
-    }
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    let (expected, inner) = envelope_parts(envelope)?;
+    let mut m = keyed(key);
     m.update(inner);
     m.verify_slice(expected).ok()?;
     sign_payload(key, place, inner).ok()
@@ -197,21 +205,8 @@ pub fn resign_legacy(key: &[u8], place: SignedPlace, envelope: &[u8]) -> Option<
 /// Whether `envelope` (a whole payload starting with tag 0x0C) is signed with `key` for
 /// `place`, checked on the bytes alone (constant-time).
 pub fn signature_verifies(key: &[u8], place: SignedPlace, envelope: &[u8]) -> bool {
-    let Some(len) = envelope.get(1..5) else {
-        return false;
-    };
-    let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-    match (
-        envelope.get(5..SIGNED_HEADER_LEN),
-        envelope.get(SIGNED_HEADER_LEN..),
-    ) {
-        (Some(expected), Some(inner)) if inner.len() == len => {
-            let mut m = mac(key, place);
-            m.update(inner);
-            m.verify_slice(expected).is_ok()
-        }
-        _ => false,
-    }
+    envelope_parts(envelope)
+        .is_some_and(|(expected, inner)| verify_mac(key, place, inner, expected))
 }
 
 /// Whether `expected` is the MAC of `inner` at `place` (constant-time).

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::{ExtStore, StoreError, Write};
 use crate::format::{DeserializeOptions, SerializationError};
-use crate::format_walker::{envelope_inner, verify_signed, walk};
+use crate::format_walker::{check_signature, envelope_inner, walk};
 use crate::trust::{sign_payload, SignedPlace};
 
 pub const DUMP_MAGIC: &[u8; 8] = b"LPSTDUMP";
@@ -110,7 +110,7 @@ impl Dump {
             match trust {
                 ImportTrust::Structure => {}
                 ImportTrust::Require { key: sign_key } => {
-                    verify_signed(&entry.value, sign_key, place, &limits).map_err(|source| {
+                    check_signature(&walked, &entry.value, sign_key, place).map_err(|source| {
                         DumpError::Unsigned {
                             table_id,
                             key: key.clone(),
@@ -119,7 +119,7 @@ impl Dump {
                     })?;
                 }
                 ImportTrust::SignTrusted { key: sign_key } => {
-                    if verify_signed(&entry.value, sign_key, place, &limits).is_err() {
+                    if check_signature(&walked, &entry.value, sign_key, place).is_err() {
                         let inner = envelope_inner(&entry.value).unwrap_or(&entry.value);
                         entry.value = sign_payload(sign_key, place, inner).map_err(bad)?;
                         signed += 1;

@@ -25,7 +25,7 @@ pub(crate) struct HostStore;
 impl HostStore {
     /// `get`, with the large-value protocol; None when the host has nothing.
     fn read(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut buf = try_zeroed(GET_WINDOW).map_err(out_of_memory)?;
+        let mut buf = try_zeroed(GET_WINDOW)?;
         // SAFETY: the key and the buffer are valid for their lengths during the call.
         let n =
             unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), buf.as_mut_ptr(), buf.len()) };
@@ -41,7 +41,7 @@ impl HostStore {
             return Ok(Some(buf));
         }
         // The host announces the length: a length the memory cannot hold is an error.
-        let mut big = try_zeroed(n).map_err(out_of_memory)?;
+        let mut big = try_zeroed(n)?;
         // SAFETY: as above.
         let m =
             unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), big.as_mut_ptr(), big.len()) };
@@ -124,7 +124,7 @@ impl ExtStore for HostStore {
                     .map_err(|_| bad())?,
             ) as usize;
             let key = rest.get(4..4 + len).ok_or_else(bad)?;
-            try_push(&mut keys, try_copy(key).map_err(out_of_memory)?).map_err(out_of_memory)?;
+            try_push(&mut keys, try_copy(key)?)?;
             rest = &rest[4 + len..];
         }
         Ok(keys)
@@ -142,10 +142,6 @@ impl ExtStore for HostStore {
 /// reports that its store failed (a JavaScript store that threw: the exception must not
 /// unwind through Lua's frames, and reading on as "missing" would lose data silently).
 #[inline(never)]
-fn out_of_memory(e: crate::fallible::AllocError) -> StoreError {
-    StoreError::from(e)
-}
-
 fn check(n: i32) -> Result<(), StoreError> {
     if n < -1 {
         return Err(StoreError("the host store failed".into()));
