@@ -65,12 +65,18 @@ fn main() {
     println!("cargo:rerun-if-changed=wasm/include");
     println!("cargo:rerun-if-changed=wasm/libc");
     println!("cargo:rerun-if-changed=src/ffi/noreturn.c");
+    println!("cargo:rerun-if-changed=src/limits");
 
     let mut lua = cc::Build::new();
     lua.include("lua-src").warnings(false);
     lua.files(LUA_SOURCES.iter().map(|f| Path::new("lua-src").join(f)));
     // lua_error/luaL_error returning void, for Rust's `-> !` (see the file).
     lua.file("src/ffi/noreturn.c");
+    // The limits' ticks: lua.h includes LUA_USER_H in every Lua file (see the header), and
+    // their checkpoints.
+    lua.include("src/limits")
+        .define("LUA_USER_H", Some("\"lua_user.h\""))
+        .file("src/limits/checkpoints.c");
     // Debug and test builds check every C API call (LUA_USE_APICHECK, as lua-src-rs does):
     // a misuse aborts at once instead of corrupting memory. Release builds do not pay for it.
     println!("cargo:rerun-if-env-changed=PROFILE");

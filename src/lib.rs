@@ -15,6 +15,7 @@
 //! }
 //! ```
 
+pub mod budget;
 pub mod bytecode;
 pub mod c_functions;
 pub mod codec;
@@ -24,9 +25,11 @@ pub mod ffi;
 pub mod format;
 pub mod format_walker;
 pub mod function_serializer;
+pub mod limits;
 pub mod lua;
 mod portable_libc;
 pub mod runner;
+pub mod sandbox;
 pub mod serializer;
 pub mod store;
 pub mod table_refs;

@@ -8,104 +8,26 @@
 
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr;
-use std::alloc::{alloc, dealloc, realloc, Layout};
 
+use crate::budget::{self, Account};
 use crate::ffi::*;
 
 pub use crate::ffi::lua_State as State;
-
-/// Lua's blocks are aligned as C's max_align_t (16 on every supported target).
-const BLOCK_ALIGN: usize = 16;
 
 /// A Lua error caught by [`protected`]: its message (as `tostring` gives it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct LuaError(pub String);
 
-/// Runs the body of a function that Lua calls (a C function, the allocator, a writer): a
-/// Rust panic there aborts the process instead of unwinding into Lua's C frames. Lua errors
-/// (`lua_error`, a longjmp) pass through unchanged.
-#[inline]
-pub fn abort_on_panic<R>(body: impl FnOnce() -> R) -> R {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
-        Ok(result) => result,
-        Err(_) => std::process::abort(),
-    }
-}
-
-/// The allocator's bookkeeping, owned by the state (freed by [`close`]).
-struct MemoryAccount {
-    used: usize,
-    limit: usize,
-}
-
-/// The `lua_Alloc` of every state made by [`new_state`]: Rust's global allocator, with a
-/// limit above which Lua sees a failed allocation and raises "not enough memory".
-unsafe extern "C-unwind" fn allocate(
-    ud: *mut c_void,
-    block: *mut c_void,
-    osize: usize,
-    nsize: usize,
-) -> *mut c_void {
-    // SAFETY: the body has the same contract; a panic must not unwind into C.
-    crate::lua::abort_on_panic(|| unsafe { allocate_body(ud, block, osize, nsize) })
-}
-
-unsafe fn allocate_body(
-    ud: *mut c_void,
-    block: *mut c_void,
-    osize: usize,
-    nsize: usize,
-) -> *mut c_void {
-    // SAFETY: ud is the MemoryAccount that new_state registered with this function.
-    let account = unsafe { &mut *(ud as *mut MemoryAccount) };
-    // For a fresh block Lua passes the object's type in osize, not a size.
-    let old = if block.is_null() { 0 } else { osize };
-    if nsize == 0 {
-        if !block.is_null() {
-            // SAFETY: block was allocated here with size osize and BLOCK_ALIGN.
-            unsafe {
-                dealloc(
-                    block as *mut u8,
-                    Layout::from_size_align_unchecked(old, BLOCK_ALIGN),
-                )
-            };
-            account.used -= old;
-        }
-        return ptr::null_mut();
-    }
-    let grows_past_limit = nsize > old && account.used - old + nsize > account.limit;
-    let Ok(layout) = Layout::from_size_align(nsize, BLOCK_ALIGN) else {
-        return ptr::null_mut();
-    };
-    if grows_past_limit {
-        return ptr::null_mut();
-    }
-    // SAFETY: nsize > 0; block (if any) was allocated here with size `old`.
-    let result = unsafe {
-        if block.is_null() {
-            alloc(layout)
-        } else {
-            realloc(
-                block as *mut u8,
-                Layout::from_size_align_unchecked(old, BLOCK_ALIGN),
-                nsize,
-            )
-        }
-    };
-    if !result.is_null() {
-        account.used = account.used - old + nsize;
-    }
-    result as *mut c_void
-}
+pub use crate::ffi::abort_on_panic;
 
 /// Creates a state whose memory comes from Rust's global allocator, limited to `limit`
 /// bytes (`usize::MAX` for none). Returns null if even the state cannot be allocated.
 /// The standard libraries are not opened. Close it with [`close`].
 pub fn new_state(limit: usize) -> *mut State {
-    let account = Box::into_raw(Box::new(MemoryAccount { used: 0, limit }));
+    let account = Box::into_raw(Box::new(Account::new(limit)));
     // SAFETY: allocate is a valid lua_Alloc and account lives until close().
-    let state = unsafe { lua_newstate(Some(allocate), account as *mut c_void) };
+    let state = unsafe { lua_newstate(Some(budget::allocate), account as *mut c_void) };
     if state.is_null() {
         // SAFETY: the box was not handed to any state.
         drop(unsafe { Box::from_raw(account) });
@@ -149,11 +71,11 @@ impl Drop for OwnedState {
 
 /// # Safety
 /// `L` must come from [`new_state`].
-unsafe fn account(L: *mut State) -> *mut MemoryAccount {
+unsafe fn account(L: *mut State) -> *mut Account {
     let mut ud = ptr::null_mut();
-    // SAFETY: valid state; new_state registered a MemoryAccount as ud.
+    // SAFETY: valid state; new_state registered an Account as ud.
     unsafe { lua_getallocf(L, &mut ud) };
-    ud as *mut MemoryAccount
+    ud as *mut Account
 }
 
 /// Bytes Lua currently holds.
@@ -165,14 +87,16 @@ pub unsafe fn memory_used(L: *mut State) -> usize {
     unsafe { (*account(L)).used }
 }
 
-/// Sets the memory limit in bytes; allocations past it fail, so Lua raises
-/// "not enough memory". A limit below the current use only stops growth.
+/// Sets the allocator's cap in bytes; allocations past it fail, so Lua raises
+/// "not enough memory". A cap below the current use only stops growth. (The host's own
+/// ceiling, e.g. the wasm module's fixed heap; the memory limit of [`crate::limits`] is
+/// a limit scripts see exceeded.)
 ///
 /// # Safety
 /// `L` must come from [`new_state`] and not be closed.
 pub unsafe fn set_memory_limit(L: *mut State, limit: usize) {
     // SAFETY: forwarded caller contract.
-    unsafe { (*account(L)).limit = limit };
+    unsafe { (*account(L)).cap = limit };
 }
 
 /// Closes a state from [`new_state`] and frees its bookkeeping.
@@ -194,7 +118,7 @@ pub unsafe fn close(L: *mut State) {
 #[derive(Clone, Copy, Debug)]
 pub struct AbandonedState {
     state: *mut State,
-    account: *mut MemoryAccount,
+    account: *mut Account,
 }
 
 /// # Safety

@@ -9,7 +9,9 @@ use std::cell::Cell;
 use std::ffi::CString;
 
 use crate::ffi::*;
+use crate::limits::{self, Limits};
 use crate::lua;
+use crate::sandbox;
 
 /// The program name in messages, the same on every target so outputs compare equal.
 pub const PROGNAME: &str = "lua-persist";
@@ -28,6 +30,11 @@ pub struct Invocation {
     pub interactive: bool,
     /// The host's own `--name VALUE` options, in order (see [`parse_args_with`]).
     pub host_options: Vec<(String, Vec<u8>)>,
+    /// `--max-memory SIZE`, `--max-instructions N`, `--max-time SECONDS`.
+    pub limits: Limits,
+    /// `--sandbox`: the safe standard library ([`crate::sandbox`]), and the limits of
+    /// [`Limits::SANDBOX_DEFAULT`] where no option sets them.
+    pub sandbox: bool,
     /// The whole command line, for the `arg` table's negative indices.
     pub argv: Vec<Vec<u8>>,
     /// Index in `argv` of the script (or of the first unused argument).
@@ -43,7 +50,16 @@ pub enum UsageError {
     UnknownOption(String),
     #[error("'--{0}' needs argument")]
     MissingOptionValue(String),
+    #[error("'--{option}' needs {expected}, not '{value}'")]
+    InvalidOptionValue {
+        option: String,
+        value: String,
+        expected: &'static str,
+    },
 }
+
+/// The runner's options with a value, on every target (the limits).
+pub const LIMIT_OPTIONS: &[&str] = &["max-memory", "max-instructions", "max-time"];
 
 /// The usage text printed after a [`UsageError`].
 pub fn usage() -> String {
@@ -52,6 +68,10 @@ pub fn usage() -> String {
          Available options are:\n  \
          -e stat   execute string 'stat'\n  \
          -v        show version information\n  \
+         --max-memory SIZE        limit the state's memory (bytes; suffix K, M or G)\n  \
+         --max-instructions N     limit each chunk to N instructions\n  \
+         --max-time SECONDS       limit each chunk's running time\n  \
+         --sandbox                the safe standard library, and default limits\n  \
          --        stop handling options\n  \
          -         stop handling options and execute stdin\n"
     )
@@ -74,6 +94,8 @@ pub fn parse_args_with(argv: &[Vec<u8>], host_options: &[&str]) -> Result<Invoca
         show_version: false,
         interactive: false,
         host_options: Vec::new(),
+        limits: Limits::NONE,
+        sandbox: false,
         argv: argv.to_vec(),
         script_index: argv.len(),
     };
@@ -87,6 +109,15 @@ pub fn parse_args_with(argv: &[Vec<u8>], host_options: &[&str]) -> Result<Invoca
             }
             b"-" => break,
             b"-v" => inv.show_version = true,
+            b"--sandbox" => inv.sandbox = true,
+            _ if a.starts_with(b"--") && LIMIT_OPTIONS.iter().any(|o| a[2..] == *o.as_bytes()) => {
+                let name = String::from_utf8_lossy(&a[2..]).into_owned();
+                i += 1;
+                let value = argv
+                    .get(i)
+                    .ok_or(UsageError::MissingOptionValue(name.clone()))?;
+                set_limit_option(&mut inv.limits, &name, value)?;
+            }
             #[cfg(not(target_arch = "wasm32"))]
             b"-i" => inv.interactive = true,
             #[cfg(not(target_arch = "wasm32"))]
@@ -119,6 +150,52 @@ pub fn parse_args_with(argv: &[Vec<u8>], host_options: &[&str]) -> Result<Invoca
         inv.script_index = i;
     }
     Ok(inv)
+}
+
+/// Sets the limit of option `--name` from its value.
+fn set_limit_option(limits: &mut Limits, name: &str, value: &[u8]) -> Result<(), UsageError> {
+    let text = String::from_utf8_lossy(value).into_owned();
+    let invalid = |expected| UsageError::InvalidOptionValue {
+        option: name.to_string(),
+        value: text.clone(),
+        expected,
+    };
+    match name {
+        "max-memory" => {
+            limits.memory = Some(parse_size(&text).ok_or_else(|| {
+                invalid("a size in bytes, with an optional suffix K, M or G (e.g. 64M)")
+            })?)
+        }
+        "max-instructions" => {
+            limits.instructions = Some(
+                text.parse::<u64>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| invalid("a positive whole number"))?,
+            )
+        }
+        _ => {
+            let seconds = text
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+                .ok_or_else(|| invalid("a positive number of seconds"))?;
+            limits.time = Some(std::time::Duration::from_secs_f64(seconds));
+        }
+    }
+    Ok(())
+}
+
+/// `64M` and the like: bytes, with an optional binary suffix K, M or G.
+pub fn parse_size(text: &str) -> Option<usize> {
+    let (digits, unit) = match text.as_bytes().last()? {
+        b'K' | b'k' => (&text[..text.len() - 1], 1usize << 10),
+        b'M' | b'm' => (&text[..text.len() - 1], 1 << 20),
+        b'G' | b'g' => (&text[..text.len() - 1], 1 << 30),
+        _ => (text, 1),
+    };
+    let n: usize = digits.parse().ok()?;
+    n.checked_mul(unit).filter(|&bytes| bytes > 0)
 }
 
 /// Where the runner's messages go and where it reads scripts from; differs per target.
@@ -157,9 +234,9 @@ struct MainContext<'a> {
 
 /// Runs a command line in a new Lua state; returns the process exit code (0 or 1).
 /// Errors are reported as `lua-persist: message` plus a traceback on standard error.
-pub fn run(inv: &Invocation, host: &dyn Host, memory_limit: usize) -> c_int {
+pub fn run(inv: &Invocation, host: &dyn Host) -> c_int {
     match prepare(inv, host) {
-        Ok(prepared) => execute(inv, &prepared, host, memory_limit, &Cell::new(None)),
+        Ok(prepared) => execute(inv, &prepared, host, &Cell::new(None)),
         Err(code) => code,
     }
 }
@@ -212,7 +289,6 @@ pub fn execute(
     inv: &Invocation,
     prepared: &Prepared,
     host: &dyn Host,
-    memory_limit: usize,
     running: &Cell<Option<lua::AbandonedState>>,
 ) -> c_int {
     let ctx = MainContext {
@@ -222,11 +298,18 @@ pub fn execute(
         host,
         exit_code: Cell::new(0),
     };
-    let L = lua::new_state(memory_limit);
+    let L = lua::new_state(usize::MAX);
     if L.is_null() {
         host.write_error(
             format!("{PROGNAME}: cannot create state: not enough memory\n").as_bytes(),
         );
+        return 1;
+    }
+    // SAFETY: L is a fresh state from new_state.
+    if let Err(e) = unsafe { limits::set_limits(L, &effective_limits(inv)) } {
+        host.write_error(format!("{PROGNAME}: {e}\n").as_bytes());
+        // SAFETY: L came from new_state and is not used again.
+        unsafe { lua::close(L) };
         return 1;
     }
     // SAFETY: L is fresh from new_state.
@@ -250,6 +333,19 @@ pub fn execute(
         lua::close(L);
     }
     ctx.exit_code.get()
+}
+
+/// The limits of a command line: its options, and in sandbox mode the default limits for
+/// those it does not set.
+pub fn effective_limits(inv: &Invocation) -> Limits {
+    let mut limits = inv.limits;
+    if inv.sandbox {
+        let default = Limits::SANDBOX_DEFAULT;
+        limits.memory = limits.memory.or(default.memory);
+        limits.instructions = limits.instructions.or(default.instructions);
+        limits.time = limits.time.or(default.time);
+    }
+    limits
 }
 
 /// Like the standard `lua`, ignore a first line starting with '#', keeping line numbers.
@@ -278,8 +374,14 @@ unsafe fn pmain_body(L: *mut lua_State) -> c_int {
     unsafe {
         luaL_openlibs(L);
         open_persist(L);
+        limits::open_limits(L);
         if let Err(message) = ctx.host.open_extensions(L) {
             lua::raise(L, message);
+        }
+        if ctx.inv.sandbox {
+            if let Err(e) = sandbox::apply(L) {
+                lua::raise(L, e.0);
+            }
         }
         create_arg_table(L, ctx.inv);
         for chunk in &ctx.inv.chunks {
@@ -379,7 +481,7 @@ unsafe fn run_chunk(
             }
             lua_pushcfunction(L, Some(message_handler));
             lua_insert(L, base + 1);
-            status = lua_pcall(L, args.len() as c_int, 0, base + 1);
+            status = limits::pcall(L, args.len() as c_int, 0, base + 1);
             lua_remove(L, base + 1);
         }
         if status != LUA_OK {
@@ -470,7 +572,7 @@ unsafe fn repl(L: *mut lua_State, host: &dyn Host) {
             if status == LUA_OK {
                 lua_pushcfunction(L, Some(message_handler));
                 lua_insert(L, base + 1);
-                status = lua_pcall(L, 0, LUA_MULTRET, base + 1);
+                status = limits::pcall(L, 0, LUA_MULTRET, base + 1);
                 lua_remove(L, base + 1);
             }
             if status == LUA_OK && lua_gettop(L) > base && lua_checkstack(L, 2) != 0 {

@@ -680,5 +680,31 @@ pub mod host_imports {
         ) -> i32;
         #[link_name = "lp_host_ext_table_size"]
         pub fn js_ext_table_size(id: u32) -> i32;
+        /// cu's `env.js_time_now`: the host's clock, milliseconds since the epoch (0 when
+        /// the host throws; wrapper in `wasm/libc/imports.S`).
+        pub fn lp_host_time_now() -> f64;
+    }
+}
+
+/// The C side of the limits (`src/limits/checkpoints.c`).
+pub mod limits_glue {
+    use super::lua_State;
+    extern "C" {
+        /// The fuel `L` has used since it was last charged.
+        pub fn lp_limits_pending(L: *mut lua_State) -> i64;
+        /// Removes the limits' hook from `L` (a main thread) and makes its next tick a
+        /// checkpoint.
+        pub fn lp_limits_rearm(L: *mut lua_State);
+    }
+}
+
+/// Runs the body of a function that C calls (a C function, the allocator, a writer, a
+/// checkpoint): a Rust panic there aborts the process instead of unwinding into C's frames.
+/// Lua errors (`lua_error`, a longjmp) pass through unchanged.
+#[inline]
+pub fn abort_on_panic<R>(body: impl FnOnce() -> R) -> R {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(_) => std::process::abort(),
     }
 }

@@ -254,7 +254,7 @@ fn main() -> c_int {
     let running = core::cell::Cell::new(None);
     let mut code = 1;
     let outcome = catching_exit(&mut || {
-        code = runner::execute(&invocation, &prepared, &ModuleHost, usize::MAX, &running);
+        code = runner::execute(&invocation, &prepared, &ModuleHost, &running);
     });
     match outcome {
         Ok(()) => code,

@@ -42,7 +42,11 @@ fn take_collect_flag(argv: &mut Vec<Vec<u8>>) -> bool {
             break;
         }
         let takes_value = a == b"-e"
-            || (a.starts_with(b"--") && HOST_OPTIONS.iter().any(|o| a[2..] == *o.as_bytes()));
+            || (a.starts_with(b"--")
+                && HOST_OPTIONS
+                    .iter()
+                    .chain(runner::LIMIT_OPTIONS)
+                    .any(|o| a[2..] == *o.as_bytes()));
         i += if takes_value { 2 } else { 1 };
     }
     found
@@ -205,7 +209,7 @@ fn run(mut inv: Invocation, collect: bool) -> i32 {
         policy: opened.policy,
         editor: RefCell::new(None),
     };
-    runner::run(&inv, &host, usize::MAX)
+    runner::run(&inv, &host)
 }
 
 fn main() {

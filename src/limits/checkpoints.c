@@ -1,0 +1,190 @@
+/* The checkpoints of the limits: what runs when a thread's fuel is spent (lua_user.h says
+   where the ticks are). The decisions (what was used, which limit is exceeded) are Rust's,
+   in src/limits.rs; this file does what needs Lua's internals: the fuel in the thread, the
+   hook that raises, and raising only where Lua can take an error. */
+#define LUA_CORE
+#include <stdarg.h>
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+#include "lstate.h"
+
+/* src/limits.rs. lp_limits_refuel charges `used` units of work to L's state and returns the
+   next fuel (> 0), or 0 once a limit is exceeded. lp_limits_exceeded returns the exceeded
+   limit's message, or NULL. Neither raises nor allocates in Lua. */
+int lp_limits_refuel(lua_State *L, long long used);
+const char *lp_limits_exceeded(lua_State *L);
+int lp_limits_enforced(lua_State *L);
+
+/* The work done since the fuel was set: the fuel was basehookcount, what is left is
+   hookcount (below 1 once spent). */
+static long long fuel_used(lua_State *L) {
+  long long used = (long long)L->basehookcount - (long long)L->hookcount;
+  return used > 0 ? used : 0;
+}
+
+static void set_fuel(lua_State *L, int fuel) {
+  L->basehookcount = fuel;
+  L->hookcount = fuel;
+}
+
+/* Arms the limits' hook on L: it runs before L's next instruction and raises. Hooks are
+   allowed again even inside a finalizer or another hook, where Lua turns them off: the
+   limit must stop those too (a finalizer's error becomes a warning, and Lua restores the
+   flag when that call ends). */
+static void arm(lua_State *L) {
+  lua_sethook(L, lp_limit_hook, LUA_MASKCOUNT, 1);
+  L->allowhook = 1;
+}
+
+/* Raises `message`, after the position of the Lua function at `level` (as luaL_error). */
+static int raise_limit(lua_State *L, int level, const char *message) {
+  luaL_where(L, level);
+  lua_pushstring(L, message);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+void lp_limit_hook(lua_State *L, lua_Debug *ar) {
+  const char *message = lp_limits_exceeded(L);
+  (void)ar;
+  if (message == NULL) { /* the host started a new chunk: counting resumes */
+    lua_sethook(L, NULL, 0, 0);
+    return;
+  }
+  lua_sethook(L, lp_limit_hook, LUA_MASKCOUNT, 1); /* and again at the next instruction */
+  raise_limit(L, 0, message); /* a hook has no call level: 0 is the hooked function */
+}
+
+void lp_vm_checkpoint(lua_State *L) {
+  int fuel = lp_limits_refuel(L, fuel_used(L));
+  if (fuel > 0)
+    set_fuel(L, fuel);
+  else
+    arm(L);
+}
+
+/* ldo.c's lua_unlock. Only one of its call sites may raise: just before it calls a C
+   function (precallC), where the new call is a plain C call (CIST_C alone) of a running
+   thread. There, once a limit is exceeded, it arms the hook and raises; with the hook armed
+   it lets C functions run (a message handler's traceback, say) and leaves the raising to the
+   hook, at the next instruction. Its other sites keep the fuel at 1, the hook's count. */
+void lp_c_call_checkpoint(lua_State *L) {
+  int fuel = lp_limits_refuel(L, fuel_used(L));
+  const char *message;
+  if (fuel > 0) {
+    set_fuel(L, fuel);
+    return;
+  }
+  set_fuel(L, 1);
+  message = lp_limits_exceeded(L);
+  if (message != NULL && L->hook != lp_limit_hook && L->status == LUA_OK &&
+      L->ci != &L->base_ci && L->ci->callstatus == CIST_C) {
+    arm(L);
+    raise_limit(L, 2, message);
+  }
+}
+
+/* lstrlib.c's ticks: 1 turns the tested condition true, so that lstrlib raises. */
+int lp_strlib_tick(lua_State *L) {
+  int fuel;
+  if (!LP_TICK(L))
+    return 0;
+  fuel = lp_limits_refuel(L, fuel_used(L));
+  if (fuel > 0) {
+    set_fuel(L, fuel);
+    return 0;
+  }
+  set_fuel(L, 1);
+  return 1;
+}
+
+/* lstrlib.c's luaL_error: the exceeded limit's message when there is one, else luaL_error's
+   own body (lauxlib.c), since a variadic call cannot be forwarded. */
+int lp_strlib_error(lua_State *L, const char *fmt, ...) {
+  va_list argp;
+  const char *message = lp_limits_exceeded(L);
+  if (message != NULL)
+    return raise_limit(L, 1, message);
+  va_start(argp, fmt);
+  luaL_where(L, 1);
+  lua_pushvfstring(L, fmt, argp);
+  va_end(argp);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+/* luaD_throw, before every error's jump: see lua_user.h. */
+void lp_throw_checkpoint(lua_State *L) {
+  if (L->hook != lp_limit_hook && lp_limits_exceeded(L) != NULL) {
+    arm(L);
+    if (G(L)->mainthread != L && G(L)->mainthread->hook != lp_limit_hook)
+      arm(G(L)->mainthread);
+  }
+}
+
+/* lua_resume, before a coroutine runs: it raises at once when its state has exceeded a
+   limit (its own hook may be from before), and a hook left from an earlier chunk goes. */
+void lp_resume_checkpoint(lua_State *L) {
+  if (lp_limits_exceeded(L) != NULL)
+    arm(L);
+  else if (L->hook == lp_limit_hook)
+    lua_sethook(L, NULL, 0, 0);
+}
+
+/* debug.sethook (ldblib.c): the hook of a thread is the limits' fuel. */
+void lp_debug_sethook(lua_State *L, lua_State *target, lua_Hook f, int mask, int count) {
+  if (lp_limits_enforced(L))
+    luaL_error(L, "debug.sethook is not available while limits are set");
+  lua_sethook(target, f, mask, count);
+}
+
+/* Lua's string.rep (one C function for every state). */
+static lua_CFunction lua_string_rep;
+
+/* string.rep of an empty string and separator: "" at once. Lua's own loops n times (up to
+   2^63) over nothing, allocating nothing and running no instruction: no limit would see it. */
+static int string_rep(lua_State *L) {
+  size_t len, sep_len;
+  lua_Integer n;
+  luaL_checklstring(L, 1, &len);
+  n = luaL_checkinteger(L, 2);
+  luaL_optlstring(L, 3, "", &sep_len);
+  if (n > 0 && len == 0 && sep_len == 0) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  return lua_string_rep(L);
+}
+
+/* luaopen_string, as luaL_openlibs calls it (linit.c): with string.rep above. */
+int lp_luaopen_string(lua_State *L) {
+  luaopen_string(L);
+  lua_getfield(L, -1, "rep");
+  lua_string_rep = lua_tocfunction(L, -1);
+  lua_pop(L, 1);
+  lua_pushcfunction(L, string_rep);
+  lua_setfield(L, -2, "rep");
+  return 1;
+}
+
+/* The fuel L has used since it was last charged (for a usage report between checkpoints). */
+long long lp_limits_pending(lua_State *L) {
+  return (L->hookmask == 0 || L->hook == lp_limit_hook) ? fuel_used(L) : 0;
+}
+
+/* Prepares L and its main thread for a new chunk (or new limits): a hook left from an
+   exceeded limit goes, and the next tick is a checkpoint. Other hooks stay. */
+void lp_limits_rearm(lua_State *L) {
+  lua_State *threads[2];
+  int i;
+  threads[0] = L;
+  threads[1] = G(L)->mainthread;
+  for (i = 0; i < 2; i++) {
+    lua_State *T = threads[i];
+    if (T->hookmask == 0 || T->hook == lp_limit_hook) {
+      lua_sethook(T, NULL, 0, 0);
+      set_fuel(T, 0);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/* LUA_USER_H of lua-persist: lua.h includes this header (after luaconf.h) in every Lua file,
+   so it adapts Lua per file without editing lua-src/. Each Lua file names itself
+   (`#define lvm_c`, ...) before it includes lua.h, which is what the sections below test.
+
+   What it adds is the checkpoints of the limits (src/limits.rs, "Running untrusted code" in
+   the README): work that Lua does in a state is counted on a per-thread fuel, and when
+   the fuel runs out, checkpoints.c asks the state's budget whether to go on. The fuel is the
+   thread's count-hook counter (`L->hookcount`), unused while the thread has no hook, so a
+   tick is one decrement in memory Lua already touches. (Lua's own count hook would cost
+   more than the whole budget: with any count hook set, the interpreter calls into
+   ldebug.c before every instruction.) */
+#ifndef LUA_PERSIST_USER_H
+#define LUA_PERSIST_USER_H
+
+/* Called when a thread's fuel is spent; see checkpoints.c. */
+void lp_vm_checkpoint(lua_State *L);
+void lp_c_call_checkpoint(lua_State *L);
+int lp_strlib_tick(lua_State *L);
+void lp_resume_checkpoint(lua_State *L);
+int lp_strlib_error(lua_State *L, const char *fmt, ...);
+/* lua_Hook, which lua.h declares after including this header. */
+void lp_debug_sethook(lua_State *L, lua_State *target,
+                      void (*f)(lua_State *, struct lua_Debug *), int mask, int count);
+int lp_luaopen_string(lua_State *L);
+
+/* The limits' hook: raises the exceeded limit's message (checkpoints.c). */
+void lp_limit_hook(lua_State *L, struct lua_Debug *ar);
+
+/* One unit of work on thread T (a `lua_State *`): true when its fuel is spent. Threads with
+   another hook are not ticked: their counter is that hook's. */
+#define LP_TICK(T) \
+  (((T)->hookmask == 0 || (T)->hook == lp_limit_hook) && --(T)->hookcount <= 0)
+
+#if defined(lvm_c)
+/* The interpreter: 'l_unlikely' is evaluated for every instruction it fetches (vmfetch's
+   "trap" test) and on its slow paths, always with the thread as L. The tick does not change
+   the tested value. A spent fuel may set the limits' hook on the thread, which raises at the
+   next instruction. */
+#undef luai_unlikely
+#define luai_unlikely(x) \
+  (__builtin_expect((LP_TICK(L) ? lp_vm_checkpoint(L) : (void)0, (x) != 0), 0))
+#endif
+
+#if defined(ldo_c)
+/* ldo.c leaves the core ('lua_unlock') just before it calls every C function, including
+   metamethods that C functions call in loops (table.insert over __index/__newindex, ...),
+   which run no instruction. The checkpoint raises there when a limit was exceeded; it
+   tells that call site from ldo.c's other 'lua_unlock's by the state of the thread. */
+#define lua_lock(L) ((void)0)
+#define lua_unlock(L) (LP_TICK(L) ? lp_c_call_checkpoint(L) : (void)0)
+/* A resumed coroutine takes the limits' hook when its state has exceeded a limit. */
+#define luai_userstateresume(L, n) lp_resume_checkpoint(L)
+/* Every error is thrown here. When a limit is exceeded (the allocator refused memory, say),
+   the thread takes the hook before the jump, so that whoever catches the error raises again
+   at its next instruction. The jumps themselves are ldo.c's own for C. */
+void lp_throw_checkpoint(lua_State *L);
+#if defined(LUA_USE_POSIX)
+#define LUAI_THROW(L, c) (lp_throw_checkpoint(L), _longjmp((c)->b, 1))
+#define LUAI_TRY(L, c, a) if (_setjmp((c)->b) == 0) { a }
+#else
+#define LUAI_THROW(L, c) (lp_throw_checkpoint(L), longjmp((c)->b, 1))
+#define LUAI_TRY(L, c, a) if (setjmp((c)->b) == 0) { a }
+#endif
+#define luai_jmpbuf jmp_buf
+#endif
+
+#if defined(lstrlib_c)
+/* Pattern matching does its work in C without calling anything: every 'l_unlikely' of
+   lstrlib.c (each backtracking step of 'match' has one) ticks the thread, and when a limit
+   is exceeded the tested condition becomes true. Every such condition in lstrlib.c guards
+   an error, raised by luaL_error, which then raises the limit's message instead.
+   The thread is 'ms->L' in the matcher's functions and 'L' in the others: these two
+   file-scope null pointers let one macro name both, each shadowed where it is real.
+   Functions that have neither (string.pack's option parser) are not ticked. lstrlib.c does
+   not see lua_State's fields, so its tick is a call. */
+static const struct { const char *src_init, *src_end, *p_end; lua_State *L; } *const ms = 0;
+static lua_State *const L = 0;
+#define LP_STRLIB_THREAD ((ms) != 0 ? (ms)->L : (L))
+#undef luai_unlikely
+#define luai_unlikely(x)                                                           \
+  (__builtin_expect(((x) != 0) ||                                                  \
+                        (LP_STRLIB_THREAD != 0 && lp_strlib_tick(LP_STRLIB_THREAD)), \
+                    0))
+#define luaL_error(L, ...) lp_strlib_error(L, __VA_ARGS__)
+#endif
+
+#if defined(ldblib_c)
+/* debug.sethook would take the thread's hook from the limits: refused while they are set. */
+#define lua_sethook(T, f, mask, count) lp_debug_sethook(L, T, f, mask, count)
+#endif
+
+#if defined(linit_c)
+/* luaL_openlibs opens the string library through lp_luaopen_string (checkpoints.c). */
+#define luaopen_string lp_luaopen_string
+#endif
+
+#endif
