@@ -237,10 +237,8 @@ unsafe fn allocate_body(
     if !result.is_null() {
         account.used = account.used - old + nsize;
         account.peak = account.peak.max(account.used);
-        if nsize > old {
-            if account.tentative.take() == Some(nsize) {
-                account.exceeded = None; // the retry after the emergency collection
-            }
+        if nsize > old && account.tentative.take() == Some(nsize) {
+            account.exceeded = None; // the retry after the emergency collection
         }
     }
     result as *mut c_void

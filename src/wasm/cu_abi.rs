@@ -106,6 +106,7 @@ fn init_state() -> c_int {
         lua::protected(L, &mut |L| {
             luaL_openlibs(L);
             crate::runner::open_persist(L);
+            crate::limits::open_limits(L);
             lua_pushcfunction(L, Some(cu_print));
             lua_setglobal(L, c"print".as_ptr());
             // No os.exit: C's exit has no caller to return to under compute, so it trapped
@@ -276,7 +277,8 @@ unsafe fn run_chunk(code_ptr: *const u8, code_len: usize) -> c_int {
         lua_pushcfunction(L, Some(to_message)); // slot 1: the message handler
         let mut status = lua::loadbuffer(L, code, c"=input", None);
         if status == LUA_OK {
-            status = lua_pcall(L, 0, LUA_MULTRET, 1);
+            // Under the limits set with lp_set_limits(lp_compute_state(), ...).
+            status = crate::limits::pcall(L, 0, LUA_MULTRET, 1);
         }
         lua_remove(L, 1);
         // What the chunk wrote with io.write or to stderr is discarded, as in cu: a host
@@ -289,7 +291,11 @@ unsafe fn run_chunk(code_ptr: *const u8, code_len: usize) -> c_int {
             Ok(error_message_result(L))
         };
         lua_settop(L, 0);
-        if status == LUA_ERRMEM {
+        let memory_exceeded = matches!(
+            crate::limits::exceeded(L),
+            Some(crate::limits::LimitExceeded::Memory { .. })
+        );
+        if status == LUA_ERRMEM || memory_exceeded {
             // Lua's emergency collection frees garbage but leaves its string table, stack
             // and call records at their peak size; in a fixed heap they split the free
             // memory, and the next chunks would find no large block. Full collections
@@ -441,6 +447,14 @@ pub unsafe extern "C" fn get_memory_stats(out: *mut u8) {
             core::ptr::copy_nonoverlapping(v.to_le_bytes().as_ptr(), out.add(4 * i), 4);
         }
     }
+}
+
+/// `lp_compute_state() -> L`: the state `compute` runs in (made by `init`, 0 before), for
+/// `lp_set_limits` and `lp_usage`.
+#[no_mangle]
+pub extern "C" fn lp_compute_state() -> *mut lua_State {
+    // SAFETY: single thread; a short access.
+    unsafe { globals() }.state
 }
 
 /// `run_gc()`: a full garbage collection (cu: a no-op).

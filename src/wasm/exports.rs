@@ -23,6 +23,7 @@ use super::guard::{guarded, TRAPPED_MESSAGE};
 use super::module_cell::ModuleCell;
 use crate::ffi::wasm_libc::*;
 use crate::ffi::*;
+use crate::limits::{self, LimitExceeded, Limits};
 use crate::lua;
 use crate::runner::{self, Host};
 
@@ -297,6 +298,7 @@ unsafe extern "C-unwind" fn open_libraries(L: *mut lua_State) -> c_int {
     unsafe {
         luaL_openlibs(L);
         runner::open_persist(L);
+        limits::open_limits(L);
         if let Err(message) = ModuleHost.open_extensions(L) {
             lua::raise(L, message);
         }
@@ -349,6 +351,115 @@ pub unsafe extern "C" fn lp_memory_used(L: *mut lua_State) -> usize {
     }
     // SAFETY: forwarded caller contract.
     unsafe { lua::memory_used(L) }
+}
+
+/// Limits for the chunks the state runs next (docs/cu-interface.md, "Limits"): `memory`
+/// in bytes, `instructions` in units of work, `time_ms` in milliseconds; a value that is
+/// not a positive finite number means no limit. Returns 0, or 1 when the state is not one
+/// of this module's (or after a trap).
+///
+/// # Safety
+/// `L` must come from `lp_state_new`, or be `compute`'s state (`lp_compute_state`).
+#[no_mangle]
+pub unsafe extern "C" fn lp_set_limits(
+    L: *mut lua_State,
+    memory: f64,
+    instructions: f64,
+    time_ms: f64,
+) -> c_int {
+    guarded(
+        || 1,
+        // SAFETY: forwarded caller contract.
+        || unsafe { set_limits(L, memory, instructions, time_ms) },
+    )
+}
+
+/// # Safety
+/// As `lp_set_limits`.
+pub(crate) unsafe fn set_limits(
+    L: *mut lua_State,
+    memory: f64,
+    instructions: f64,
+    time_ms: f64,
+) -> c_int {
+    if L.is_null() {
+        return 1;
+    }
+    let given = |v: f64| (v.is_finite() && v > 0.0).then_some(v);
+    let limits = Limits {
+        memory: given(memory).map(|v| v.min(usize::MAX as f64) as usize),
+        instructions: given(instructions).map(|v| v as u64),
+        time: given(time_ms).map(|ms| core::time::Duration::from_secs_f64(ms / 1000.0)),
+    };
+    // SAFETY: forwarded caller contract.
+    match unsafe { limits::set_limits(L, &limits) } {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}
+
+/// What the state's current or last chunk used, as five f64 (little-endian) at `out`:
+/// instructions, bytes held now, peak bytes, milliseconds, and the limit it exceeded (0
+/// none, 1 memory, 2 instructions, 3 time).
+///
+/// # Safety
+/// `L` as for `lp_set_limits`; `out` must point at 40 writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn lp_usage(L: *mut lua_State, out: *mut u8) {
+    // SAFETY: forwarded caller contract.
+    unsafe { write_usage(L, out) }
+}
+
+/// # Safety
+/// As `lp_usage`.
+pub(crate) unsafe fn write_usage(L: *mut lua_State, out: *mut u8) {
+    if L.is_null() || out.is_null() {
+        return;
+    }
+    // SAFETY: forwarded caller contract (reading the account runs no Lua).
+    let (usage, exceeded) = unsafe { (limits::usage(L), limits::exceeded(L)) };
+    let usage = usage.unwrap_or_default();
+    let exceeded = match exceeded {
+        None => 0.0,
+        Some(LimitExceeded::Memory { .. }) => 1.0,
+        Some(LimitExceeded::Instructions { .. }) => 2.0,
+        Some(LimitExceeded::Time { .. }) => 3.0,
+    };
+    let values = [
+        usage.instructions as f64,
+        usage.memory as f64,
+        usage.peak_memory as f64,
+        usage.elapsed.as_secs_f64() * 1000.0,
+        exceeded,
+    ];
+    for (i, v) in values.iter().enumerate() {
+        // SAFETY: out has 40 writable bytes (caller).
+        unsafe { core::ptr::copy_nonoverlapping(v.to_le_bytes().as_ptr(), out.add(8 * i), 8) };
+    }
+}
+
+/// Puts a state from `lp_state_new` in sandbox mode (README, "Running untrusted code"): the
+/// safe standard library, and the sandbox's default limits (change them with
+/// `lp_set_limits`). Returns 0, or 1 when memory is exhausted (or after a trap).
+///
+/// # Safety
+/// `L` must come from `lp_state_new`.
+#[no_mangle]
+pub unsafe extern "C" fn lp_state_sandbox(L: *mut lua_State) -> c_int {
+    guarded(
+        || 1,
+        || {
+            if L.is_null() {
+                return 1;
+            }
+            // SAFETY: forwarded caller contract.
+            let applied = unsafe {
+                crate::sandbox::apply(L).is_ok()
+                    && limits::set_limits(L, &Limits::SANDBOX_DEFAULT).is_ok()
+            };
+            (!applied) as c_int
+        },
+    )
 }
 
 /// What `lp_exec` returns after `os.exit(code)`: `EXITED + (code & 0xff)`, as a process's
