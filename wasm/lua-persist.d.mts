@@ -69,8 +69,44 @@ export class LuaModule {
   putFile(name: string | Uint8Array, data: string | Uint8Array): void;
   /** Runs a command line as `lua-persist [-e CODE] [SCRIPT [ARGS...]]`; argv[0] is the program. */
   main(argv: string[]): RunResult & { code: number };
-  /** A long-lived state with the standard libraries, `persist` and the external tables. */
-  newState(): LuaState;
+  /** A long-lived state with the standard libraries, `persist` and the external tables.
+   * With `sandbox: true` it is in sandbox mode (`lp_state_sandbox`): no files, processes
+   * or environment, `load` takes text only, `require` finds only `package.preload`,
+   * `debug` keeps only `traceback`; and the sandbox's default limits (256 MiB, 1e9
+   * instructions, 10 s per chunk) until `setLimits` replaces them. */
+  newState(options?: { sandbox?: boolean }): LuaState;
+  /** Limits for `compute` (cu's interface: the state `init` makes, `lp_compute_state()`),
+   * replacing earlier ones; calls `init` first when it has not run. A chunk exceeding one
+   * is `compute`'s ordinary error result `-(len+1)`. Throws a TypeError for a value that
+   * is not a positive number. */
+  setLimits(limits?: Limits): void;
+  /** What `compute`'s current or last chunk used; all zeros before `init`. */
+  usage(): Usage;
+}
+
+/** Limits on what a state's chunks may use. A limit left out, null or Infinity is none;
+ * any other value must be a positive number. */
+export interface Limits {
+  /** Bytes the state may hold (all its values, not one chunk's). */
+  memory?: number | null;
+  /** Units of work per chunk: Lua VM instructions, C function calls, pattern-matching steps. */
+  instructions?: number | null;
+  /** Wall-clock milliseconds per chunk. */
+  timeMs?: number | null;
+}
+
+/** What the current (or last) chunk of a state used. */
+export interface Usage {
+  /** Units of work done (as counted for `Limits.instructions`). */
+  instructions: number;
+  /** Bytes the state holds now. */
+  memory: number;
+  /** The most bytes it held since the chunk began. */
+  peakMemory: number;
+  /** How long the chunk has run, or ran. */
+  elapsedMs: number;
+  /** The limit the chunk exceeded, or null. */
+  exceeded: null | 'memory' | 'instructions' | 'time';
 }
 
 export class LuaState {
@@ -78,6 +114,14 @@ export class LuaState {
   exec(chunk: string | Uint8Array, name?: string): RunResult & { status: number };
   /** Past this many bytes, Lua raises "not enough memory". */
   setMemoryLimit(bytes: number): void;
+  /** Limits for the chunks the state runs next, replacing earlier ones. A chunk exceeding
+   * one ends with an error naming it ("memory limit exceeded", "instruction limit
+   * exceeded", "time limit exceeded") that `pcall` cannot catch: `exec` returns it with
+   * status `LuaStatus.ERRRUN`, and the next chunk runs with the globals intact. Throws a
+   * TypeError for a value that is not a positive number. */
+  setLimits(limits?: Limits): void;
+  /** What the current or last chunk used. */
+  usage(): Usage;
   /** Removes the store's external tables that nothing reaches any more (`ext.collect()`). */
   collect(): Collection;
   readonly memoryUsed: number;

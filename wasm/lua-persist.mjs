@@ -3,6 +3,10 @@
 // (cu's store functions, see storeImports, and js_time_now); the module's exports are listed
 // in exports.txt. The interface is described in docs/cu-interface.md.
 //
+// Limits (docs/cu-interface.md, "Limits"): LuaState.setLimits / usage for a state of its
+// own, LuaModule.setLimits / usage for cu's `compute`, newState({sandbox: true}) for
+// sandbox mode.
+//
 // Memory rule for hosts: the module grows its memory only once the host allows it
 // (lp_allow_memory_growth(1), which LuaModule.instantiate calls); from then on memory can
 // grow during any call, which detaches earlier views of memory.buffer, so make a new
@@ -265,14 +269,81 @@ export class LuaModule {
     return { code, stdout: this.takeOutput(1), stderr: this.takeOutput(2) };
   }
 
-  /** A long-lived Lua state with the standard libraries. */
-  newState() {
+  /**
+   * A long-lived Lua state with the standard libraries.
+   * @param {{sandbox?: boolean}} options with `sandbox: true`, the state is in sandbox mode
+   *   (lp_state_sandbox): no files, processes or environment, `load` takes text only,
+   *   `require` finds only package.preload, `debug` keeps only traceback; and the sandbox's
+   *   default limits (256 MiB, 1e9 instructions, 10 s per chunk), which setLimits replaces
+   */
+  newState({ sandbox = false } = {}) {
     const L = this._call('lp_state_new');
     if (L === 0) {
       this.#checkTrapped();
       throw new Error('lua-persist: cannot create a Lua state (out of memory)');
     }
+    if (sandbox && this._call('lp_state_sandbox', L) !== 0) {
+      this._call('lp_state_close', L);
+      this.#checkTrapped();
+      throw new Error('lua-persist: cannot put the new state in sandbox mode (out of memory)');
+    }
     return new LuaState(this, L);
+  }
+
+  /**
+   * Limits for `compute` (cu's interface: the state `init` makes, lp_compute_state()),
+   * as LuaState.setLimits sets them for a state of its own. Calls `init` first when no
+   * one has yet. A chunk that exceeds one is compute's ordinary error result.
+   * @param {Limits} limits
+   */
+  setLimits(limits = {}) {
+    this._setLimits(this.#computeState(), limits);
+  }
+
+  /** What compute's current or last chunk used (see LuaState.usage); zeros before `init`. */
+  usage() {
+    return this._usage(this._call('lp_compute_state'));
+  }
+
+  /** compute's state, made by `init` if needed. */
+  #computeState() {
+    let L = this._call('lp_compute_state');
+    if (L === 0) {
+      if (this._call('init') !== 0) {
+        this.#checkTrapped();
+        throw new Error('lua-persist: init failed (the store could not tell its next free id, or memory is short)');
+      }
+      L = this._call('lp_compute_state');
+    }
+    return L;
+  }
+
+  _setLimits(L, { memory, instructions, timeMs } = {}) {
+    const values = [['memory', memory], ['instructions', instructions], ['timeMs', timeMs]]
+      .map(([name, value]) => limitValue(name, value));
+    if (this._call('lp_set_limits', L, ...values) !== 0) {
+      this.#checkTrapped();
+      throw new Error('lua-persist: lp_set_limits failed (no such state)');
+    }
+  }
+
+  _usage(L) {
+    const ptr = this._call('lp_alloc', USAGE_BYTES);
+    if (ptr === 0) {
+      this.#checkTrapped();
+      throw new Error('lua-persist: cannot allocate the usage record in the module');
+    }
+    try {
+      // Zeros first: lp_usage writes nothing for a null state (compute's, before init).
+      new Uint8Array(this.exports.memory.buffer, ptr, USAGE_BYTES).fill(0);
+      this._call('lp_usage', L, ptr);
+      const view = new DataView(this.exports.memory.buffer, ptr, USAGE_BYTES);
+      const [instructions, memory, peakMemory, elapsedMs, exceeded] =
+        [0, 1, 2, 3, 4].map((i) => view.getFloat64(8 * i, true));
+      return { instructions, memory, peakMemory, elapsedMs, exceeded: EXCEEDED[exceeded] ?? null };
+    } finally {
+      this._call('lp_free', ptr, USAGE_BYTES);
+    }
   }
 
   /** Bytes of wasm memory now. */
@@ -290,6 +361,33 @@ export class LuaModule {
     return status;
   }
 }
+
+/** lp_usage's record: five f64. */
+const USAGE_BYTES = 40;
+/** lp_usage's last field: the limit the chunk exceeded. */
+const EXCEEDED = [null, 'memory', 'instructions', 'time'];
+
+/**
+ * One limit as lp_set_limits takes it: a positive number, or 0 for none (null, undefined
+ * or Infinity given).
+ */
+function limitValue(name, value) {
+  if (value === undefined || value === null || value === Infinity) return 0;
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new TypeError(`lua-persist: the ${name} limit must be a positive number ` +
+      `(or null, undefined or Infinity for none), not ${typeof value === 'number' ? value : typeof value}`);
+  }
+  return value;
+}
+
+/**
+ * Limits as LuaState.setLimits and LuaModule.setLimits take them; each one left out (or
+ * null, undefined, Infinity) is no limit.
+ * @typedef {{memory?: number | null, instructions?: number | null, timeMs?: number | null}} Limits
+ *   memory: bytes the state may hold (all its values); instructions: units of work per
+ *   chunk (VM instructions, C function calls, pattern-matching steps); timeMs: wall-clock
+ *   milliseconds per chunk
+ */
 
 /**
  * Lua's status codes as lp_exec returns them; EXITED + code after os.exit(code); TRAPPED
@@ -316,6 +414,34 @@ export class LuaState {
 
   setMemoryLimit(bytes) {
     this.module._call('lp_set_memory_limit', this.L, bytes);
+  }
+
+  /**
+   * Limits for the chunks this state runs next, replacing all earlier ones (a limit left
+   * out is none). A chunk that exceeds one ends with an error naming it ("memory limit
+   * exceeded", "instruction limit exceeded", "time limit exceeded") that pcall, xpcall,
+   * coroutines, __close and __gc cannot catch; exec returns it as a runtime error
+   * (LuaStatus.ERRRUN) and the state runs the next chunk with its globals intact.
+   * Throws a TypeError for a value that is not a positive number (0 included).
+   * @param {Limits} limits
+   */
+  setLimits(limits = {}) {
+    this.#open();
+    this.module._setLimits(this.L, limits);
+  }
+
+  /**
+   * What the current or last chunk used: `{instructions, memory, peakMemory, elapsedMs,
+   * exceeded}`: units of work, bytes held now, the most bytes held during the chunk, its
+   * running time, and the limit it exceeded (null, 'memory', 'instructions' or 'time').
+   */
+  usage() {
+    this.#open();
+    return this.module._usage(this.L);
+  }
+
+  #open() {
+    if (this.L === 0) throw new Error('lua-persist: state is closed');
   }
 
   /**

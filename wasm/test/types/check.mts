@@ -17,6 +17,13 @@ export async function example(bytes: Uint8Array): Promise<void> {
   const back = decodeValue(memory, bytesOf);
   const code: number = lua.main(['lua-persist', '-e', 'print(1)']).code;
   L.setMemoryLimit(1 << 20);
+  L.setLimits({ memory: 32 << 20, instructions: 1e8, timeMs: null });
+  const used = L.usage();
+  const exceeded: 'memory' | 'instructions' | 'time' | null = used.exceeded;
+  const sandboxed = lua.newState({ sandbox: true });
+  lua.setLimits({ timeMs: 2000 });
+  console.log(used.instructions + used.memory + used.peakMemory + used.elapsedMs, exceeded,
+    sandboxed.exec('print(1)').status, lua.usage().elapsedMs);
   console.log(ok, out, output, back, code, L.memoryUsed, lua.memoryBytes);
   L.close();
 }
