@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// node wasm/run.mjs [--store DIR] [--export FILE] [--import FILE] [--collect] [-e CODE]...
-//                   [-v] [SCRIPT [ARGS...]]
+// node wasm/run.mjs [--store DIR] [--export FILE] [--import FILE] [--collect]
+//                   [--max-memory SIZE] [--max-instructions N] [--max-time SECONDS]
+//                   [--sandbox] [-e CODE]... [-v] [SCRIPT [ARGS...]]
 // Runs Lua in the wasm build as the native `lua-persist` binary does, with `_home` (and
 // the other external tables) kept in DIR: $LUA_PERSIST_WASM_STORE, or `.lua-persist-wasm`
 // in the current directory. --export writes the store to a dump file, --import reads one
 // into an empty store (FORMAT.md, "Store dump"; the native runner reads and writes the same
 // files). --collect removes the tables nothing reaches any more. The module: target/wasm32-unknown-unknown/release/lua_persist.wasm, or
 // $LUA_PERSIST_WASM. The store is locked while the runner runs: a second runner on DIR
-// fails with "the store DIR is in use by process PID" and exit code 1.
+// fails with "the store DIR is in use by process PID" and exit code 1. The limits and
+// --sandbox are the module's runner's options (lp_main), as in the native runner: a chunk
+// past a limit ends with "lua-persist: ... limit exceeded" on stderr and exit code 1.
 import { readFileSync, writeSync, writeFileSync, openSync, fsyncSync, closeSync, renameSync,
   readdirSync, rmSync, rmdirSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -19,12 +22,16 @@ import { readStore, writeStore, encodeDump, decodeDump } from './store-dump.mjs'
 const defaultWasm = fileURLToPath(new URL('../target/wasm32-unknown-unknown/release/lua_persist.wasm', import.meta.url));
 const wasmPath = process.env.LUA_PERSIST_WASM || defaultWasm;
 
+/** The runner's options that take a value (src/runner.rs, LIMIT_OPTIONS). */
+const VALUE_OPTIONS = ['-e', '--max-memory', '--max-instructions', '--max-time'];
+
 /** The script operand, found as the runner's own option parser finds it. */
 function scriptOperand(args) {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') return args[i + 1];
-    if (a === '-e') { i++; continue; }
+    if (VALUE_OPTIONS.includes(a)) { i++; continue; }
+    if (a === '--sandbox') continue;
     if (a === '-' || !a.startsWith('-')) return a;
     if (a.startsWith('-e') || a === '-v') continue;
     return undefined; // an unknown option: the module reports it
