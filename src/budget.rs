@@ -20,6 +20,19 @@ const BLOCK_ALIGN: usize = 16;
 /// clock is read. A checkpoint costs about as much as a few dozen instructions.
 pub const CHECKPOINT_INTERVAL: u64 = 10_000;
 
+/// What a block of `size` bytes costs the process: C's malloc (glibc's, and dlmalloc in the
+/// wasm module) puts a one-word header before each block and rounds it up to 16 bytes, at
+/// least 32. Counting that, a memory limit bounds what the process really takes: Lua's
+/// blocks are small (a table is 56 bytes), and by their sizes alone a state full of small
+/// tables would take a third more than its limit.
+pub fn block_cost(size: usize) -> usize {
+    if size == 0 {
+        0
+    } else {
+        (size.saturating_add(8 + 15) & !15).max(32)
+    }
+}
+
 /// A limit of [`limits::Limits`](crate::limits::Limits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimitKind {
@@ -51,7 +64,7 @@ impl LimitKind {
 /// [`lua::close`](crate::lua::close)).
 #[derive(Debug)]
 pub(crate) struct Account {
-    /// Bytes Lua holds.
+    /// Bytes Lua holds, each block counted at its [`block_cost`].
     pub(crate) used: usize,
     /// The most it held since the chunk began.
     pub(crate) peak: usize,
@@ -202,7 +215,7 @@ unsafe fn allocate_body(
                     Layout::from_size_align_unchecked(old, BLOCK_ALIGN),
                 )
             };
-            account.used -= old;
+            account.used -= block_cost(old);
         }
         return ptr::null_mut();
     }
@@ -210,7 +223,7 @@ unsafe fn allocate_body(
         return ptr::null_mut();
     };
     if nsize > old {
-        let after = (account.used - old).saturating_add(nsize);
+        let after = (account.used - block_cost(old)).saturating_add(block_cost(nsize));
         if after > account.memory_limit {
             if account.exceeded.is_none() {
                 account.exceeded = Some(LimitKind::Memory);
@@ -235,7 +248,7 @@ unsafe fn allocate_body(
         }
     };
     if !result.is_null() {
-        account.used = account.used - old + nsize;
+        account.used = account.used - block_cost(old) + block_cost(nsize);
         account.peak = account.peak.max(account.used);
         if nsize > old && account.tentative.take() == Some(nsize) {
             account.exceeded = None; // the retry after the emergency collection
