@@ -6,12 +6,18 @@
 //   demo.run(code)             runs Lua as the Run button does: {status, ok, output, error}
 //   await demo.flushed()       every write so far is committed (survives a reload)
 //   demo.homeKeys()            the keys of `_home`, as text
+//   demo.limits                what each run may use: {timeMs, memory}
 // `?db=NAME` in the page's URL picks another database (default: lua-persist-demo).
 // One tab at a time per database: a second tab shows why it did not start.
+// Each run has limits (LIMITS, shown on the page): a runaway script such as
+// `while true do end` ends with "time limit exceeded" instead of freezing the page for good.
 import { LuaModule, LuaStatus, decodeValue } from '../lua-persist.mjs';
 import { IdbStore, IdbStoreLockedError } from '../idb-store.mjs';
 
 const HOME = 1; // `_home`'s table id
+/** What one run may use: 2 seconds (Lua runs on the page's thread, which waits for it) and
+ * 256 MiB. index.html says so. */
+const LIMITS = Object.freeze({ timeMs: 2000, memory: 256 * 1024 * 1024 });
 const database = new URLSearchParams(location.search).get('db') || 'lua-persist-demo';
 const $ = (id) => document.getElementById(id);
 const fromUtf8 = new TextDecoder();
@@ -40,7 +46,7 @@ const ready = (async () => {
   try {
     if (loaded.status === 'rejected') throw loaded.reason;
     lua = await LuaModule.instantiate(loaded.value, { store });
-    state = lua.newState();
+    state = newState();
   } catch (error) {
     await store.close().catch(() => {}); // frees the database for another tab
     throw error;
@@ -57,6 +63,13 @@ ready.catch((error) => {
   }
 });
 
+/** The page's Lua state, under LIMITS. */
+function newState() {
+  const made = lua.newState();
+  made.setLimits(LIMITS);
+  return made;
+}
+
 /** Lua source that prints the values of `code` if it is an expression, as Lua's REPL does. */
 function asExpression(code) {
   const expression = code.replace(/^\s*return\b/, '');
@@ -66,7 +79,7 @@ function asExpression(code) {
 /** Runs a chunk in the page's Lua state; an expression alone prints its values. */
 function run(code) {
   if (!state) throw new Error('lua-persist demo: not ready yet (await demo.ready)');
-  if (state.L === 0) state = lua.newState(); // os.exit closed the last one
+  if (state.L === 0) state = newState(); // os.exit closed the last one
   let r = state.exec(asExpression(code), '=input');
   if (r.status === LuaStatus.ERRSYNTAX) r = state.exec(code, '=input'); // not an expression
   const result = {
@@ -143,4 +156,5 @@ window.demo = {
   run,
   flushed: () => ready.then(() => store.flushed()),
   homeKeys: () => store.keys(HOME).map((key) => fromUtf8.decode(key)),
+  limits: LIMITS,
 };

@@ -105,6 +105,27 @@ test('the page runs Lua typed into it, shows a Lua error as an error and keeps w
   assert.deepEqual(pageErrors, []);
 });
 
+test('a runaway script stops at the time limit with the message on the page, and the next run works', hang, async () => {
+  assert.deepEqual(await page.evaluate(() => window.demo.limits), { timeMs: 2000, memory: 256 * 1024 * 1024 });
+  assert.match(await page.textContent('#limits'), /at most 2 seconds and hold at most 256 MiB/);
+  const runCode = async (code) => {
+    const before = Number(await page.$eval('#output', (o) => o.dataset.run ?? 0));
+    await page.fill('#code', code);
+    await page.click('#run');
+    await page.waitForFunction((n) => document.getElementById('output').dataset.run === n, String(before + 1));
+    return page.$eval('#output', (o) => ({ text: o.textContent, status: o.dataset.status, error: o.classList.contains('error') }));
+  };
+  await lua('runaway_kept = "kept"');
+  const runaway = await runCode('local n = 0\nwhile true do pcall(function() while true do end end) n = n + 1 end');
+  assert.equal(runaway.status, 'error');
+  assert.ok(runaway.error);
+  assert.match(runaway.text, /input:2: time limit exceeded/);
+  assert.deepEqual(await runCode('print(runaway_kept, 6 * 7)'), { text: 'kept\t42\n', status: 'ok', error: false },
+    'the page answers the next run, with the globals kept');
+  assert.doesNotMatch(await page.textContent('#status'), /fail/);
+  assert.deepEqual(pageErrors, []);
+});
+
 // What the test stores: a counter closure with its upvalue, and a table with a cycle and a
 // subtable shared by two keys and pointing back.
 const STORE_VALUES = `
