@@ -314,10 +314,8 @@ fn limits_change_between_chunks() {
         "free"
     );
     // SAFETY: as above.
-    assert_eq!(
-        unsafe { limits::limits(state.as_ptr()) },
-        Some(Limits::NONE)
-    );
+    let now = unsafe { limits::limits(state.as_ptr()) };
+    assert_eq!(now, Some(Limits::NONE));
 }
 
 #[test]
