@@ -301,6 +301,31 @@ test("the time limit reads cu's clock import, js_time_now", () => {
   assert.deepEqual(compute(x, SPIN), { error: 'input:1: time limit exceeded' });
 });
 
+test('lp_usage called from inside an import describes the running chunk', () => {
+  let x;
+  let ptr;
+  const seen = [];
+  const env = {
+    js_time_now: () => Date.now(), js_ext_table_set: () => 0, js_ext_table_size: () => 0,
+    js_ext_table_get: () => {
+      x.lp_usage(x.lp_compute_state(), ptr); // a block allocated before the call
+      const view = new DataView(x.memory.buffer, ptr, 40);
+      seen.push([0, 1, 2, 3, 4].map((i) => view.getFloat64(8 * i, true)));
+      return -1;
+    },
+  };
+  x = new WebAssembly.Instance(wasmModule, { env }).exports;
+  assert.equal(x.init(), 0);
+  ptr = x.lp_alloc(40);
+  const r = compute(x, 'local x = 0 for i = 1, 100000 do x = x + i end local a = _home.a local b = _home.b return 5');
+  assert.equal(integer(r), 5, 'the instance was not disturbed');
+  assert.equal(seen.length, 2);
+  assert.ok(seen[0][0] >= 100000 && seen[1][0] > seen[0][0], `instructions so far: ${seen.map((u) => u[0])}`);
+  assert.ok(seen[0][1] > 0 && seen[0][4] === 0);
+  assert.equal(integer(compute(x, 'return 6')), 6);
+  x.lp_free(ptr, 40);
+});
+
 // ------------------------------------------------------------------ node wasm/run.mjs
 
 test('node wasm/run.mjs: each limit ends the run with exit code 1 and the message on stderr', () => {
