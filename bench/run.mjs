@@ -2,7 +2,9 @@
 // Benchmarks of the foundation (README, "Benchmarks"): wasm module size, and each workload
 // in bench/workloads natively and in the wasm module under Node, as wasm/native ratios
 // measured in the same run. Times are the best of RUNS runs; the native time excludes the
-// process start-up (an empty run is subtracted).
+// process start-up (an empty run is subtracted). Then the cost of the limits: each workload
+// in the wasm module with limits set high enough never to trip, against none, as on/off
+// ratios measured in the same run.
 //   node bench/run.mjs [--runs N]
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -75,3 +77,35 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua')).sort()) {
   console.log(`  ${file.replace('.lua', '').padEnd(12)} ${n.toFixed(1).padStart(9)} ${w.toFixed(1).padStart(9)} ${(w / n).toFixed(2).padStart(7)}`);
 }
 console.log(`  worst ratio ${worst.toFixed(2)}`);
+
+// Limits on / off: lp_main alone is timed (the instance is made before), runs alternate
+// between the two so that both see the same machine. 4095M rather than 4G: the wasm32
+// runner's sizes are 32-bit, and it refuses 4G.
+const LIMITS = ['--max-memory', '4095M', '--max-instructions', '1000000000000000', '--max-time', '100000'];
+
+async function mainMs(script, source, options) {
+  const lua = await LuaModule.instantiate(wasmModule);
+  lua.putFile(script, source);
+  const start = performance.now();
+  const r = lua.main(['lua-persist', ...options, script]);
+  const ms = performance.now() - start;
+  if (r.code !== 0) throw new Error(`wasm ${options.join(' ')} ${script} failed: ${new TextDecoder().decode(r.stderr)}`);
+  return ms;
+}
+
+console.log(`\nlimits on / off in wasm (best of ${RUNS}; lua.main only; on: ${LIMITS.join(' ')})`);
+console.log('  workload       off ms     on ms   ratio');
+let worstLimits = 0;
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua')).sort()) {
+  const script = `bench/workloads/${file}`;
+  const source = readFileSync(script);
+  let off = Infinity;
+  let on = Infinity;
+  for (let i = 0; i < RUNS; i++) {
+    off = Math.min(off, await mainMs(script, source, []));
+    on = Math.min(on, await mainMs(script, source, LIMITS));
+  }
+  worstLimits = Math.max(worstLimits, on / off);
+  console.log(`  ${file.replace('.lua', '').padEnd(12)} ${off.toFixed(1).padStart(9)} ${on.toFixed(1).padStart(9)} ${(on / off).toFixed(2).padStart(7)}`);
+}
+console.log(`  worst ratio ${worstLimits.toFixed(2)}`);
