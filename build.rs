@@ -128,6 +128,10 @@ fn configure_wasm(build: &mut cc::Build) {
         // Forced include: settings Lua reads from luaconf.h's hooks (see the header).
         .flag("-include")
         .flag("wasm/include/lua_persist_wasm.h")
+        // The interpreter's dispatch as a switch: wasm has no computed goto (clang makes one
+        // br_table of all the gotos anyway), and one fetch, not one per opcode, keeps the
+        // limits' tick (src/limits/lua_user.h) in one place.
+        .define("LUA_USE_JUMPTABLE", Some("0"))
         .files(WASM_LIBC_SOURCES);
     if cfg!(feature = "wasm-module") {
         build

@@ -64,11 +64,13 @@ impl LimitKind {
 /// [`lua::close`](crate::lua::close)).
 #[derive(Debug)]
 pub(crate) struct Account {
-    /// Bytes Lua holds, each block counted at its [`block_cost`].
+    /// Bytes Lua holds (as it asked for them).
     pub(crate) used: usize,
-    /// The most it held since the chunk began.
+    /// The same blocks, each counted at its [`block_cost`]: what the memory limit bounds.
+    pub(crate) footprint: usize,
+    /// The most footprint since the chunk began.
     pub(crate) peak: usize,
-    /// The allocator's own cap ([`lua::set_memory_limit`](crate::lua::set_memory_limit)):
+    /// The allocator's own cap on `used` ([`lua::set_memory_limit`](crate::lua::set_memory_limit)):
     /// past it Lua gets "not enough memory", and no limit is exceeded.
     pub(crate) cap: usize,
     /// The memory limit: past it the state has exceeded it.
@@ -109,6 +111,7 @@ impl Account {
     pub(crate) fn new(cap: usize) -> Account {
         Account {
             used: 0,
+            footprint: 0,
             peak: 0,
             cap,
             memory_limit: usize::MAX,
@@ -128,7 +131,7 @@ impl Account {
         self.instructions = 0;
         self.exceeded = None;
         self.tentative = None;
-        self.peak = self.used;
+        self.peak = self.footprint;
         self.chunk_start_ms = now_ms().unwrap_or(0.0);
         self.in_chunk = in_chunk;
     }
@@ -215,7 +218,8 @@ unsafe fn allocate_body(
                     Layout::from_size_align_unchecked(old, BLOCK_ALIGN),
                 )
             };
-            account.used -= block_cost(old);
+            account.used -= old;
+            account.footprint -= block_cost(old);
         }
         return ptr::null_mut();
     }
@@ -223,15 +227,15 @@ unsafe fn allocate_body(
         return ptr::null_mut();
     };
     if nsize > old {
-        let after = (account.used - block_cost(old)).saturating_add(block_cost(nsize));
-        if after > account.memory_limit {
+        let footprint = (account.footprint - block_cost(old)).saturating_add(block_cost(nsize));
+        if footprint > account.memory_limit {
             if account.exceeded.is_none() {
                 account.exceeded = Some(LimitKind::Memory);
                 account.tentative = Some(nsize);
             }
             return ptr::null_mut();
         }
-        if after > account.cap {
+        if (account.used - old).saturating_add(nsize) > account.cap {
             return ptr::null_mut();
         }
     }
@@ -248,8 +252,9 @@ unsafe fn allocate_body(
         }
     };
     if !result.is_null() {
-        account.used = account.used - block_cost(old) + block_cost(nsize);
-        account.peak = account.peak.max(account.used);
+        account.used = account.used - old + nsize;
+        account.footprint = account.footprint - block_cost(old) + block_cost(nsize);
+        account.peak = account.peak.max(account.footprint);
         if nsize > old && account.tentative.take() == Some(nsize) {
             account.exceeded = None; // the retry after the emergency collection
         }
@@ -275,13 +280,29 @@ pub(crate) unsafe fn account<'a>(L: *mut lua_State) -> Option<&'a mut Account> {
 /// Fuel for threads of states without an account: checkpoints seldom.
 const FUEL_WITHOUT_ACCOUNT: c_int = 1 << 30;
 
+/// The functions the checkpoints (`src/limits/checkpoints.c`) call, in one table: as
+/// `#[no_mangle]` functions they would be exports of the wasm module.
+#[repr(C)]
+pub struct LimitsRuntime {
+    refuel: unsafe extern "C" fn(*mut lua_State, i64) -> c_int,
+    exceeded: unsafe extern "C" fn(*mut lua_State) -> *const c_char,
+    enforced: unsafe extern "C" fn(*mut lua_State) -> c_int,
+}
+
+/// The table `src/limits/lua_user.h` declares; field order must match.
+#[no_mangle]
+pub static __lp_limits: LimitsRuntime = LimitsRuntime {
+    refuel,
+    exceeded,
+    enforced,
+};
+
 /// Charges `used` units of work to `L`'s state; the next fuel, or 0 once a limit is
-/// exceeded (checkpoints.c).
+/// exceeded.
 ///
 /// # Safety
 /// `L` must be a valid state.
-#[no_mangle]
-pub unsafe extern "C" fn lp_limits_refuel(L: *mut lua_State, used: i64) -> c_int {
+unsafe extern "C" fn refuel(L: *mut lua_State, used: i64) -> c_int {
     abort_on_panic(|| {
         // SAFETY: valid state (caller); the reference ends here.
         match unsafe { account(L) } {
@@ -291,12 +312,11 @@ pub unsafe extern "C" fn lp_limits_refuel(L: *mut lua_State, used: i64) -> c_int
     })
 }
 
-/// The message of the limit `L`'s state has exceeded, or null (checkpoints.c).
+/// The message of the limit `L`'s state has exceeded, or null.
 ///
 /// # Safety
 /// `L` must be a valid state.
-#[no_mangle]
-pub unsafe extern "C" fn lp_limits_exceeded(L: *mut lua_State) -> *const c_char {
+unsafe extern "C" fn exceeded(L: *mut lua_State) -> *const c_char {
     abort_on_panic(|| {
         // SAFETY: valid state (caller); the reference ends here.
         match unsafe { account(L) }.and_then(|a| a.exceeded) {
@@ -306,12 +326,11 @@ pub unsafe extern "C" fn lp_limits_exceeded(L: *mut lua_State) -> *const c_char 
     })
 }
 
-/// Whether any limit is set on `L`'s state (1) or not (0) (checkpoints.c).
+/// Whether any limit is set on `L`'s state (1) or not (0).
 ///
 /// # Safety
 /// `L` must be a valid state.
-#[no_mangle]
-pub unsafe extern "C" fn lp_limits_enforced(L: *mut lua_State) -> c_int {
+unsafe extern "C" fn enforced(L: *mut lua_State) -> c_int {
     abort_on_panic(|| {
         // SAFETY: valid state (caller); the reference ends here.
         unsafe { account(L) }.is_some_and(|a| a.enforced()) as c_int

@@ -57,9 +57,10 @@ pub struct Usage {
     /// Units of work of the current (or last) chunk, counted to within
     /// [`budget::CHECKPOINT_INTERVAL`] per coroutine.
     pub instructions: u64,
-    /// Bytes the state holds now.
+    /// Bytes the state holds now, each block counted with what C's malloc adds to it (the
+    /// measure of the memory limit, [`budget::block_cost`]).
     pub memory: usize,
-    /// The most bytes it held since the chunk began.
+    /// The most it held since the chunk began.
     pub peak_memory: usize,
     /// How long the chunk has run (or ran, once it ended).
     pub elapsed: Duration,
@@ -74,6 +75,12 @@ pub enum LimitExceeded {
     Instructions { limit: u64 },
     #[error("time limit exceeded")]
     Time { limit: Duration },
+}
+
+/// A number of milliseconds as a Duration (negative and NaN as zero, too large as the
+/// largest). (`Duration::from_secs_f64` panics instead, and its panic costs the module.)
+pub fn duration_from_ms(ms: f64) -> Duration {
+    Duration::from_nanos((ms * 1e6) as u64)
 }
 
 /// Why limits cannot be set.
@@ -120,7 +127,7 @@ pub unsafe fn limits(L: *mut lua_State) -> Option<Limits> {
         time: account
             .time_limit_ms
             .is_finite()
-            .then(|| Duration::from_secs_f64(account.time_limit_ms / 1000.0)),
+            .then(|| duration_from_ms(account.time_limit_ms)),
     })
 }
 
@@ -144,9 +151,9 @@ pub unsafe fn usage(L: *mut lua_State) -> Option<Usage> {
     };
     Some(Usage {
         instructions,
-        memory: account.used,
+        memory: account.footprint,
         peak_memory: peak,
-        elapsed: Duration::from_secs_f64(elapsed_ms.max(0.0) / 1000.0),
+        elapsed: duration_from_ms(elapsed_ms),
     })
 }
 
@@ -169,7 +176,7 @@ pub unsafe fn exceeded(L: *mut lua_State) -> Option<LimitExceeded> {
             limit: account.instruction_limit,
         },
         LimitKind::Time => LimitExceeded::Time {
-            limit: Duration::from_secs_f64(account.time_limit_ms / 1000.0),
+            limit: duration_from_ms(account.time_limit_ms),
         },
     })
 }

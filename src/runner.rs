@@ -180,22 +180,31 @@ fn set_limit_option(limits: &mut Limits, name: &str, value: &[u8]) -> Result<(),
                 .ok()
                 .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
                 .ok_or_else(|| invalid("a positive number of seconds"))?;
-            limits.time = Some(std::time::Duration::from_secs_f64(seconds));
+            limits.time = Some(crate::limits::duration_from_ms(seconds * 1000.0));
         }
     }
     Ok(())
 }
 
-/// `64M` and the like: bytes, with an optional binary suffix K, M or G.
+/// `64M` and the like: bytes, with an optional binary suffix K, M or G. A size past what
+/// the target can address (4 GiB on wasm32) is as much as it can.
 pub fn parse_size(text: &str) -> Option<usize> {
-    let (digits, unit) = match text.as_bytes().last()? {
-        b'K' | b'k' => (&text[..text.len() - 1], 1usize << 10),
-        b'M' | b'm' => (&text[..text.len() - 1], 1 << 20),
-        b'G' | b'g' => (&text[..text.len() - 1], 1 << 30),
-        _ => (text, 1),
+    // On bytes: slicing a str could panic, and its message would take 4 KB of the module.
+    let bytes = text.as_bytes();
+    let (digits, unit) = match bytes.last()? {
+        b'K' | b'k' => (&bytes[..bytes.len() - 1], 1u64 << 10),
+        b'M' | b'm' => (&bytes[..bytes.len() - 1], 1 << 20),
+        b'G' | b'g' => (&bytes[..bytes.len() - 1], 1 << 30),
+        _ => (bytes, 1),
     };
-    let n: usize = digits.parse().ok()?;
-    n.checked_mul(unit).filter(|&bytes| bytes > 0)
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = digits.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })?;
+    let bytes = n.checked_mul(unit).filter(|&bytes| bytes > 0)?;
+    Some(usize::try_from(bytes).unwrap_or(usize::MAX))
 }
 
 /// Where the runner's messages go and where it reads scripts from; differs per target.

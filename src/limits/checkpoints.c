@@ -9,12 +9,13 @@
 #include "lualib.h"
 #include "lstate.h"
 
-/* src/limits.rs. lp_limits_refuel charges `used` units of work to L's state and returns the
-   next fuel (> 0), or 0 once a limit is exceeded. lp_limits_exceeded returns the exceeded
-   limit's message, or NULL. Neither raises nor allocates in Lua. */
-int lp_limits_refuel(lua_State *L, long long used);
-const char *lp_limits_exceeded(lua_State *L);
-int lp_limits_enforced(lua_State *L);
+/* src/budget.rs, through its table __lp_limits (lua_user.h): refuel charges `used` units of
+   work to L's state and returns the next fuel (> 0), or 0 once a limit is exceeded;
+   exceeded returns the exceeded limit's message, or NULL; enforced tells whether any limit
+   is set. None raises or allocates in Lua. */
+#define lp_limits_refuel(L, used) (__lp_limits.refuel((L), (used)))
+#define lp_limits_exceeded(L) (__lp_limits.exceeded(L))
+#define lp_limits_enforced(L) (__lp_limits.enforced(L))
 
 /* The work done since the fuel was set: the fuel was basehookcount, what is left is
    hookcount (below 1 once spent). */

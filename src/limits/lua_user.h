@@ -12,6 +12,15 @@
 #ifndef LUA_PERSIST_USER_H
 #define LUA_PERSIST_USER_H
 
+/* The Rust side of the checkpoints (src/budget.rs): a table, because Rust functions with C
+   names would all be exports of the wasm module. */
+struct lp_limits_runtime {
+  int (*refuel)(lua_State *L, long long used);
+  const char *(*exceeded)(lua_State *L);
+  int (*enforced)(lua_State *L);
+};
+extern const struct lp_limits_runtime __lp_limits;
+
 /* Called when a thread's fuel is spent; see checkpoints.c. */
 void lp_vm_checkpoint(lua_State *L);
 void lp_c_call_checkpoint(lua_State *L);

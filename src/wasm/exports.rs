@@ -389,7 +389,7 @@ pub(crate) unsafe fn set_limits(
     let limits = Limits {
         memory: given(memory).map(|v| v.min(usize::MAX as f64) as usize),
         instructions: given(instructions).map(|v| v as u64),
-        time: given(time_ms).map(|ms| core::time::Duration::from_secs_f64(ms / 1000.0)),
+        time: given(time_ms).map(limits::duration_from_ms),
     };
     // SAFETY: forwarded caller contract.
     match unsafe { limits::set_limits(L, &limits) } {
