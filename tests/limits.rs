@@ -319,21 +319,29 @@ fn limits_change_between_chunks() {
 }
 
 #[test]
-fn the_debug_hook_is_the_limits_while_they_are_set() {
+fn debug_hooks_work_under_limits_and_cannot_escape_them() {
     let state = state(INSTRUCTIONS);
-    assert!(run(&state, "debug.sethook(function() end, '', 1)")
-        .unwrap_err()
-        .contains("debug.sethook is not available while limits are set"));
-    let free = state_with(Limits::NONE);
     assert_eq!(
         run(
-            &free,
+            &state,
             "local n = 0 debug.sethook(function() n = n + 1 end, '', 1) \
              for i = 1, 10 do end debug.sethook() return tostring(n > 10)"
         )
         .unwrap(),
         "true"
     );
+    // A hook of the script's own that loops, or that turns hooks off, stops all the same.
+    for code in [
+        "debug.sethook(function() while true do end end, 'l')\nlocal x = 1",
+        "debug.sethook() while true do debug.sethook() end",
+        "debug.sethook(function() end, 'c', 1) while true do end",
+    ] {
+        let error = run(&state, code).unwrap_err();
+        assert!(
+            error.contains("instruction limit exceeded"),
+            "{code}: {error}"
+        );
+    }
 }
 
 #[test]

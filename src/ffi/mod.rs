@@ -33,8 +33,13 @@ pub struct FILE {
     _opaque: [u8; 0],
 }
 
-/// `LUA_EXTRASPACE`: the raw memory in front of each thread (`lua_getextraspace`).
+/// `LUA_EXTRASPACE`: the raw memory in front of each thread that is the user's
+/// (`lua_getextraspace`): one pointer, as in Lua's default. (Our build's extra space has two
+/// ints more, between that and the thread: the limits' fuel, `src/limits/lua_user.h`.)
 pub const LUA_EXTRASPACE: usize = core::mem::size_of::<*mut c_void>();
+
+/// The bytes of the extra space that are the limits' fuel.
+const LIMITS_FUEL_SPACE: usize = 2 * core::mem::size_of::<c_int>();
 /// `LUAL_NUMSIZES`: what `luaL_checkversion` checks.
 pub const LUAL_NUMSIZES: usize =
     core::mem::size_of::<lua_Integer>() * 16 + core::mem::size_of::<lua_Number>();
@@ -121,8 +126,8 @@ pub unsafe fn lua_yield(L: *mut lua_State, nresults: c_int) -> c_int {
 /// `L` must be a valid state.
 #[inline]
 pub unsafe fn lua_getextraspace(L: *mut lua_State) -> *mut c_void {
-    // SAFETY: lua_State is allocated LUA_EXTRASPACE bytes after its extra space.
-    unsafe { (L as *mut u8).sub(LUA_EXTRASPACE) as *mut c_void }
+    // SAFETY: lua_State is allocated after its extra space: the user's part, then the fuel.
+    unsafe { (L as *mut u8).sub(LUA_EXTRASPACE + LIMITS_FUEL_SPACE) as *mut c_void }
 }
 
 /// `lua_tonumber(L, i)`.

@@ -17,16 +17,15 @@
 #define lp_limits_exceeded(L) (__lp_limits.exceeded(L))
 #define lp_limits_enforced(L) (__lp_limits.enforced(L))
 
-/* The work done since the fuel was set: the fuel was basehookcount, what is left is
-   hookcount (below 1 once spent). */
+/* The work done since the fuel was set (what is left goes below 1 once it is spent). */
 static long long fuel_used(lua_State *L) {
-  long long used = (long long)L->basehookcount - (long long)L->hookcount;
+  long long used = (long long)LP_FUEL_GIVEN(L) - (long long)LP_FUEL_LEFT(L);
   return used > 0 ? used : 0;
 }
 
 static void set_fuel(lua_State *L, int fuel) {
-  L->basehookcount = fuel;
-  L->hookcount = fuel;
+  LP_FUEL_GIVEN(L) = fuel;
+  LP_FUEL_LEFT(L) = fuel;
 }
 
 /* Arms the limits' hook on L: it runs before L's next instruction and raises. Hooks are
@@ -59,17 +58,19 @@ void lp_limit_hook(lua_State *L, lua_Debug *ar) {
 
 void lp_vm_checkpoint(lua_State *L) {
   int fuel = lp_limits_refuel(L, fuel_used(L));
-  if (fuel > 0)
+  if (fuel > 0) {
     set_fuel(L, fuel);
-  else
-    arm(L);
+    return;
+  }
+  set_fuel(L, 1);
+  arm(L); /* again, also when armed: inside a message handler hooks are off again */
 }
 
 /* ldo.c's lua_unlock. Only one of its call sites may raise: just before it calls a C
    function (precallC), where the new call is a plain C call (CIST_C alone) of a running
    thread. There, once a limit is exceeded, it arms the hook and raises; with the hook armed
    it lets C functions run (a message handler's traceback, say) and leaves the raising to the
-   hook, at the next instruction. Its other sites keep the fuel at 1, the hook's count. */
+   hook, at the next instruction. Its other sites only keep the fuel at 1. */
 void lp_c_call_checkpoint(lua_State *L) {
   int fuel = lp_limits_refuel(L, fuel_used(L));
   const char *message;
@@ -87,11 +88,8 @@ void lp_c_call_checkpoint(lua_State *L) {
 }
 
 /* lstrlib.c's ticks: 1 turns the tested condition true, so that lstrlib raises. */
-int lp_strlib_tick(lua_State *L) {
-  int fuel;
-  if (!LP_TICK(L))
-    return 0;
-  fuel = lp_limits_refuel(L, fuel_used(L));
+int lp_strlib_checkpoint(lua_State *L) {
+  int fuel = lp_limits_refuel(L, fuel_used(L));
   if (fuel > 0) {
     set_fuel(L, fuel);
     return 0;
@@ -133,10 +131,11 @@ void lp_resume_checkpoint(lua_State *L) {
     lua_sethook(L, NULL, 0, 0);
 }
 
-/* debug.sethook (ldblib.c): the hook of a thread is the limits' fuel. */
+/* debug.sethook (ldblib.c): see lua_user.h. */
 void lp_debug_sethook(lua_State *L, lua_State *target, lua_Hook f, int mask, int count) {
-  if (lp_limits_enforced(L))
-    luaL_error(L, "debug.sethook is not available while limits are set");
+  const char *message = lp_limits_exceeded(L);
+  if (message != NULL && (target->hook == lp_limit_hook || L->hook == lp_limit_hook))
+    raise_limit(L, 1, message);
   lua_sethook(target, f, mask, count);
 }
 
@@ -171,11 +170,11 @@ int lp_luaopen_string(lua_State *L) {
 
 /* The fuel L has used since it was last charged (for a usage report between checkpoints). */
 long long lp_limits_pending(lua_State *L) {
-  return (L->hookmask == 0 || L->hook == lp_limit_hook) ? fuel_used(L) : 0;
+  return fuel_used(L);
 }
 
-/* Prepares L and its main thread for a new chunk (or new limits): a hook left from an
-   exceeded limit goes, and the next tick is a checkpoint. Other hooks stay. */
+/* Prepares L and its main thread for a new chunk (or new limits): the hook from an exceeded
+   limit goes, and the next tick is a checkpoint. */
 void lp_limits_rearm(lua_State *L) {
   lua_State *threads[2];
   int i;
@@ -183,9 +182,8 @@ void lp_limits_rearm(lua_State *L) {
   threads[1] = G(L)->mainthread;
   for (i = 0; i < 2; i++) {
     lua_State *T = threads[i];
-    if (T->hookmask == 0 || T->hook == lp_limit_hook) {
+    if (T->hook == lp_limit_hook)
       lua_sethook(T, NULL, 0, 0);
-      set_fuel(T, 0);
-    }
+    set_fuel(T, 0);
   }
 }

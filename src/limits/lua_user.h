@@ -3,12 +3,12 @@
    (`#define lvm_c`, ...) before it includes lua.h, which is what the sections below test.
 
    What it adds is the checkpoints of the limits (src/limits.rs, "Running untrusted code" in
-   the README): work that Lua does in a state is counted on a per-thread fuel, and when
-   the fuel runs out, checkpoints.c asks the state's budget whether to go on. The fuel is the
-   thread's count-hook counter (`L->hookcount`), unused while the thread has no hook, so a
-   tick is one decrement in memory Lua already touches. (Lua's own count hook would cost
-   more than the whole budget: with any count hook set, the interpreter calls into
-   ldebug.c before every instruction.) */
+   the README): work that Lua does in a thread is counted on the thread's fuel, and when the
+   fuel runs out, checkpoints.c asks the state's budget whether to go on. The fuel lives in
+   the thread's extra space, after the pointer-sized part that lua_getextraspace gives users,
+   so a tick is one decrement in memory next to the thread, and it has nothing to do with
+   hooks. (Lua's own count hook would cost more than the whole budget: with any count hook
+   set, the interpreter calls into ldebug.c before every instruction.) */
 #ifndef LUA_PERSIST_USER_H
 #define LUA_PERSIST_USER_H
 
@@ -24,21 +24,23 @@ extern const struct lp_limits_runtime __lp_limits;
 /* Called when a thread's fuel is spent; see checkpoints.c. */
 void lp_vm_checkpoint(lua_State *L);
 void lp_c_call_checkpoint(lua_State *L);
-int lp_strlib_tick(lua_State *L);
+int lp_strlib_checkpoint(lua_State *L);
 void lp_resume_checkpoint(lua_State *L);
 int lp_strlib_error(lua_State *L, const char *fmt, ...);
-/* lua_Hook, which lua.h declares after including this header. */
-void lp_debug_sethook(lua_State *L, lua_State *target,
-                      void (*f)(lua_State *, struct lua_Debug *), int mask, int count);
 int lp_luaopen_string(lua_State *L);
 
 /* The limits' hook: raises the exceeded limit's message (checkpoints.c). */
 void lp_limit_hook(lua_State *L, struct lua_Debug *ar);
 
-/* One unit of work on thread T (a `lua_State *`): true when its fuel is spent. Threads with
-   another hook are not ticked: their counter is that hook's. */
-#define LP_TICK(T) \
-  (((T)->hookmask == 0 || (T)->hook == lp_limit_hook) && --(T)->hookcount <= 0)
+/* A thread's extra space: the user's pointer-sized part, then the fuel it was given and the
+   fuel left (two ints, just before the thread). */
+#undef LUA_EXTRASPACE
+#define LUA_EXTRASPACE (sizeof(void *) + 2 * sizeof(int))
+#define LP_FUEL_GIVEN(T) (((int *)(void *)(T))[-2])
+#define LP_FUEL_LEFT(T) (((int *)(void *)(T))[-1])
+
+/* One unit of work on thread T (a `lua_State *`): true when its fuel is spent. */
+#define LP_TICK(T) (--LP_FUEL_LEFT(T) <= 0)
 
 #if defined(lvm_c)
 /* The interpreter: 'l_unlikely' is evaluated for every instruction it fetches (vmfetch's
@@ -80,22 +82,32 @@ void lp_throw_checkpoint(lua_State *L);
    an error, raised by luaL_error, which then raises the limit's message instead.
    The thread is 'ms->L' in the matcher's functions and 'L' in the others: these two
    file-scope null pointers let one macro name both, each shadowed where it is real.
-   Functions that have neither (string.pack's option parser) are not ticked. lstrlib.c does
-   not see lua_State's fields, so its tick is a call. */
+   Functions that have neither (string.pack's option parser) are not ticked. */
 static const struct { const char *src_init, *src_end, *p_end; lua_State *L; } *const ms = 0;
 static lua_State *const L = 0;
 #define LP_STRLIB_THREAD ((ms) != 0 ? (ms)->L : (L))
 #undef luai_unlikely
 #define luai_unlikely(x)                                                           \
   (__builtin_expect(((x) != 0) ||                                                  \
-                        (LP_STRLIB_THREAD != 0 && lp_strlib_tick(LP_STRLIB_THREAD)), \
+                        (LP_STRLIB_THREAD != 0 && LP_TICK(LP_STRLIB_THREAD) &&      \
+                         lp_strlib_checkpoint(LP_STRLIB_THREAD)),                   \
                     0))
 #define luaL_error(L, ...) lp_strlib_error(L, __VA_ARGS__)
 #endif
 
 #if defined(ldblib_c)
-/* debug.sethook would take the thread's hook from the limits: refused while they are set. */
+/* debug.sethook: a thread whose state exceeded a limit keeps the limits' hook (the script
+   would take it away before it raises); it raises instead. Other hooks are the script's. */
+void lp_debug_sethook(lua_State *L, lua_State *target,
+                      void (*f)(lua_State *, struct lua_Debug *), int mask, int count);
 #define lua_sethook(T, f, mask, count) lp_debug_sethook(L, T, f, mask, count)
+#endif
+
+#if defined(lstate_c)
+/* A state and each new thread start with no fuel: their first tick is a checkpoint. (A new
+   thread's extra space is a copy of the main thread's.) */
+#define luai_userstateopen(L) ((void)(LP_FUEL_GIVEN(L) = 0, LP_FUEL_LEFT(L) = 0))
+#define luai_userstatethread(L, L1) ((void)(LP_FUEL_GIVEN(L1) = 0, LP_FUEL_LEFT(L1) = 0))
 #endif
 
 #if defined(linit_c)
