@@ -50,14 +50,6 @@ impl LimitKind {
             LimitKind::Time => c"time limit exceeded",
         }
     }
-
-    /// The error message a script sees.
-    pub fn message(self) -> &'static str {
-        match self.message_cstr().to_str() {
-            Ok(text) => text,
-            Err(_) => "limit exceeded",
-        }
-    }
 }
 
 /// The allocator's bookkeeping and the state's budget, owned by the state (freed by

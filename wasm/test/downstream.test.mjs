@@ -28,9 +28,11 @@ test("the module exports the crate's function and memory, and what Rust adds", (
     // rustc exports these two from every wasm32-unknown-unknown cdylib.
     'global __data_end',
     'global __heap_base',
-    // The address of the table through which lua-persist's C libc calls its Rust half
-    // (wasm/libc/runtime.h): rustc exports every #[no_mangle] item of every crate from a
-    // cdylib (rust-lang/rust#73958), and C can reach Rust only by a symbol's name.
+    // The addresses of the tables through which lua-persist's C calls its Rust half: the
+    // libc's (wasm/libc/runtime.h) and the limits' checkpoints' (src/limits/lua_user.h):
+    // rustc exports every #[no_mangle] item of every crate from a cdylib
+    // (rust-lang/rust#73958), and C can reach Rust only by a symbol's name.
+    'global __lp_limits',
     'global __lp_runtime',
     'memory memory',
   ]);
