@@ -94,6 +94,34 @@ pub enum LimitsError {
     NoClock,
 }
 
+/// The limits of a state the host owns: the functions below, safe on an [`lua::OwnedState`]
+/// (whose state is valid while it lives).
+impl lua::OwnedState {
+    /// [`set_limits`] on this state.
+    pub fn set_limits(&self, limits: &Limits) -> Result<(), LimitsError> {
+        // SAFETY: the state is valid while self lives.
+        unsafe { set_limits(self.as_ptr(), limits) }
+    }
+
+    /// [`limits`] of this state.
+    pub fn limits(&self) -> Limits {
+        // SAFETY: the state is valid while self lives.
+        unsafe { limits(self.as_ptr()) }.unwrap_or_default()
+    }
+
+    /// [`usage`] of this state.
+    pub fn usage(&self) -> Usage {
+        // SAFETY: the state is valid while self lives.
+        unsafe { usage(self.as_ptr()) }.unwrap_or_default()
+    }
+
+    /// [`exceeded`] by this state's current or last chunk.
+    pub fn exceeded(&self) -> Option<LimitExceeded> {
+        // SAFETY: the state is valid while self lives.
+        unsafe { exceeded(self.as_ptr()) }
+    }
+}
+
 /// Sets the limits of `L`'s state for its next chunks (and for the running one, if any).
 ///
 /// # Safety

@@ -35,6 +35,9 @@ pub struct Invocation {
     /// `--sandbox`: the safe standard library ([`crate::sandbox`]), and the limits of
     /// [`Limits::SANDBOX_DEFAULT`] where no option sets them.
     pub sandbox: bool,
+    /// `--sandbox-read DIR` (native runner): directories whose files sandboxed scripts may
+    /// read ([`sandbox::SandboxOptions::readable_dirs`]).
+    pub readable_dirs: Vec<std::path::PathBuf>,
     /// The whole command line, for the `arg` table's negative indices.
     pub argv: Vec<Vec<u8>>,
     /// Index in `argv` of the script (or of the first unused argument).
@@ -61,6 +64,9 @@ pub enum UsageError {
 /// The runner's options with a value, on every target (the limits).
 pub const LIMIT_OPTIONS: &[&str] = &["max-memory", "max-instructions", "max-time"];
 
+/// All the runner's own options with a value, for a host that looks past them.
+pub const VALUE_OPTIONS: &[&str] = &["max-memory", "max-instructions", "max-time", "sandbox-read"];
+
 /// The usage text printed after a [`UsageError`].
 pub fn usage() -> String {
     format!(
@@ -72,6 +78,7 @@ pub fn usage() -> String {
          --max-instructions N     limit each chunk to N instructions\n  \
          --max-time SECONDS       limit each chunk's running time\n  \
          --sandbox                the safe standard library, and default limits\n  \
+         --sandbox-read DIR       (native) let sandboxed scripts read the files in DIR\n  \
          --        stop handling options\n  \
          -         stop handling options and execute stdin\n"
     )
@@ -96,6 +103,7 @@ pub fn parse_args_with(argv: &[Vec<u8>], host_options: &[&str]) -> Result<Invoca
         host_options: Vec::new(),
         limits: Limits::NONE,
         sandbox: false,
+        readable_dirs: Vec::new(),
         argv: argv.to_vec(),
         script_index: argv.len(),
     };
@@ -110,6 +118,16 @@ pub fn parse_args_with(argv: &[Vec<u8>], host_options: &[&str]) -> Result<Invoca
             b"-" => break,
             b"-v" => inv.show_version = true,
             b"--sandbox" => inv.sandbox = true,
+            #[cfg(not(target_arch = "wasm32"))]
+            b"--sandbox-read" => {
+                i += 1;
+                let dir = argv
+                    .get(i)
+                    .ok_or(UsageError::MissingOptionValue("sandbox-read".into()))?;
+                inv.readable_dirs.push(std::path::PathBuf::from(
+                    String::from_utf8_lossy(dir).into_owned(),
+                ));
+            }
             _ if a.starts_with(b"--") && LIMIT_OPTIONS.iter().any(|o| a[2..] == *o.as_bytes()) => {
                 let name = String::from_utf8_lossy(&a[2..]).into_owned();
                 i += 1;
@@ -388,8 +406,16 @@ unsafe fn pmain_body(L: *mut lua_State) -> c_int {
             lua::raise(L, message);
         }
         if ctx.inv.sandbox {
-            if let Err(e) = sandbox::apply(L) {
-                lua::raise(L, e.0);
+            let options = sandbox::SandboxOptions {
+                readable_dirs: ctx.inv.readable_dirs.clone(),
+            };
+            // The options' and the error's memory is gone before the raise.
+            let failed = sandbox::apply_with(L, &options)
+                .err()
+                .map(|e| e.to_string());
+            drop(options);
+            if let Some(message) = failed {
+                lua::raise(L, message);
             }
         }
         create_arg_table(L, ctx.inv);

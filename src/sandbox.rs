@@ -2,14 +2,39 @@
 //! cannot run programs, touch files, read the environment, end the process, load C code or
 //! binary chunks, or use the debug library (other than `debug.traceback`). Each removed
 //! function is replaced by one that raises "NAME is not available in sandbox mode", so
-//! that a script learns why. README, "Running untrusted code", says what stays open.
+//! that a script learns why. The host may let scripts read the files of some directories
+//! ([`SandboxOptions::readable_dirs`]). README, "Running untrusted code", says what stays
+//! open.
 
 #![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
 
 use core::ffi::{c_int, CStr};
+use std::path::{Path, PathBuf};
 
 use crate::ffi::*;
 use crate::lua::{self, LuaError};
+
+/// What a sandboxed script may still reach.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SandboxOptions {
+    /// Directories whose files scripts may read, with `io.open(name)` (modes `r` and `rb`),
+    /// `io.lines(name)` and `loadfile(name)` (text only): a file is inside one when its path,
+    /// symbolic links resolved, is. Nothing else of the file system opens.
+    pub readable_dirs: Vec<PathBuf>,
+}
+
+/// Why sandbox mode could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("{0}")]
+    Lua(#[from] LuaError),
+    #[error("the readable directory {dir}: {reason}")]
+    ReadableDir { dir: PathBuf, reason: String },
+}
+
+/// The functions that [`SandboxOptions::readable_dirs`] opens again, for files inside.
+const READABLE_WITHIN: &[(&CStr, &CStr)] =
+    &[(c"io", c"open"), (c"io", c"lines"), (c"_G", c"loadfile")];
 
 /// Functions a sandboxed script cannot call, by library (as in `package.loaded`) and name.
 pub const REFUSED: &[(&CStr, &CStr)] = &[
@@ -34,25 +59,59 @@ pub const REFUSED: &[(&CStr, &CStr)] = &[
 /// (`io.output():write(...)`, `io.input(io.stdin)`).
 const REFUSED_WITH_FILE_NAME: &[(&CStr, &CStr)] = &[(c"io", c"input"), (c"io", c"output")];
 
-/// Puts the state's standard libraries (opened before) in sandbox mode. Runs protected.
+/// Puts the state's standard libraries (opened before) in sandbox mode, with no file
+/// readable. Runs protected.
 ///
 /// # Safety
 /// `L` must be a valid state, outside any Lua call.
-pub unsafe fn apply(L: *mut lua_State) -> Result<(), LuaError> {
-    // SAFETY: forwarded caller contract; the body runs protected.
-    unsafe { lua::protected(L, &mut |L| apply_body(L)) }
+pub unsafe fn apply(L: *mut lua_State) -> Result<(), SandboxError> {
+    // SAFETY: forwarded caller contract.
+    unsafe { apply_with(L, &SandboxOptions::default()) }
+}
+
+/// [`apply`], with what `options` lets scripts reach.
+///
+/// # Safety
+/// `L` must be a valid state, outside any Lua call.
+pub unsafe fn apply_with(L: *mut lua_State, options: &SandboxOptions) -> Result<(), SandboxError> {
+    let mut dirs = Vec::new();
+    for dir in &options.readable_dirs {
+        let resolved = std::fs::canonicalize(dir).map_err(|e| SandboxError::ReadableDir {
+            dir: dir.clone(),
+            reason: e.to_string(),
+        })?;
+        let text = resolved.to_str().ok_or_else(|| SandboxError::ReadableDir {
+            dir: dir.clone(),
+            reason: "not UTF-8".into(),
+        })?;
+        dirs.push(text.as_bytes().to_vec());
+    }
+    // SAFETY: forwarded caller contract; the body runs protected, and `dirs` outlives it.
+    unsafe { lua::protected(L, &mut |L| apply_body(L, &dirs)) }?;
+    Ok(())
 }
 
 /// # Safety
 /// Inside a protected call.
-unsafe fn apply_body(L: *mut lua_State) {
+unsafe fn apply_body(L: *mut lua_State, readable_dirs: &[Vec<u8>]) {
     // SAFETY: inside a protected call; the stack is balanced.
     unsafe {
         luaL_checkstack(L, 8, c"sandbox".as_ptr());
         lua_getfield(L, LUA_REGISTRYINDEX, c"_LOADED".as_ptr());
         let loaded = lua_gettop(L);
         for (library, name) in REFUSED {
-            replace(L, loaded, library, name, refuse);
+            let readable =
+                !readable_dirs.is_empty() && READABLE_WITHIN.contains(&(*library, *name));
+            if readable {
+                lua_createtable(L, readable_dirs.len() as c_int, 0);
+                for (i, dir) in readable_dirs.iter().enumerate() {
+                    lua::pushstring(L, dir);
+                    lua_rawseti(L, -2, i as i64 + 1);
+                }
+                replace_with(L, loaded, library, name, read_within, 1);
+            } else {
+                replace(L, loaded, library, name, refuse);
+            }
         }
         for (library, name) in REFUSED_WITH_FILE_NAME {
             replace(L, loaded, library, name, refuse_file_name);
@@ -98,19 +157,39 @@ unsafe fn replace(
     name: &CStr,
     with: unsafe extern "C-unwind" fn(*mut lua_State) -> c_int,
 ) {
+    // SAFETY: forwarded caller contract.
+    unsafe { replace_with(L, loaded, library, name, with, 0) }
+}
+
+/// [`replace`], with `extra` more upvalues: the values on top of the stack (popped).
+///
+/// # Safety
+/// As [`replace`], with `extra` values on top.
+unsafe fn replace_with(
+    L: *mut lua_State,
+    loaded: c_int,
+    library: &CStr,
+    name: &CStr,
+    with: unsafe extern "C-unwind" fn(*mut lua_State) -> c_int,
+    extra: c_int,
+) {
     // SAFETY: forwarded caller contract; the stack is balanced.
     unsafe {
         if lua_getfield(L, loaded, library.as_ptr()) != LUA_TTABLE {
-            lua_pop(L, 1);
+            lua_pop(L, 1 + extra);
             return;
         }
+        let table = lua_gettop(L);
         if library == c"_G" {
             lua_pushstring(L, name.as_ptr());
         } else {
             lua_pushfstring(L, c"%s.%s".as_ptr(), library.as_ptr(), name.as_ptr());
         }
-        lua_getfield(L, -2, name.as_ptr());
-        lua_pushcclosure(L, Some(with), 2);
+        lua_getfield(L, table, name.as_ptr());
+        for _ in 0..extra {
+            lua_rotate(L, table - extra, -1); // the extra values after name and original
+        }
+        lua_pushcclosure(L, Some(with), 2 + extra);
         lua_setfield(L, -2, name.as_ptr());
         lua_pop(L, 1);
     }
@@ -144,6 +223,81 @@ unsafe extern "C-unwind" fn refuse_file_name(L: *mut lua_State) -> c_int {
         }
         call_original(L)
     })
+}
+
+/// `io.open`, `io.lines` and `loadfile` for files inside the readable directories
+/// (upvalue 3, a list of resolved paths): `io.open` only to read, `loadfile` text only.
+unsafe extern "C-unwind" fn read_within(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua as a closure made by `replace_with`; the Rust values below are
+    // dropped before anything that may raise.
+    lua::abort_on_panic(|| unsafe {
+        let name = lua::tostring(L, lua_upvalueindex(1)).unwrap_or_default();
+        if lua_type(L, 1) == LUA_TSTRING {
+            let within = {
+                let file = lua::tostring(L, 1).unwrap_or_default();
+                let mut dirs = Vec::new();
+                let mut i = 1;
+                while lua_rawgeti(L, lua_upvalueindex(3), i) == LUA_TSTRING {
+                    dirs.push(lua::tostring(L, -1).unwrap_or_default());
+                    lua_pop(L, 1); // the list (an upvalue) keeps the string
+                    i += 1;
+                }
+                lua_pop(L, 1);
+                path_within(file, &dirs)
+            };
+            if !within {
+                lua_pushvalue(L, lua_upvalueindex(1));
+                lua_pushstring(L, c": '".as_ptr());
+                lua_pushvalue(L, 1);
+                lua_pushstring(
+                    L,
+                    c"' is not in a readable directory (sandbox mode)".as_ptr(),
+                );
+                lua_concat(L, 4);
+                lua_error(L);
+            }
+        }
+        if name == b"io.open" {
+            let mode = lua::tostring(L, 2).unwrap_or(b"r");
+            if lua_type(L, 2) > LUA_TNIL && mode != b"r" && mode != b"rb" {
+                lua_pushstring(
+                    L,
+                    c"io.open: files open only to read in sandbox mode".as_ptr(),
+                );
+                lua_error(L);
+            }
+        } else if name == b"loadfile" {
+            if lua_gettop(L) < 2 {
+                lua_settop(L, 2);
+            }
+            lua_pushstring(L, c"t".as_ptr());
+            lua_replace(L, 2);
+        }
+        call_original(L)
+    })
+}
+
+/// Whether the file `name` (a path, maybe relative or missing) is inside one of `dirs`
+/// (resolved paths), once its symbolic links are resolved; a missing file is where its
+/// directory is.
+fn path_within(name: &[u8], dirs: &[&[u8]]) -> bool {
+    let Ok(name) = std::str::from_utf8(name) else {
+        return false;
+    };
+    let path = Path::new(name);
+    let resolved = std::fs::canonicalize(path).or_else(|_| {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let file = path.file_name().ok_or(std::io::ErrorKind::NotFound)?;
+        std::fs::canonicalize(parent).map(|p| p.join(file))
+    });
+    let Ok(resolved) = resolved else {
+        return false;
+    };
+    dirs.iter()
+        .any(|dir| std::str::from_utf8(dir).is_ok_and(|dir| resolved.starts_with(Path::new(dir))))
 }
 
 /// `load` reads text only: a binary chunk (which Lua does not verify, so that a crafted one

@@ -44,13 +44,11 @@ fn run(state: &OwnedState, code: &str) -> Result<String, String> {
 }
 
 fn exceeded(state: &OwnedState) -> Option<LimitExceeded> {
-    // SAFETY: a valid state.
-    unsafe { limits::exceeded(state.as_ptr()) }
+    state.exceeded()
 }
 
 fn usage(state: &OwnedState) -> limits::Usage {
-    // SAFETY: a valid state.
-    unsafe { limits::usage(state.as_ptr()) }.unwrap()
+    state.usage()
 }
 
 const INSTRUCTIONS: Limits = Limits {
@@ -302,20 +300,16 @@ fn scripts_read_their_own_usage_and_limits() {
 fn limits_change_between_chunks() {
     let state = state(INSTRUCTIONS);
     run(&state, "while true do end").unwrap_err();
-    // SAFETY: a valid state, between chunks.
-    unsafe { limits::set_limits(state.as_ptr(), &TIME) }.unwrap();
+    state.set_limits(&TIME).unwrap();
     assert!(run(&state, "while true do end")
         .unwrap_err()
         .contains("time limit exceeded"));
-    // SAFETY: as above.
-    unsafe { limits::set_limits(state.as_ptr(), &Limits::NONE) }.unwrap();
+    state.set_limits(&Limits::NONE).unwrap();
     assert_eq!(
         run(&state, "for i = 1, 1e7 do end return 'free'").unwrap(),
         "free"
     );
-    // SAFETY: as above.
-    let now = unsafe { limits::limits(state.as_ptr()) };
-    assert_eq!(now, Some(Limits::NONE));
+    assert_eq!(state.limits(), Limits::NONE);
 }
 
 #[test]

@@ -194,3 +194,43 @@ fn mutated_bytecode_through_load_is_refused_in_sandbox_mode() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), "refused\n");
 }
+
+#[test]
+fn sandbox_read_opens_one_directory_for_reading() {
+    let s = Setup::new();
+    let dir = s.dir.path().join("inputs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("n.txt"), "41").unwrap();
+    let d = dir.to_str().unwrap();
+    let o = s.run(&[
+        "--sandbox",
+        "--sandbox-read",
+        d,
+        "-e",
+        &format!("print(io.open('{d}/n.txt'):read('n') + 1)"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "42\n");
+    let o = s.run(&[
+        "--sandbox",
+        "--sandbox-read",
+        d,
+        "-e",
+        "io.open('/etc/hostname')",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("'/etc/hostname' is not in a readable directory"));
+    let o = s.run(&[
+        "--sandbox",
+        "--sandbox-read",
+        "/no/such/dir",
+        "-e",
+        "print(1)",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("the readable directory /no/such/dir"),
+        "{}",
+        text(&o.stderr)
+    );
+}

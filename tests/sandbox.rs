@@ -134,3 +134,104 @@ fn binary_chunks_are_refused_even_mutated() {
         "5"
     );
 }
+
+#[test]
+fn the_host_lets_scripts_read_files_in_some_directories() {
+    let root = tempfile::tempdir().unwrap();
+    let readable = root.path().join("readable");
+    let secret = root.path().join("secret");
+    std::fs::create_dir_all(&readable).unwrap();
+    std::fs::create_dir_all(&secret).unwrap();
+    std::fs::write(readable.join("data.txt"), "one\ntwo\n").unwrap();
+    std::fs::write(readable.join("code.lua"), "return 40 + 2").unwrap();
+    std::fs::write(secret.join("key.txt"), "secret").unwrap();
+    std::os::unix::fs::symlink(secret.join("key.txt"), readable.join("link.txt")).unwrap();
+    // A binary chunk in the readable directory: loadfile reads text only.
+    let state = OwnedState::with_libs(usize::MAX).unwrap();
+    let dumped = run(&state, "return string.dump(function() return 1 end)").unwrap();
+    std::fs::write(readable.join("binary.luac"), dumped.as_bytes()).unwrap_or(());
+    let state = OwnedState::with_libs(usize::MAX).unwrap();
+    let options = sandbox::SandboxOptions {
+        readable_dirs: vec![readable.clone()],
+    };
+    // SAFETY: a fresh state with its libraries.
+    unsafe { sandbox::apply_with(state.as_ptr(), &options) }.unwrap();
+    let r = readable.to_str().unwrap();
+    let s = secret.to_str().unwrap();
+    assert_eq!(
+        run(&state, &format!("return io.open('{r}/data.txt'):read('a')")).unwrap(),
+        "one\ntwo\n"
+    );
+    assert_eq!(
+        run(
+            &state,
+            &format!("local n = 0 for l in io.lines('{r}/data.txt') do n = n + 1 end return n")
+        )
+        .unwrap(),
+        "2"
+    );
+    assert_eq!(
+        run(
+            &state,
+            &format!("return assert(loadfile('{r}/code.lua'))()")
+        )
+        .unwrap(),
+        "42"
+    );
+    for (code, message) in [
+        (
+            format!("return io.open('{s}/key.txt')"),
+            "is not in a readable directory",
+        ),
+        (
+            format!("return io.open('{r}/link.txt')"),
+            "is not in a readable directory",
+        ),
+        (
+            format!("return io.open('{r}/../secret/key.txt')"),
+            "is not in a readable directory",
+        ),
+        (
+            format!("return io.lines('{s}/key.txt')"),
+            "is not in a readable directory",
+        ),
+        (
+            format!("return io.open('{r}/new.txt', 'w')"),
+            "files open only to read",
+        ),
+        (
+            format!("return io.open('{r}/data.txt', 'a+')"),
+            "files open only to read",
+        ),
+        (
+            format!("return assert(loadfile('{r}/binary.luac'))"),
+            "attempt to load a binary chunk",
+        ),
+        (
+            format!("return dofile('{r}/code.lua')"),
+            "dofile is not available in sandbox mode",
+        ),
+    ] {
+        let error = run(&state, &code).unwrap_err();
+        assert!(error.contains(message), "{code}: {error}");
+    }
+    // A missing file inside is Lua's own answer; the directory must exist.
+    assert_eq!(
+        run(
+            &state,
+            &format!("return select(2, io.open('{r}/none.txt'))")
+        )
+        .unwrap(),
+        format!("{r}/none.txt: No such file or directory")
+    );
+    let state = OwnedState::with_libs(usize::MAX).unwrap();
+    let missing = sandbox::SandboxOptions {
+        readable_dirs: vec![root.path().join("nowhere")],
+    };
+    // SAFETY: a fresh state with its libraries.
+    let error = unsafe { sandbox::apply_with(state.as_ptr(), &missing) }.unwrap_err();
+    assert!(
+        matches!(error, sandbox::SandboxError::ReadableDir { .. }),
+        "{error}"
+    );
+}

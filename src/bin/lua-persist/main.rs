@@ -45,7 +45,7 @@ fn take_collect_flag(argv: &mut Vec<Vec<u8>>) -> bool {
             || (a.starts_with(b"--")
                 && HOST_OPTIONS
                     .iter()
-                    .chain(runner::LIMIT_OPTIONS)
+                    .chain(runner::VALUE_OPTIONS)
                     .any(|o| a[2..] == *o.as_bytes()));
         i += if takes_value { 2 } else { 1 };
     }
