@@ -2,7 +2,8 @@
 //! cannot run programs, touch files, read the environment, end the process, load C code or
 //! binary chunks, or use the debug library (other than `debug.traceback`). Each removed
 //! function is replaced by one that raises "NAME is not available in sandbox mode", so
-//! that a script learns why. The host may let scripts read the files of some directories
+//! that a script learns why. `persist.deserialize` makes no functions from a script's bytes
+//! under the policy "trust". The host may let scripts read the files of some directories
 //! ([`SandboxOptions::readable_dirs`]). README, "Running untrusted code", says what stays
 //! open.
 
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ffi::*;
 use crate::lua::{self, LuaError};
+use crate::trust::{bytecode_policy, set_bytecode_policy, BytecodePolicy};
 
 /// What a sandboxed script may still reach.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -117,6 +119,13 @@ unsafe fn apply_body(L: *mut lua_State, readable_dirs: &[Vec<u8>]) {
             replace(L, loaded, library, name, refuse_file_name);
         }
         replace(L, loaded, c"_G", c"load", load_text_only);
+        replace(
+            L,
+            loaded,
+            c"persist",
+            c"deserialize",
+            deserialize_in_sandbox,
+        );
         // require finds only what package.preload has: no Lua or C files.
         if lua_getfield(L, loaded, c"package".as_ptr()) == LUA_TTABLE {
             if lua_getfield(L, -1, c"searchers".as_ptr()) == LUA_TTABLE {
@@ -312,6 +321,46 @@ unsafe extern "C-unwind" fn load_text_only(L: *mut lua_State) -> c_int {
         lua_pushstring(L, c"t".as_ptr());
         lua_replace(L, 3);
         call_original(L)
+    })
+}
+
+/// `persist.deserialize` of bytes a script holds: under the policy "trust" (which loads any
+/// bytecode given, for stores the host trusts), the bytes make values only, no functions:
+/// crafted bytecode could corrupt memory as a binary chunk through `load` could. Under
+/// "authenticate" only functions this key signed load, and under "refuse" none: as given.
+unsafe extern "C-unwind" fn deserialize_in_sandbox(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua as a closure made by `replace`; the policy (a Rust value) is
+    // dropped before any call that may raise.
+    lua::abort_on_panic(|| unsafe {
+        let trusting = matches!(bytecode_policy(L), BytecodePolicy::Trust);
+        if !trusting {
+            return call_original(L);
+        }
+        let nargs = lua_gettop(L);
+        luaL_checkstack(L, 1, core::ptr::null());
+        if set_bytecode_policy(L, &BytecodePolicy::Refuse).is_err() {
+            lua_pushstring(L, c"not enough memory".as_ptr());
+            lua_error(L);
+        }
+        lua_pushvalue(L, lua_upvalueindex(2));
+        lua_insert(L, 1);
+        let status = lua_pcall(L, nargs, LUA_MULTRET, 0);
+        // Back to "trust" for the store's own values; if even that fails the state stays
+        // at "refuse", which loads less, never more.
+        let _ = set_bytecode_policy(L, &BytecodePolicy::Trust);
+        if status != LUA_OK {
+            // The policy "refuse" is this wrapper's, not the state's: say so.
+            let refused =
+                lua::tostring(L, -1).is_some_and(|m| m.starts_with(b"function payload refused"));
+            if refused {
+                lua_pushstring(
+                    L,
+                    c"persist.deserialize: functions are not made from a script's bytes in sandbox mode (the state's bytecode policy is \"trust\")".as_ptr(),
+                );
+            }
+            lua_error(L);
+        }
+        lua_gettop(L)
     })
 }
 

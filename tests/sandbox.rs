@@ -235,3 +235,43 @@ fn the_host_lets_scripts_read_files_in_some_directories() {
         "{error}"
     );
 }
+
+#[test]
+fn deserialize_makes_no_functions_from_a_scripts_bytes_under_trust() {
+    let state = OwnedState::with_libs(usize::MAX).unwrap();
+    // SAFETY: a fresh state; persist opens before the sandbox.
+    unsafe {
+        lua::protected(state.as_ptr(), &mut |L| lua_persist::runner::open_persist(L)).unwrap();
+        sandbox::apply(state.as_ptr()).unwrap();
+    }
+    let error = run(
+        &state,
+        "return persist.deserialize(persist.serialize(function() return 1 end))",
+    )
+    .unwrap_err();
+    assert!(error.contains("functions are not made from a script's bytes in sandbox mode"), "{error}");
+    assert_eq!(
+        run(&state, "return persist.deserialize(persist.serialize({a = 'data'})).a").unwrap(),
+        "data"
+    );
+    // The policy is back to "trust" afterwards (the host's values load as before).
+    // SAFETY: a valid state.
+    let policy = unsafe { lua_persist::trust::bytecode_policy(state.as_ptr()) };
+    assert_eq!(policy, lua_persist::trust::BytecodePolicy::Trust);
+    // Under "authenticate", what this state signed loads; crafted bytes do not.
+    let state = OwnedState::with_libs(usize::MAX).unwrap();
+    // SAFETY: a fresh state; persist opens and the policy is set before the sandbox.
+    unsafe {
+        lua::protected(state.as_ptr(), &mut |L| lua_persist::runner::open_persist(L)).unwrap();
+        lua_persist::trust::set_bytecode_policy(
+            state.as_ptr(),
+            &lua_persist::trust::BytecodePolicy::Authenticate(vec![7; 32]),
+        )
+        .unwrap();
+        sandbox::apply(state.as_ptr()).unwrap();
+    }
+    assert_eq!(
+        run(&state, "return persist.deserialize(persist.serialize(function() return 5 end))()").unwrap(),
+        "5"
+    );
+}
