@@ -78,10 +78,7 @@ pub unsafe fn apply(L: *mut lua_State) -> Result<(), SandboxError> {
 pub unsafe fn apply_with(L: *mut lua_State, options: &SandboxOptions) -> Result<(), SandboxError> {
     let mut dirs = Vec::new();
     for dir in &options.readable_dirs {
-        let resolved = std::fs::canonicalize(dir).map_err(|e| SandboxError::ReadableDir {
-            dir: dir.clone(),
-            reason: e.to_string(),
-        })?;
+        let resolved = resolve_dir(dir)?;
         let text = resolved.to_str().ok_or_else(|| SandboxError::ReadableDir {
             dir: dir.clone(),
             reason: "not UTF-8".into(),
@@ -91,6 +88,24 @@ pub unsafe fn apply_with(L: *mut lua_State, options: &SandboxOptions) -> Result<
     // SAFETY: forwarded caller contract; the body runs protected, and `dirs` outlives it.
     unsafe { lua::protected(L, &mut |L| apply_body(L, &dirs)) }?;
     Ok(())
+}
+
+/// A readable directory, its symbolic links resolved.
+#[cfg(not(target_arch = "wasm32"))]
+fn resolve_dir(dir: &Path) -> Result<PathBuf, SandboxError> {
+    std::fs::canonicalize(dir).map_err(|e| SandboxError::ReadableDir {
+        dir: dir.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// The wasm module has no file system: its files are what the host put (`lp_file_put`).
+#[cfg(target_arch = "wasm32")]
+fn resolve_dir(dir: &Path) -> Result<PathBuf, SandboxError> {
+    Err(SandboxError::ReadableDir {
+        dir: dir.to_path_buf(),
+        reason: "there is no file system in wasm32".into(),
+    })
 }
 
 /// # Safety
@@ -104,6 +119,8 @@ unsafe fn apply_body(L: *mut lua_State, readable_dirs: &[Vec<u8>]) {
         for (library, name) in REFUSED {
             let readable =
                 !readable_dirs.is_empty() && READABLE_WITHIN.contains(&(*library, *name));
+            // (wasm32: no readable directories, see resolve_dir)
+            #[cfg(not(target_arch = "wasm32"))]
             if readable {
                 lua_createtable(L, readable_dirs.len() as c_int, 0);
                 for (i, dir) in readable_dirs.iter().enumerate() {
@@ -111,9 +128,10 @@ unsafe fn apply_body(L: *mut lua_State, readable_dirs: &[Vec<u8>]) {
                     lua_rawseti(L, -2, i as i64 + 1);
                 }
                 replace_with(L, loaded, library, name, read_within, 1);
-            } else {
-                replace(L, loaded, library, name, refuse);
+                continue;
             }
+            let _ = readable;
+            replace(L, loaded, library, name, refuse);
         }
         for (library, name) in REFUSED_WITH_FILE_NAME {
             replace(L, loaded, library, name, refuse_file_name);
@@ -170,6 +188,7 @@ unsafe fn replace(
     unsafe { replace_with(L, loaded, library, name, with, 0) }
 }
 
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))] // natively: readable directories
 /// [`replace`], with `extra` more upvalues: the values on top of the stack (popped).
 ///
 /// # Safety
@@ -234,6 +253,7 @@ unsafe extern "C-unwind" fn refuse_file_name(L: *mut lua_State) -> c_int {
     })
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// `io.open`, `io.lines` and `loadfile` for files inside the readable directories
 /// (upvalue 3, a list of resolved paths): `io.open` only to read, `loadfile` text only.
 unsafe extern "C-unwind" fn read_within(L: *mut lua_State) -> c_int {
@@ -286,6 +306,7 @@ unsafe extern "C-unwind" fn read_within(L: *mut lua_State) -> c_int {
     })
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Whether the file `name` (a path, maybe relative or missing) is inside one of `dirs`
 /// (resolved paths), once its symbolic links are resolved; a missing file is where its
 /// directory is.

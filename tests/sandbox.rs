@@ -241,7 +241,10 @@ fn deserialize_makes_no_functions_from_a_scripts_bytes_under_trust() {
     let state = OwnedState::with_libs(usize::MAX).unwrap();
     // SAFETY: a fresh state; persist opens before the sandbox.
     unsafe {
-        lua::protected(state.as_ptr(), &mut |L| lua_persist::runner::open_persist(L)).unwrap();
+        lua::protected(state.as_ptr(), &mut |L| {
+            lua_persist::runner::open_persist(L)
+        })
+        .unwrap();
         sandbox::apply(state.as_ptr()).unwrap();
     }
     let error = run(
@@ -249,9 +252,16 @@ fn deserialize_makes_no_functions_from_a_scripts_bytes_under_trust() {
         "return persist.deserialize(persist.serialize(function() return 1 end))",
     )
     .unwrap_err();
-    assert!(error.contains("functions are not made from a script's bytes in sandbox mode"), "{error}");
+    assert!(
+        error.contains("functions are not made from a script's bytes in sandbox mode"),
+        "{error}"
+    );
     assert_eq!(
-        run(&state, "return persist.deserialize(persist.serialize({a = 'data'})).a").unwrap(),
+        run(
+            &state,
+            "return persist.deserialize(persist.serialize({a = 'data'})).a"
+        )
+        .unwrap(),
         "data"
     );
     // The policy is back to "trust" afterwards (the host's values load as before).
@@ -262,7 +272,10 @@ fn deserialize_makes_no_functions_from_a_scripts_bytes_under_trust() {
     let state = OwnedState::with_libs(usize::MAX).unwrap();
     // SAFETY: a fresh state; persist opens and the policy is set before the sandbox.
     unsafe {
-        lua::protected(state.as_ptr(), &mut |L| lua_persist::runner::open_persist(L)).unwrap();
+        lua::protected(state.as_ptr(), &mut |L| {
+            lua_persist::runner::open_persist(L)
+        })
+        .unwrap();
         lua_persist::trust::set_bytecode_policy(
             state.as_ptr(),
             &lua_persist::trust::BytecodePolicy::Authenticate(vec![7; 32]),
@@ -271,7 +284,11 @@ fn deserialize_makes_no_functions_from_a_scripts_bytes_under_trust() {
         sandbox::apply(state.as_ptr()).unwrap();
     }
     assert_eq!(
-        run(&state, "return persist.deserialize(persist.serialize(function() return 5 end))()").unwrap(),
+        run(
+            &state,
+            "return persist.deserialize(persist.serialize(function() return 5 end))()"
+        )
+        .unwrap(),
         "5"
     );
 }

@@ -409,6 +409,12 @@ test('sandbox mode through newState({sandbox: true}): no files, processes, envir
   assert.match(required.err, /module 'nosuch' not found:\n\s*no field package.preload\['nosuch'\]\n(stack|$)/,
     'require looks in package.preload only');
   assert.equal(lua.trapped, null);
+  // persist.deserialize makes values, not functions, from a script's bytes (the module's
+  // policy is "trust"); what the external tables hold loads as before.
+  const persisted = exec(S, "print(pcall(persist.deserialize, persist.serialize(function() end))) " +
+    "print(persist.deserialize(persist.serialize({a = 'v'})).a) _home.f = function() return 3 end print(_home.f())");
+  assert.equal(persisted.out, "false\tpersist.deserialize: functions are not made from a script's bytes in sandbox mode " +
+    '(the state\'s bytecode policy is "trust")\nv\n3\n');
   // The sandbox's defaults can be replaced.
   S.setLimits({ instructions: 1e6 });
   assert.ok(exec(S, PCALL_SPIN).err.includes(MESSAGE.instructions));
