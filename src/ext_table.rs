@@ -61,6 +61,8 @@ pub enum CollectError {
     StackOverflow,
     #[error("external tables are closed")]
     Closed,
+    #[error("cannot collect external tables inside an atomic block (ext.atomic)")]
+    InAtomicBlock,
 }
 
 /// The per-state part: the store and the id counter. Lives in a userdata (upvalue 1 of
@@ -76,6 +78,18 @@ struct ExtState {
     /// [`AUTO_COLLECT_MIN_TABLES`], so garbage stays below about half the store.
     made_since_collect: usize,
     live_after_collect: usize,
+    /// Whether an atomic block (`ext.atomic`) is open.
+    in_atomic: bool,
+    /// For a store that does not undo a failed block by itself ([`ExtStore::ends_undo`]):
+    /// what the block's writes replaced, to write back if it fails.
+    undo: Option<UndoLog>,
+}
+
+/// The values an atomic block replaced, each key's first one, in order.
+#[derive(Default)]
+struct UndoLog {
+    seen: std::collections::BTreeSet<(u32, Vec<u8>)>,
+    replaced: Vec<(u32, Vec<u8>, Option<Vec<u8>>)>,
 }
 
 /// The fewest new tables between two automatic collections.
@@ -111,6 +125,53 @@ impl ExtState {
         self.made_since_collect >= self.live_after_collect.max(AUTO_COLLECT_MIN_TABLES)
     }
 
+    /// Writes `batch` (all or nothing); inside an atomic block over a store that does not
+    /// undo, remembers first what it replaces.
+    fn write(&mut self, batch: &[Write]) -> Result<(), StoreError> {
+        if let Some(undo) = &mut self.undo {
+            for w in batch {
+                if !undo.seen.contains(&(w.id, w.key.to_vec())) {
+                    let previous = self.store.get(w.id, w.key)?;
+                    undo.seen.insert((w.id, w.key.to_vec()));
+                    undo.replaced.push((w.id, w.key.to_vec(), previous));
+                }
+            }
+        }
+        self.store.write_batch(batch)
+    }
+
+    /// Opens an atomic block.
+    fn begin_atomic(&mut self) -> Result<(), StoreError> {
+        self.store.begin_exclusive()?;
+        self.in_atomic = true;
+        if !self.store.ends_undo() {
+            self.undo = Some(UndoLog::default());
+        }
+        Ok(())
+    }
+
+    /// Closes the atomic block: commits its writes, or puts back what they replaced.
+    fn end_atomic(&mut self, commit: bool) -> Result<(), StoreError> {
+        self.in_atomic = false;
+        let undo = self.undo.take();
+        let mut restored = Ok(());
+        if let (false, Some(undo)) = (commit, undo) {
+            let batch: Vec<Write> = undo
+                .replaced
+                .iter()
+                .rev()
+                .map(|(id, key, previous)| Write {
+                    id: *id,
+                    key,
+                    value: previous.as_deref(),
+                })
+                .collect();
+            restored = self.store.write_batch(&batch);
+        }
+        let ended = self.store.end_exclusive(commit);
+        restored.and(ended)
+    }
+
     /// After a failed assignment, takes back the ids it made (`before` is `(next_id,
     /// reserved_end)` from before it), unless a new block was reserved meanwhile: the ids
     /// between the two blocks belong to others.
@@ -143,6 +204,8 @@ pub unsafe fn install(
         reserved_end: 0,
         made_since_collect: 0,
         live_after_collect: 0,
+        in_atomic: false,
+        undo: None,
     }));
     // SAFETY: forwarded caller contract; everything that allocates runs protected; the
     // box is owned by the userdata as soon as that exists, and freed here if it never is.
@@ -193,6 +256,8 @@ pub unsafe fn install(
             lua_setfield(L, -2, c"table".as_ptr());
             lua_pushcfunction(L, Some(ext_collect));
             lua_setfield(L, -2, c"collect".as_ptr());
+            lua_pushcfunction(L, Some(ext_atomic));
+            lua_setfield(L, -2, c"atomic".as_ptr());
             lua_setglobal(L, c"ext".as_ptr());
         });
         if let Some(state) = owned {
@@ -369,6 +434,9 @@ pub unsafe fn collect(L: *mut lua_State) -> Result<Collection, CollectError> {
         let Some(state) = ext_state(L) else {
             return Err(CollectError::Closed);
         };
+        if state.in_atomic {
+            return Err(CollectError::InAtomicBlock);
+        }
         let done = state.store.collect(&held)?;
         state.made_since_collect = 0;
         state.live_after_collect = done.live_tables;
@@ -397,6 +465,50 @@ unsafe extern "C-unwind" fn ext_collect(L: *mut lua_State) -> c_int {
             lua_setfield(L, -2, name.as_ptr());
         }
         1
+    })
+}
+
+/// `ext.atomic(fn, ...)`: calls `fn(...)` as one atomic block and returns its results. The
+/// external-table reads inside see one state of the store, which other processes do not
+/// change meanwhile, and its writes are stored together when `fn` returns, durably, or not
+/// at all when it raises (the error goes on). A block inside a block joins it.
+unsafe extern "C-unwind" fn ext_atomic(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua; the ExtState reference is taken anew after the call (which
+    // may use external tables), and Rust values are dropped before a raise.
+    lua::abort_on_panic(|| unsafe {
+        luaL_checktype(L, 1, LUA_TFUNCTION);
+        let nargs = lua_gettop(L) - 1;
+        let began = match ext_state(L) {
+            None => Err("external tables are closed".to_string()),
+            Some(state) if state.in_atomic => {
+                lua_call(L, nargs, LUA_MULTRET); // joins the open block
+                return lua_gettop(L);
+            }
+            Some(state) => state
+                .begin_atomic()
+                .map_err(|e| format!("ext.atomic: cannot begin the block: {e}")),
+        };
+        if let Err(message) = began {
+            lua::raise(L, message);
+        }
+        let status = lua_pcall(L, nargs, LUA_MULTRET, 0);
+        let ended = match ext_state(L) {
+            None => Err("external tables are closed".to_string()),
+            Some(state) => state.end_atomic(status == LUA_OK).map_err(|e| {
+                if status == LUA_OK {
+                    format!("ext.atomic: the block's writes were not stored: {e}")
+                } else {
+                    format!("ext.atomic: the block failed, and undoing it failed too: {e}")
+                }
+            }),
+        };
+        if let Err(message) = ended {
+            lua::raise(L, message);
+        }
+        if status != LUA_OK {
+            lua_error(L); // the block's own error, nothing of it stored
+        }
+        lua_gettop(L)
     })
 }
 
@@ -485,7 +597,12 @@ unsafe fn store_value(L: *mut lua_State) -> Result<bool, String> {
         };
         if lua_isnil(L, 3) != 0 {
             // A delete makes no table: no collection is due because of it.
-            return state.store.delete(id, &key).map(|()| false).map_err(|e| {
+            let delete = [Write {
+                id,
+                key: &key,
+                value: None,
+            }];
+            return state.write(&delete).map(|()| false).map_err(|e| {
                 format!(
                     "external table {id}: cannot delete key {}: {e}",
                     show_key(&key)
@@ -546,14 +663,15 @@ unsafe fn store_value(L: *mut lua_State) -> Result<bool, String> {
             key: &key,
             value: Some(&value),
         });
-        if let Err(e) = state.store.write_batch(&batch) {
+        if let Err(e) = state.write(&batch) {
             state.give_back_ids(ids_before);
             return Err(format!(
                 "external table {id}: cannot store key {}: {e}",
                 show_key(&key)
             ));
         }
-        Ok(state.collection_due())
+        // Not inside an atomic block: a collection would commit on its own.
+        Ok(state.collection_due() && !state.in_atomic)
     }
 }
 

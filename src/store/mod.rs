@@ -119,6 +119,29 @@ pub trait ExtStore {
         Ok(())
     }
 
+    /// Opens an atomic block (`ext.atomic`): until [`ExtStore::end_exclusive`], this
+    /// store's reads see one state of it and no other process writes to it (a store shared
+    /// by processes waits for their blocks and writes, as for any write). The default, for a
+    /// store that one process uses, does nothing.
+    fn begin_exclusive(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Closes the atomic block: `commit` keeps what was written in it, durably, all or
+    /// nothing; otherwise, when [`ExtStore::ends_undo`], the store puts back what it was
+    /// before the block. (Otherwise the caller undoes the block's writes itself.)
+    fn end_exclusive(&mut self, commit: bool) -> Result<(), StoreError> {
+        let _ = commit;
+        Ok(())
+    }
+
+    /// Whether `end_exclusive(false)` undoes the block's writes (a transaction, a
+    /// snapshot). The default is no: `ext_table` keeps the values the block replaced and
+    /// writes them back.
+    fn ends_undo(&self) -> bool {
+        false
+    }
+
     /// The entries that are not of the store's shape (see [`DamagedEntry`]). Stores whose
     /// entries cannot be damaged from outside have none (the default).
     fn damaged_entries(&mut self) -> Result<Vec<DamagedEntry>, StoreError> {
@@ -162,6 +185,8 @@ pub trait ExtStore {
 pub struct MemoryStore {
     tables: BTreeMap<u32, BTreeMap<Vec<u8>, Vec<u8>>>,
     next_id: u32,
+    /// The tables as they were when the atomic block began (put back if it fails).
+    before_block: Option<BTreeMap<u32, BTreeMap<Vec<u8>, Vec<u8>>>>,
 }
 
 impl MemoryStore {
@@ -219,5 +244,22 @@ impl ExtStore for MemoryStore {
             }
         }
         Ok(())
+    }
+    /// A snapshot of the tables, put back if the block fails. (Ids given out stay given.)
+    fn begin_exclusive(&mut self) -> Result<(), StoreError> {
+        self.before_block = Some(self.tables.clone());
+        Ok(())
+    }
+    fn end_exclusive(&mut self, commit: bool) -> Result<(), StoreError> {
+        let before = self.before_block.take();
+        if !commit {
+            if let Some(tables) = before {
+                self.tables = tables;
+            }
+        }
+        Ok(())
+    }
+    fn ends_undo(&self) -> bool {
+        true
     }
 }

@@ -100,6 +100,9 @@ pub struct SqliteStore {
     known_next_id: u32,
     /// This store's row in `clients` and the lock file that shows it is alive.
     client: Client,
+    /// Inside an atomic block ([`ExtStore::begin_exclusive`]): one write transaction is
+    /// open, and the store's own transactions become savepoints inside it.
+    in_block: bool,
 }
 
 /// A registered client: its id, and its lock file, locked while the store is open. A
@@ -225,6 +228,7 @@ impl SqliteStore {
             conn,
             path,
             busy_timeout,
+            in_block: false,
             known_next_id: 1,
             client,
         };
@@ -300,6 +304,28 @@ impl SqliteStore {
             ));
         }
         StoreError(format!("store {}: {e}", self.path.display()))
+    }
+
+    /// Runs `body` in a write transaction that commits when it returns `Ok`: its own
+    /// (`BEGIN IMMEDIATE`, waiting for other writers up to the busy timeout), or inside an
+    /// atomic block a savepoint of the block's transaction.
+    fn write_transaction<T>(
+        &mut self,
+        body: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        if self.in_block {
+            let savepoint = self.conn.savepoint()?;
+            let value = body(&savepoint)?;
+            savepoint.commit()?;
+            Ok(value)
+        } else {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = body(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        }
     }
 
     /// Raises the stored next free id to `next` inside the caller's transaction.
@@ -668,10 +694,8 @@ impl ExtStore for SqliteStore {
     }
 
     fn reserve_id_block(&mut self) -> Result<Option<core::ops::Range<u32>>, StoreError> {
-        let result = (|| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let client = self.client.id;
+        let result = self.write_transaction(|tx| {
             let stored: u32 = tx.query_row(
                 "SELECT value FROM counters WHERE name = 'next_free_id'",
                 [],
@@ -681,18 +705,53 @@ impl ExtStore for SqliteStore {
             let end = first.checked_add(ID_BLOCK).ok_or_else(|| {
                 rusqlite::Error::ToSqlConversionFailure("external table ids are exhausted".into())
             })?;
-            Self::raise_next_id(&tx, end)?;
+            Self::raise_next_id(tx, end)?;
             // Collectors keep the block: this state may make tables there at any time.
             tx.execute(
                 "UPDATE clients SET block_start = ?1, block_end = ?2 WHERE client_id = ?3",
-                params![first, end, self.client.id],
+                params![first, end, client],
             )?;
-            tx.commit()?;
             Ok((first, end))
-        })();
+        });
         let (first, end) = result.map_err(|e| self.error(e))?;
         self.known_next_id = self.known_next_id.max(end);
         Ok(Some(first..end))
+    }
+
+    /// `BEGIN IMMEDIATE`: the block's reads see one state of the file, and other processes'
+    /// writes wait (up to the busy timeout) until it ends.
+    fn begin_exclusive(&mut self) -> Result<(), StoreError> {
+        if self.in_block {
+            return Err(StoreError("an atomic block is already open".into()));
+        }
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.error(e))?;
+        self.in_block = true;
+        Ok(())
+    }
+
+    /// `COMMIT` (synced before it returns) or `ROLLBACK`.
+    fn end_exclusive(&mut self, commit: bool) -> Result<(), StoreError> {
+        if !self.in_block {
+            return Err(StoreError("no atomic block is open".into()));
+        }
+        let result = if commit {
+            self.conn.execute_batch("COMMIT")
+        } else {
+            self.conn.execute_batch("ROLLBACK")
+        };
+        if result.is_err() || !commit {
+            // A failed COMMIT leaves the transaction open (SQLite): roll it back, so that
+            // nothing of the block is stored and the connection is usable again.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.in_block = false;
+        result.map_err(|e| self.error(e))
+    }
+
+    fn ends_undo(&self) -> bool {
+        true
     }
 
     /// One transaction: all writes or none, committed (and synced) before it returns.
@@ -714,26 +773,24 @@ impl ExtStore for SqliteStore {
                 }
             }
         }
-        let result = (|| {
-            if writes.len() == 1 && !raise && linked.is_empty() {
-                // One statement is its own transaction.
-                return Self::apply(&self.conn, &writes[0]);
-            }
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for w in writes {
-                Self::apply(&tx, w)?;
-            }
-            if raise {
-                Self::raise_next_id(&tx, needed_next)?;
-            }
-            for id in &linked {
-                tx.prepare_cached("DELETE FROM condemned WHERE table_id = ?1")?
-                    .execute([id])?;
-            }
-            tx.commit()
-        })();
+        let result = if writes.len() == 1 && !raise && linked.is_empty() {
+            // One statement is its own transaction (or part of the block's).
+            Self::apply(&self.conn, &writes[0])
+        } else {
+            self.write_transaction(|tx| {
+                for w in writes {
+                    Self::apply(tx, w)?;
+                }
+                if raise {
+                    Self::raise_next_id(tx, needed_next)?;
+                }
+                for id in &linked {
+                    tx.prepare_cached("DELETE FROM condemned WHERE table_id = ?1")?
+                        .execute([id])?;
+                }
+                Ok(())
+            })
+        };
         result.map_err(|e| self.error(e))?;
         self.known_next_id = self.known_next_id.max(needed_next);
         Ok(())
