@@ -180,13 +180,16 @@ pub trait ExtStore {
     }
 }
 
+/// Each table's keys and values, in byte order.
+type Tables = BTreeMap<u32, BTreeMap<Vec<u8>, Vec<u8>>>;
+
 /// An in-memory store: each table's keys in byte order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct MemoryStore {
-    tables: BTreeMap<u32, BTreeMap<Vec<u8>, Vec<u8>>>,
+    tables: Tables,
     next_id: u32,
     /// The tables as they were when the atomic block began (put back if it fails).
-    before_block: Option<BTreeMap<u32, BTreeMap<Vec<u8>, Vec<u8>>>>,
+    before_block: Option<Tables>,
 }
 
 impl MemoryStore {
