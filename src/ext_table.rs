@@ -61,7 +61,7 @@ pub enum CollectError {
     StackOverflow,
     #[error("external tables are closed")]
     Closed,
-    #[error("cannot collect external tables inside an atomic block (ext.atomic)")]
+    #[error("cannot collect external tables inside ext.atomic")]
     InAtomicBlock,
 }
 
@@ -81,16 +81,13 @@ struct ExtState {
     /// Whether an atomic block (`ext.atomic`) is open.
     in_atomic: bool,
     /// For a store that does not undo a failed block by itself ([`ExtStore::ends_undo`]):
-    /// what the block's writes replaced, to write back if it fails.
-    undo: Option<UndoLog>,
+    /// what each of the block's writes replaced, in order. Written back in reverse, each key
+    /// ends with the value it had before its first write.
+    undo: Option<Vec<Replaced>>,
 }
 
-/// The values an atomic block replaced, each key's first one, in order.
-#[derive(Default)]
-struct UndoLog {
-    seen: std::collections::BTreeSet<(u32, Vec<u8>)>,
-    replaced: Vec<(u32, Vec<u8>, Option<Vec<u8>>)>,
-}
+/// A value an atomic block's write replaced: table, key, the value (or none).
+type Replaced = (u32, Vec<u8>, Option<Vec<u8>>);
 
 /// The fewest new tables between two automatic collections.
 pub const AUTO_COLLECT_MIN_TABLES: usize = 1000;
@@ -130,11 +127,8 @@ impl ExtState {
     fn write(&mut self, batch: &[Write]) -> Result<(), StoreError> {
         if let Some(undo) = &mut self.undo {
             for w in batch {
-                if !undo.seen.contains(&(w.id, w.key.to_vec())) {
-                    let previous = self.store.get(w.id, w.key)?;
-                    undo.seen.insert((w.id, w.key.to_vec()));
-                    undo.replaced.push((w.id, w.key.to_vec(), previous));
-                }
+                let previous = self.store.get(w.id, w.key)?;
+                try_push(undo, (w.id, try_copy(w.key)?, previous))?;
             }
         }
         self.store.write_batch(batch)
@@ -145,7 +139,7 @@ impl ExtState {
         self.store.begin_exclusive()?;
         self.in_atomic = true;
         if !self.store.ends_undo() {
-            self.undo = Some(UndoLog::default());
+            self.undo = Some(Vec::new());
         }
         Ok(())
     }
@@ -156,16 +150,14 @@ impl ExtState {
         let undo = self.undo.take();
         let mut restored = Ok(());
         if let (false, Some(undo)) = (commit, undo) {
-            let batch: Vec<Write> = undo
-                .replaced
-                .iter()
-                .rev()
-                .map(|(id, key, previous)| Write {
+            let mut batch = try_with_capacity(undo.len())?;
+            for (id, key, previous) in undo.iter().rev() {
+                batch.push(Write {
                     id: *id,
                     key,
                     value: previous.as_deref(),
-                })
-                .collect();
+                });
+            }
             restored = self.store.write_batch(&batch);
         }
         let ended = self.store.end_exclusive(commit);
@@ -478,38 +470,39 @@ unsafe extern "C-unwind" fn ext_atomic(L: *mut lua_State) -> c_int {
     lua::abort_on_panic(|| unsafe {
         luaL_checktype(L, 1, LUA_TFUNCTION);
         let nargs = lua_gettop(L) - 1;
-        let began = match ext_state(L) {
-            None => Err("external tables are closed".to_string()),
-            Some(state) if state.in_atomic => {
-                lua_call(L, nargs, LUA_MULTRET); // joins the open block
-                return lua_gettop(L);
-            }
-            Some(state) => state
-                .begin_atomic()
-                .map_err(|e| format!("ext.atomic: cannot begin the block: {e}")),
+        let Some(state) = ext_state(L) else {
+            lua::raise(L, "external tables are closed".into());
         };
-        if let Err(message) = began {
-            lua::raise(L, message);
+        if state.in_atomic {
+            lua_call(L, nargs, LUA_MULTRET); // joins the open block
+            return lua_gettop(L);
+        }
+        if let Err(e) = state.begin_atomic() {
+            lua::raise(L, atomic_failure("cannot begin the block", e));
         }
         let status = lua_pcall(L, nargs, LUA_MULTRET, 0);
         let ended = match ext_state(L) {
-            None => Err("external tables are closed".to_string()),
-            Some(state) => state.end_atomic(status == LUA_OK).map_err(|e| {
-                if status == LUA_OK {
-                    format!("ext.atomic: the block's writes were not stored: {e}")
-                } else {
-                    format!("ext.atomic: the block failed, and undoing it failed too: {e}")
-                }
-            }),
+            Some(state) => state.end_atomic(status == LUA_OK),
+            None => Err(StoreError("external tables are closed".into())),
         };
-        if let Err(message) = ended {
-            lua::raise(L, message);
+        if let Err(e) = ended {
+            let what = if status == LUA_OK {
+                "the block's writes were not stored"
+            } else {
+                "the block failed, and undoing it failed too"
+            };
+            lua::raise(L, atomic_failure(what, e));
         }
         if status != LUA_OK {
             lua_error(L); // the block's own error, nothing of it stored
         }
         lua_gettop(L)
     })
+}
+
+/// The message of an atomic block that could not begin or end.
+fn atomic_failure(what: &str, e: StoreError) -> String {
+    format!("ext.atomic: {what}: {e}")
 }
 
 /// One entry of a converted table, written with the assignment that converts it.

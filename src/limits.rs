@@ -86,11 +86,11 @@ pub fn duration_from_ms(ms: f64) -> Duration {
 /// Why limits cannot be set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum LimitsError {
-    #[error("the state was not made by lua::new_state, whose allocator counts its memory")]
+    /// Not made by `lua::new_state`, whose allocator counts memory.
+    #[error("not a state of lua::new_state")]
     ForeignState,
-    #[error(
-        "this build has no clock for a time limit (a wasm32 build without the wasm-module feature)"
-    )]
+    /// A wasm32 build without the feature `wasm-module` has no clock.
+    #[error("no clock for a time limit")]
     NoClock,
 }
 

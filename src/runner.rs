@@ -69,16 +69,21 @@ pub const VALUE_OPTIONS: &[&str] = &["max-memory", "max-instructions", "max-time
 
 /// The usage text printed after a [`UsageError`].
 pub fn usage() -> String {
+    // The native runner's own option (the wasm module has no file system).
+    #[cfg(not(target_arch = "wasm32"))]
+    let sandbox_read = "  --sandbox-read DIR   let sandboxed scripts read the files in DIR\n";
+    #[cfg(target_arch = "wasm32")]
+    let sandbox_read = "";
     format!(
         "usage: {PROGNAME} [options] [script [args]]\n\
          Available options are:\n  \
          -e stat   execute string 'stat'\n  \
          -v        show version information\n  \
-         --max-memory SIZE        limit the state's memory (bytes; suffix K, M or G)\n  \
-         --max-instructions N     limit each chunk to N instructions\n  \
-         --max-time SECONDS       limit each chunk's running time\n  \
-         --sandbox                the safe standard library, and default limits\n  \
-         --sandbox-read DIR       (native) let sandboxed scripts read the files in DIR\n  \
+         --max-memory SIZE    limit the state's memory (bytes; suffix K, M or G)\n  \
+         --max-instructions N limit each chunk's instructions\n  \
+         --max-time SECONDS   limit each chunk's running time\n  \
+         --sandbox            the safe standard library, and default limits\n\
+         {sandbox_read}  \
          --        stop handling options\n  \
          -         stop handling options and execute stdin\n"
     )
@@ -172,56 +177,54 @@ pub fn parse_args_with(argv: &[Vec<u8>], host_options: &[&str]) -> Result<Invoca
 
 /// Sets the limit of option `--name` from its value.
 fn set_limit_option(limits: &mut Limits, name: &str, value: &[u8]) -> Result<(), UsageError> {
-    let text = String::from_utf8_lossy(value).into_owned();
-    let invalid = |expected| UsageError::InvalidOptionValue {
-        option: name.to_string(),
-        value: text.clone(),
-        expected,
-    };
-    match name {
-        "max-memory" => {
-            limits.memory = Some(parse_size(&text).ok_or_else(|| {
-                invalid("a size in bytes, with an optional suffix K, M or G (e.g. 64M)")
-            })?)
-        }
-        "max-instructions" => {
-            limits.instructions = Some(
-                text.parse::<u64>()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| invalid("a positive whole number"))?,
-            )
-        }
-        _ => {
-            let seconds = text
-                .parse::<f64>()
+    let (set, expected) = match name {
+        "max-memory" => (
+            parse_size(value).map(|bytes| limits.memory = Some(bytes)),
+            "a size in bytes, with an optional suffix K, M or G (e.g. 64M)",
+        ),
+        "max-instructions" => (
+            parse_whole(value)
+                .filter(|&n| n > 0)
+                .map(|n| limits.instructions = Some(n)),
+            "a positive whole number",
+        ),
+        _ => (
+            core::str::from_utf8(value)
                 .ok()
+                .and_then(|text| text.parse::<f64>().ok())
                 .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
-                .ok_or_else(|| invalid("a positive number of seconds"))?;
-            limits.time = Some(crate::limits::duration_from_ms(seconds * 1000.0));
-        }
+                .map(|s| limits.time = Some(crate::limits::duration_from_ms(s * 1000.0))),
+            "a positive number of seconds",
+        ),
+    };
+    set.ok_or_else(|| UsageError::InvalidOptionValue {
+        option: name.to_string(),
+        value: String::from_utf8_lossy(value).into_owned(),
+        expected,
+    })
+}
+
+/// Decimal digits (nothing else) as a number, unless it overflows.
+fn parse_whole(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
     }
-    Ok(())
+    digits.iter().try_fold(0u64, |n, &d| {
+        d.is_ascii_digit().then_some(())?;
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// `64M` and the like: bytes, with an optional binary suffix K, M or G. A size past what
 /// the target can address (4 GiB on wasm32) is as much as it can.
-pub fn parse_size(text: &str) -> Option<usize> {
-    // On bytes: slicing a str could panic, and its message would take 4 KB of the module.
-    let bytes = text.as_bytes();
-    let (digits, unit) = match bytes.last()? {
-        b'K' | b'k' => (&bytes[..bytes.len() - 1], 1u64 << 10),
-        b'M' | b'm' => (&bytes[..bytes.len() - 1], 1 << 20),
-        b'G' | b'g' => (&bytes[..bytes.len() - 1], 1 << 30),
-        _ => (bytes, 1),
+pub fn parse_size(text: &[u8]) -> Option<usize> {
+    let (digits, unit) = match text.last()? {
+        b'K' | b'k' => (&text[..text.len() - 1], 1u64 << 10),
+        b'M' | b'm' => (&text[..text.len() - 1], 1 << 20),
+        b'G' | b'g' => (&text[..text.len() - 1], 1 << 30),
+        _ => (text, 1),
     };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = digits.iter().try_fold(0u64, |n, &d| {
-        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-    })?;
-    let bytes = n.checked_mul(unit).filter(|&bytes| bytes > 0)?;
+    let bytes = parse_whole(digits)?.checked_mul(unit).filter(|&b| b > 0)?;
     Some(usize::try_from(bytes).unwrap_or(usize::MAX))
 }
 

@@ -98,6 +98,11 @@ int lp_strlib_checkpoint(lua_State *L) {
   return 1;
 }
 
+/* lstrlib.c's tick in the wasm module (see lua_user.h). */
+int lp_strlib_tick(lua_State *L) {
+  return LP_TICK(L) && lp_strlib_checkpoint(L);
+}
+
 /* lstrlib.c's luaL_error: the exceeded limit's message when there is one, else luaL_error's
    own body (lauxlib.c), since a variadic call cannot be forwarded. */
 int lp_strlib_error(lua_State *L, const char *fmt, ...) {
