@@ -65,18 +65,19 @@ fn main() {
     println!("cargo:rerun-if-changed=wasm/include");
     println!("cargo:rerun-if-changed=wasm/libc");
     println!("cargo:rerun-if-changed=src/ffi/noreturn.c");
-    println!("cargo:rerun-if-changed=src/limits");
+    println!("cargo:rerun-if-changed=src/lua_user");
 
     let mut lua = cc::Build::new();
     lua.include("lua-src").warnings(false);
     lua.files(LUA_SOURCES.iter().map(|f| Path::new("lua-src").join(f)));
     // lua_error/luaL_error returning void, for Rust's `-> !` (see the file).
     lua.file("src/ffi/noreturn.c");
-    // The limits' ticks: lua.h includes LUA_USER_H in every Lua file (see the header), and
-    // their checkpoints.
-    lua.include("src/limits")
+    // lua.h includes LUA_USER_H in every Lua file (see the header): the limits' ticks and
+    // their checkpoints, and the output points.
+    lua.include("src/lua_user")
         .define("LUA_USER_H", Some("\"lua_user.h\""))
-        .file("src/limits/checkpoints.c");
+        .file("src/lua_user/checkpoints.c")
+        .file("src/lua_user/output_gate.c");
     // Debug and test builds check every C API call (LUA_USE_APICHECK, as lua-src-rs does):
     // a misuse aborts at once instead of corrupting memory. Release builds do not pay for it.
     println!("cargo:rerun-if-env-changed=PROFILE");
@@ -130,7 +131,7 @@ fn configure_wasm(build: &mut cc::Build) {
         .flag("wasm/include/lua_persist_wasm.h")
         // The interpreter's dispatch as a switch: wasm has no computed goto (clang makes one
         // br_table of all the gotos anyway), and one fetch, not one per opcode, keeps the
-        // limits' tick (src/limits/lua_user.h) in one place.
+        // limits' tick (src/lua_user/lua_user.h) in one place.
         .define("LUA_USE_JUMPTABLE", Some("0"))
         .files(WASM_LIBC_SOURCES);
     if cfg!(feature = "wasm-module") {

@@ -1,7 +1,7 @@
 //! What a state may use and has used: its memory (counted by its allocator, the
 //! `lua_Alloc` of every state made by [`lua::new_state`](crate::lua::new_state)), the work
-//! it does (counted by the ticks of `src/limits/lua_user.h`) and the time its chunk runs.
-//! The decisions of the checkpoints in `src/limits/checkpoints.c` are taken here; the public
+//! it does (counted by the ticks of `src/lua_user/lua_user.h`) and the time its chunk runs.
+//! The decisions of the checkpoints in `src/lua_user/checkpoints.c` are taken here; the public
 //! interface is [`limits`](crate::limits).
 
 #![allow(non_snake_case)] // `L` is the Lua state, as in the C API.
@@ -272,7 +272,7 @@ pub(crate) unsafe fn account<'a>(L: *mut lua_State) -> Option<&'a mut Account> {
 /// Fuel for threads of states without an account: checkpoints seldom.
 const FUEL_WITHOUT_ACCOUNT: c_int = 1 << 30;
 
-/// The functions the checkpoints (`src/limits/checkpoints.c`) call, in one table: as
+/// The functions the checkpoints (`src/lua_user/checkpoints.c`) call, in one table: as
 /// `#[no_mangle]` functions they would be exports of the wasm module.
 #[repr(C)]
 pub struct LimitsRuntime {
@@ -281,7 +281,7 @@ pub struct LimitsRuntime {
     enforced: unsafe extern "C" fn(*mut lua_State) -> c_int,
 }
 
-/// The table `src/limits/lua_user.h` declares; field order must match.
+/// The table `src/lua_user/lua_user.h` declares; field order must match.
 #[no_mangle]
 pub static __lp_limits: LimitsRuntime = LimitsRuntime {
     refuel,

@@ -78,6 +78,9 @@ struct ExtState {
     /// [`AUTO_COLLECT_MIN_TABLES`], so garbage stays below about half the store.
     made_since_collect: usize,
     live_after_collect: usize,
+    /// Writes made outside atomic blocks and not yet in the store: committed together at
+    /// the next output point (README, "What is durable when").
+    pending: crate::write_buffer::WriteBuffer,
     /// Whether an atomic block (`ext.atomic`) is open.
     in_atomic: bool,
     /// For a store that does not undo a failed block by itself ([`ExtStore::ends_undo`]):
@@ -86,8 +89,20 @@ struct ExtState {
     undo: Option<Vec<Replaced>>,
 }
 
+impl Drop for ExtState {
+    /// A state that closes stores what is pending (best effort: nobody is left to tell).
+    fn drop(&mut self) {
+        let _ = self.commit();
+    }
+}
+
 /// A value an atomic block's write replaced: table, key, the value (or none).
 type Replaced = (u32, Vec<u8>, Option<Vec<u8>>);
+
+/// The registry field of the output point's function, which `src/lua_user/output_gate.c`
+/// calls before a script's output leaves (print, io.write, a file's flush or close,
+/// os.exit).
+const OUTPUT_POINT_FIELD: &core::ffi::CStr = c"lua_persist.output_point";
 
 /// The fewest new tables between two automatic collections.
 pub const AUTO_COLLECT_MIN_TABLES: usize = 1000;
@@ -122,9 +137,20 @@ impl ExtState {
         self.made_since_collect >= self.live_after_collect.max(AUTO_COLLECT_MIN_TABLES)
     }
 
-    /// Writes `batch` (all or nothing); inside an atomic block over a store that does not
-    /// undo, remembers first what it replaces.
+    /// Writes `batch` (all or nothing): outside an atomic block into the pending writes
+    /// (committed when they grow past [`PENDING_LIMIT_BYTES`] or [`PENDING_LIMIT_WRITES`],
+    /// and at the next output point); inside one to the store, remembering first what it
+    /// replaces when the store does not undo.
     fn write(&mut self, batch: &[Write]) -> Result<(), StoreError> {
+        if !self.in_atomic && self.pending.enabled() {
+            for w in batch {
+                self.pending.insert(w)?;
+            }
+            if self.pending.full() {
+                self.commit()?;
+            }
+            return Ok(());
+        }
         if let Some(undo) = &mut self.undo {
             for w in batch {
                 let previous = self.store.get(w.id, w.key)?;
@@ -134,8 +160,32 @@ impl ExtState {
         self.store.write_batch(batch)
     }
 
-    /// Opens an atomic block.
+    /// Stores the pending writes, together, all or nothing. When the store fails they are
+    /// dropped, as a failed transaction's: the error says how many (see [`CommitError`]).
+    fn commit(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let stored = match self.pending.batch() {
+            Ok(batch) => self.store.write_batch(&batch),
+            Err(e) => Err(e.into()),
+        };
+        self.pending.clear();
+        stored
+    }
+
+    /// The value of (`id`, `key`): a pending write's, else the store's.
+    fn read(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.pending.get(id, key)? {
+            Some(value) => Ok(value),
+            None => self.store.get(id, key),
+        }
+    }
+
+    /// Opens an atomic block (after storing the pending writes: the block reads and writes
+    /// the store).
     fn begin_atomic(&mut self) -> Result<(), StoreError> {
+        self.commit()?;
         self.store.begin_exclusive()?;
         self.in_atomic = true;
         if !self.store.ends_undo() {
@@ -196,6 +246,7 @@ pub unsafe fn install(
         reserved_end: 0,
         made_since_collect: 0,
         live_after_collect: 0,
+        pending: crate::write_buffer::WriteBuffer::default(),
         in_atomic: false,
         undo: None,
     }));
@@ -250,6 +301,10 @@ pub unsafe fn install(
             lua_setfield(L, -2, c"collect".as_ptr());
             lua_pushcfunction(L, Some(ext_atomic));
             lua_setfield(L, -2, c"atomic".as_ptr());
+            lua_pushcfunction(L, Some(ext_commit));
+            lua_setfield(L, -2, c"commit".as_ptr());
+            lua_pushcfunction(L, Some(ext_commit));
+            lua_setfield(L, LUA_REGISTRYINDEX, OUTPUT_POINT_FIELD.as_ptr());
             lua_setglobal(L, c"ext".as_ptr());
         });
         if let Some(state) = owned {
@@ -362,7 +417,7 @@ unsafe fn index_value(L: *mut lua_State) -> Result<(), String> {
         let Some(state) = ext_state(L) else {
             return Err("external tables are closed".into());
         };
-        let bytes = state.store.get(id, &key).map_err(|e| {
+        let bytes = state.read(id, &key).map_err(|e| {
             format!(
                 "external table {id}: cannot read key {}: {e}",
                 show_key(&key)
@@ -429,6 +484,7 @@ pub unsafe fn collect(L: *mut lua_State) -> Result<Collection, CollectError> {
         if state.in_atomic {
             return Err(CollectError::InAtomicBlock);
         }
+        state.commit()?;
         let done = state.store.collect(&held)?;
         state.made_since_collect = 0;
         state.live_after_collect = done.live_tables;
@@ -458,6 +514,47 @@ unsafe extern "C-unwind" fn ext_collect(L: *mut lua_State) -> c_int {
         }
         1
     })
+}
+
+/// `ext.commit()`, and the output point (see [`OUTPUT_POINT_FIELD`]): stores the pending
+/// writes now, durably, all or nothing; raises when the store fails (and the writes are
+/// gone), so that no output leaves ahead of the writes before it.
+unsafe extern "C-unwind" fn ext_commit(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua; Rust values are dropped before a raise.
+    lua::abort_on_panic(|| unsafe {
+        let failed = commit(L).err().map(|e| e.to_string());
+        if let Some(message) = failed {
+            lua::raise(L, message);
+        }
+        0
+    })
+}
+
+/// Why the pending writes could not be stored: none of them is (they are dropped).
+#[derive(Debug, thiserror::Error)]
+#[error("external tables: {lost} writes not stored: {source}")]
+pub struct CommitError {
+    /// How many writes were pending.
+    pub lost: usize,
+    pub source: StoreError,
+}
+
+/// Stores the state's pending external-table writes (a host calls it when a chunk ends;
+/// scripts at each output point). Nothing to do without external tables.
+///
+/// # Safety
+/// `L` valid with room for 1 stack slot.
+pub unsafe fn commit(L: *mut lua_State) -> Result<(), CommitError> {
+    // SAFETY: forwarded caller contract.
+    match unsafe { ext_state(L) } {
+        Some(state) => {
+            let lost = state.pending.len();
+            state
+                .commit()
+                .map_err(|source| CommitError { lost, source })
+        }
+        None => Ok(()),
+    }
 }
 
 /// `ext.atomic(fn, ...)`: calls `fn(...)` as one atomic block and returns its results. The
@@ -702,9 +799,10 @@ unsafe extern "C-unwind" fn proxy_len(L: *mut lua_State) -> c_int {
     // SAFETY: called by Lua with the proxy; Rust values are dropped before a raise.
     lua::abort_on_panic(|| unsafe {
         let result = match (proxy_id(L, 1), ext_state(L)) {
+            // The pending writes first: the store counts the keys.
             (Some(id), Some(state)) => state
-                .store
-                .size(id)
+                .commit()
+                .and_then(|()| state.store.size(id))
                 .map_err(|e| format!("external table {id}: {e}")),
             _ => Err("not an external table".to_string()),
         };
@@ -724,9 +822,10 @@ unsafe extern "C-unwind" fn proxy_pairs(L: *mut lua_State) -> c_int {
     // SAFETY: called by Lua with the proxy; Rust values are dropped before a raise.
     lua::abort_on_panic(|| unsafe {
         let keys = match (proxy_id(L, 1), ext_state(L)) {
+            // The pending writes first: the store lists the keys.
             (Some(id), Some(state)) => state
-                .store
-                .keys(id)
+                .commit()
+                .and_then(|()| state.store.keys(id))
                 .map_err(|e| format!("external table {id}: {e}")),
             _ => Err("not an external table".to_string()),
         };

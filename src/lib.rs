@@ -35,3 +35,4 @@ pub mod store;
 pub mod table_refs;
 pub mod trust;
 pub mod wasm;
+mod write_buffer;

@@ -17,7 +17,8 @@
 use core::ffi::c_int;
 use std::time::Duration;
 
-use crate::budget::{self, LimitKind};
+use crate::budget;
+pub use crate::budget::LimitKind;
 use crate::ffi::limits_glue::{lp_limits_pending, lp_limits_rearm};
 use crate::ffi::*;
 use crate::lua;
@@ -81,6 +82,17 @@ pub enum LimitExceeded {
 /// largest). (`Duration::from_secs_f64` panics instead, and its panic costs the module.)
 pub fn duration_from_ms(ms: f64) -> Duration {
     Duration::from_nanos((ms * 1e6) as u64)
+}
+
+impl LimitExceeded {
+    /// Which limit.
+    pub fn kind(&self) -> LimitKind {
+        match self {
+            LimitExceeded::Memory { .. } => LimitKind::Memory,
+            LimitExceeded::Instructions { .. } => LimitKind::Instructions,
+            LimitExceeded::Time { .. } => LimitKind::Time,
+        }
+    }
 }
 
 /// Why limits cannot be set.
@@ -268,19 +280,19 @@ pub unsafe fn pcall(L: *mut lua_State, nargs: c_int, nresults: c_int, msgh: c_in
         let Some(limit) = end_chunk(L) else {
             return status;
         };
-        let message = limit.to_string();
+        let message = limit.kind().message_cstr().to_bytes();
         // The error as raised (with its position and a handler's traceback) when it names
         // the limit; not when a handler or `__close` replaced it.
         let names_limit = status != LUA_OK
             && lua_type(L, -1) == LUA_TSTRING
             && lua::tostring(L, -1)
-                .is_some_and(|text| text.windows(message.len()).any(|w| w == message.as_bytes()));
+                .is_some_and(|text| text.windows(message.len()).any(|w| w == message));
         if names_limit {
             return LUA_ERRRUN; // lua_pcall left the error where the function was
         }
         lua_settop(L, base);
         // Protected: the message may need memory, and the state may have none left.
-        if lua::protected_results(L, 1, &mut |L| lua::pushstring(L, message.as_bytes())).is_err() {
+        if lua::protected_results(L, 1, &mut |L| lua::pushstring(L, message)).is_err() {
             lua_pushnil(L);
         }
         LUA_ERRRUN

@@ -522,11 +522,36 @@ unsafe fn run_chunk(
             status = limits::pcall(L, args.len() as c_int, 0, base + 1);
             lua_remove(L, base + 1);
         }
+        // The end of a chunk (and the report of its error) is an output point.
+        status = commit_writes(L, status);
         if status != LUA_OK {
             report(L, host);
         }
         lua_settop(L, base);
         status
+    }
+}
+
+/// Commits the state's pending external-table writes at the end of a chunk (whose status is
+/// `status`). When they cannot be stored, that is the chunk's error (replacing its own),
+/// with the message on top.
+///
+/// # Safety
+/// `L` valid, with its error message on top when `status` is an error, and room for 2.
+unsafe fn commit_writes(L: *mut lua_State, status: c_int) -> c_int {
+    // SAFETY: forwarded caller contract; the push runs protected.
+    unsafe {
+        let Err(e) = crate::ext_table::commit(L) else {
+            return status;
+        };
+        let message = e.to_string();
+        if status != LUA_OK {
+            lua_pop(L, 1);
+        }
+        if lua::protected_results(L, 1, &mut |L| lua::pushstring(L, message.as_bytes())).is_err() {
+            lua_pushnil(L);
+        }
+        LUA_ERRRUN
     }
 }
 
@@ -612,6 +637,19 @@ unsafe fn repl(L: *mut lua_State, host: &dyn Host) {
                 lua_insert(L, base + 1);
                 status = limits::pcall(L, 0, LUA_MULTRET, base + 1);
                 lua_remove(L, base + 1);
+                if status == LUA_OK {
+                    // Before the results print.
+                    let top = lua_gettop(L);
+                    if commit_writes(L, LUA_OK) != LUA_OK {
+                        lua_replace(L, base + 1);
+                        lua_settop(L, base + 1);
+                        status = LUA_ERRRUN;
+                    } else {
+                        lua_settop(L, top);
+                    }
+                } else {
+                    status = commit_writes(L, status);
+                }
             }
             if status == LUA_OK && lua_gettop(L) > base && lua_checkstack(L, 2) != 0 {
                 lua_pushcfunction(L, Some(print_results));

@@ -127,8 +127,8 @@ fn a_failing_store_raises_and_leaves_the_store_consistent() {
     let before = store.inner.borrow().clone();
     *store.fail_writes.borrow_mut() = true;
     s.run(
-        "local ok, e = pcall(function() _home.t = {1, 2, {3}} end)
-         assert(not ok and e:find('disk full') and e:find('\"t\"'), e)",
+        "local ok, e = pcall(function() _home.t = {1, 2, {3}} ext.commit() end)
+         assert(not ok and e:find('disk full') and e:find('writes not stored'), e)",
     );
     *store.fail_writes.borrow_mut() = false;
     assert_eq!(*store.inner.borrow(), before);

@@ -35,7 +35,7 @@ pub struct FILE {
 
 /// `LUA_EXTRASPACE`: the raw memory in front of each thread that is the user's
 /// (`lua_getextraspace`): one pointer, as in Lua's default. (Our build's extra space has two
-/// ints more, between that and the thread: the limits' fuel, `src/limits/lua_user.h`.)
+/// ints more, between that and the thread: the limits' fuel, `src/lua_user/lua_user.h`.)
 pub const LUA_EXTRASPACE: usize = core::mem::size_of::<*mut c_void>();
 
 /// The bytes of the extra space that are the limits' fuel.
@@ -691,7 +691,7 @@ pub mod host_imports {
     }
 }
 
-/// The C side of the limits (`src/limits/checkpoints.c`).
+/// The C side of the limits (`src/lua_user/checkpoints.c`).
 pub mod limits_glue {
     use super::lua_State;
     extern "C" {

@@ -281,6 +281,9 @@ unsafe fn run_chunk(code_ptr: *const u8, code_len: usize) -> c_int {
             status = crate::limits::pcall(L, 0, LUA_MULTRET, 1);
         }
         lua_remove(L, 1);
+        // (The end of the chunk and print would be output points, where pending
+        // external-table writes are committed; the module writes through at once, see
+        // src/write_buffer.rs.)
         // What the chunk wrote with io.write or to stderr is discarded, as in cu: a host
         // written for cu never drains those buffers, so they would grow without end.
         super::exports::output_clear(1);

@@ -28,6 +28,11 @@ impl State {
             } else {
                 status
             };
+            // The end of a chunk is an output point, as in the runners: external-table
+            // writes are stored (ext_table::commit).
+            if let Err(e) = lua_persist::ext_table::commit(self.0) {
+                panic!("{e}\n--- after:\n{}", code.to_string_lossy());
+            }
             if status != LUA_OK {
                 let msg =
                     String::from_utf8_lossy(lua::tostring(self.0, -1).unwrap_or(b"?")).into_owned();

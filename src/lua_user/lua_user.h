@@ -2,8 +2,8 @@
    so it adapts Lua per file without editing lua-src/. Each Lua file names itself
    (`#define lvm_c`, ...) before it includes lua.h, which is what the sections below test.
 
-   What it adds is the checkpoints of the limits (src/limits.rs, "Running untrusted code" in
-   the README): work that Lua does in a thread is counted on the thread's fuel, and when the
+   What it adds: output points (below), and the checkpoints of the limits (src/limits.rs,
+   "Running untrusted code" in the README): work that Lua does in a thread is counted on the thread's fuel, and when the
    fuel runs out, checkpoints.c asks the state's budget whether to go on. The fuel lives in
    the thread's extra space, after the pointer-sized part that lua_getextraspace gives users,
    so a tick is one decrement in memory next to the thread, and it has nothing to do with
@@ -108,6 +108,43 @@ void lp_debug_sethook(lua_State *L, lua_State *target,
                       void (*f)(lua_State *, struct lua_Debug *), int mask, int count);
 #define lua_sethook(T, f, mask, count) lp_debug_sethook(L, T, f, mask, count)
 #endif
+
+/* Output points (output_gate.c): before anything a script makes visible leaves — print,
+   io.write and a file's write, flush or close, io.popen, os.execute, os.remove, os.rename,
+   os.exit — the host commits what the script wrote before it (ext_table's pending writes),
+   so that no output is ahead of the storage. Each macro runs in a function where L is the
+   running thread. */
+void lp_output_point(lua_State *L);
+
+/* (Not in the wasm module yet: its external tables write through at once, so nothing is
+   pending at an output point; see src/write_buffer.rs.) */
+#if !defined(__wasm__)
+
+#if defined(lbaselib_c) || defined(liolib_c) || defined(loslib_c)
+/* Their declarations first, so that the macros below change only the calls. */
+#include <stdio.h>
+#include <stdlib.h>
+#endif
+
+#if defined(lbaselib_c)
+#define lua_writestring(s, l) (lp_output_point(L), fwrite((s), sizeof(char), (l), stdout))
+#endif
+
+#if defined(liolib_c)
+#define fwrite(p, size, n, f) (lp_output_point(L), fwrite(p, size, n, f))
+#define fprintf(f, ...) (lp_output_point(L), fprintf(f, __VA_ARGS__))
+#define fflush(f) (lp_output_point(L), fflush(f))
+#define fclose(f) (lp_output_point(L), fclose(f))
+#endif
+
+#if defined(loslib_c)
+#define exit(status) (lp_output_point(L), exit(status))
+#define system(command) (lp_output_point(L), system(command))
+#define remove(file) (lp_output_point(L), remove(file))
+#define rename(from, to) (lp_output_point(L), rename(from, to))
+#endif
+
+#endif /* !__wasm__ */
 
 #if defined(lstate_c)
 /* A state and each new thread start with no fuel: their first tick is a checkpoint. (A new

@@ -1,0 +1,129 @@
+//! The pending writes of external tables: what a state wrote outside atomic blocks and has
+//! not stored yet, committed together at the next output point (`ext_table`, README "What
+//! is durable when"). Natively only: in the wasm module each write goes to the host store
+//! at once, as before (the module has no room left in its size budget for the buffer yet),
+//! and [`WriteBuffer::enabled`] is false.
+
+use crate::fallible::AllocError;
+use crate::store::Write;
+
+/// Pending writes are committed when there are this many...
+#[cfg(not(target_arch = "wasm32"))]
+pub const PENDING_LIMIT_WRITES: usize = 100_000;
+/// ... or when their keys and values have this many bytes.
+#[cfg(not(target_arch = "wasm32"))]
+pub const PENDING_LIMIT_BYTES: usize = 16 << 20;
+
+/// A pending write by its table and key: when it was last written (a commit keeps that
+/// order, so that new tables come before the keys that reach them) and the value (none:
+/// deleted).
+#[cfg(not(target_arch = "wasm32"))]
+type Pending = std::collections::BTreeMap<(u32, Vec<u8>), (u64, Option<Vec<u8>>)>;
+
+/// The pending writes.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Default)]
+pub struct WriteBuffer {
+    writes: Pending,
+    next_seq: u64,
+    bytes: usize,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl WriteBuffer {
+    pub fn enabled(&self) -> bool {
+        true
+    }
+
+    pub fn insert(&mut self, w: &Write) -> Result<(), AllocError> {
+        use crate::fallible::try_copy;
+        let value = match w.value {
+            Some(v) => Some(try_copy(v)?),
+            None => None,
+        };
+        self.bytes += w.key.len() + w.value.map_or(0, <[u8]>::len);
+        self.next_seq += 1;
+        self.writes
+            .insert((w.id, try_copy(w.key)?), (self.next_seq, value));
+        Ok(())
+    }
+
+    /// Past [`PENDING_LIMIT_WRITES`] or [`PENDING_LIMIT_BYTES`].
+    pub fn full(&self) -> bool {
+        self.writes.len() >= PENDING_LIMIT_WRITES || self.bytes >= PENDING_LIMIT_BYTES
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// The pending value of (`id`, `key`): `Some(None)` when it was deleted, `None` when it
+    /// is not pending.
+    pub fn get(&self, id: u32, key: &[u8]) -> Result<Option<Option<Vec<u8>>>, AllocError> {
+        use crate::fallible::try_copy;
+        match self.writes.get(&(id, key.to_vec())) {
+            None => Ok(None),
+            Some((_, None)) => Ok(Some(None)),
+            Some((_, Some(value))) => Ok(Some(Some(try_copy(value)?))),
+        }
+    }
+
+    /// The writes in the order they were made.
+    pub fn batch(&self) -> Result<Vec<Write<'_>>, AllocError> {
+        let mut ordered = crate::fallible::try_with_capacity(self.writes.len())?;
+        for ((id, key), (seq, value)) in &self.writes {
+            ordered.push((
+                *seq,
+                Write {
+                    id: *id,
+                    key,
+                    value: value.as_deref(),
+                },
+            ));
+        }
+        ordered.sort_unstable_by_key(|(seq, _)| *seq);
+        let mut batch = crate::fallible::try_with_capacity(ordered.len())?;
+        batch.extend(ordered.into_iter().map(|(_, w)| w));
+        Ok(batch)
+    }
+
+    pub fn clear(&mut self) {
+        self.writes.clear();
+        self.bytes = 0;
+    }
+}
+
+/// The wasm module's: never holds anything.
+#[cfg(target_arch = "wasm32")]
+#[derive(Default)]
+pub struct WriteBuffer {}
+
+#[cfg(target_arch = "wasm32")]
+impl WriteBuffer {
+    pub fn enabled(&self) -> bool {
+        false
+    }
+    pub fn insert(&mut self, _: &Write) -> Result<(), AllocError> {
+        Ok(())
+    }
+    pub fn full(&self) -> bool {
+        false
+    }
+    pub fn is_empty(&self) -> bool {
+        true
+    }
+    pub fn len(&self) -> usize {
+        0
+    }
+    pub fn get(&self, _: u32, _: &[u8]) -> Result<Option<Option<Vec<u8>>>, AllocError> {
+        Ok(None)
+    }
+    pub fn batch(&self) -> Result<Vec<Write<'_>>, AllocError> {
+        Ok(Vec::new())
+    }
+    pub fn clear(&mut self) {}
+}
