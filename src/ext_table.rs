@@ -80,7 +80,9 @@ struct ExtState {
     live_after_collect: usize,
     /// Writes made outside atomic blocks and not yet in the store: committed together at
     /// the next output point (README, "What is durable when").
-    pending: crate::write_buffer::WriteBuffer,
+    pending: crate::ext_cache::WriteBuffer,
+    /// Values read from the store, while its version stays (see [`ExtStore::version`]).
+    cache: crate::ext_cache::ReadCache,
     /// Whether an atomic block (`ext.atomic`) is open.
     in_atomic: bool,
     /// For a store that does not undo a failed block by itself ([`ExtStore::ends_undo`]):
@@ -157,6 +159,7 @@ impl ExtState {
                 try_push(undo, (w.id, try_copy(w.key)?, previous))?;
             }
         }
+        self.cache.clear();
         self.store.write_batch(batch)
     }
 
@@ -166,6 +169,7 @@ impl ExtState {
         if self.pending.is_empty() {
             return Ok(());
         }
+        self.cache.clear();
         let stored = match self.pending.batch() {
             Ok(batch) => self.store.write_batch(&batch),
             Err(e) => Err(e.into()),
@@ -174,18 +178,28 @@ impl ExtState {
         stored
     }
 
-    /// The value of (`id`, `key`): a pending write's, else the store's.
+    /// The value of (`id`, `key`): a pending write's, else the store's (from the cache
+    /// while nobody else has written).
     fn read(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.pending.get(id, key)? {
-            Some(value) => Ok(value),
-            None => self.store.get(id, key),
+        if let Some(value) = self.pending.get(id, key)? {
+            return Ok(value);
         }
+        let Some(version) = self.store.version()? else {
+            return self.store.get(id, key);
+        };
+        if let Some(value) = self.cache.get(version, id, key)? {
+            return Ok(value);
+        }
+        let value = self.store.get(id, key)?;
+        self.cache.insert(id, key, value.as_deref())?;
+        Ok(value)
     }
 
     /// Opens an atomic block (after storing the pending writes: the block reads and writes
     /// the store).
     fn begin_atomic(&mut self) -> Result<(), StoreError> {
         self.commit()?;
+        self.cache.clear(); // the block reads its own snapshot
         self.store.begin_exclusive()?;
         self.in_atomic = true;
         if !self.store.ends_undo() {
@@ -197,6 +211,7 @@ impl ExtState {
     /// Closes the atomic block: commits its writes, or puts back what they replaced.
     fn end_atomic(&mut self, commit: bool) -> Result<(), StoreError> {
         self.in_atomic = false;
+        self.cache.clear(); // a rolled-back block's values are not the store's
         let undo = self.undo.take();
         let mut restored = Ok(());
         if let (false, Some(undo)) = (commit, undo) {
@@ -246,7 +261,8 @@ pub unsafe fn install(
         reserved_end: 0,
         made_since_collect: 0,
         live_after_collect: 0,
-        pending: crate::write_buffer::WriteBuffer::default(),
+        pending: crate::ext_cache::WriteBuffer::default(),
+        cache: crate::ext_cache::ReadCache::default(),
         in_atomic: false,
         undo: None,
     }));
@@ -485,6 +501,7 @@ pub unsafe fn collect(L: *mut lua_State) -> Result<Collection, CollectError> {
             return Err(CollectError::InAtomicBlock);
         }
         state.commit()?;
+        state.cache.clear();
         let done = state.store.collect(&held)?;
         state.made_since_collect = 0;
         state.live_after_collect = done.live_tables;

@@ -117,7 +117,7 @@ void lp_debug_sethook(lua_State *L, lua_State *target,
 void lp_output_point(lua_State *L);
 
 /* (Not in the wasm module yet: its external tables write through at once, so nothing is
-   pending at an output point; see src/write_buffer.rs.) */
+   pending at an output point; see src/ext_cache.rs.) */
 #if !defined(__wasm__)
 
 #if defined(lbaselib_c) || defined(liolib_c) || defined(loslib_c)

@@ -119,6 +119,14 @@ pub trait ExtStore {
         Ok(())
     }
 
+    /// A number that changes whenever another user of the store (another process, another
+    /// connection) has changed it since it was last asked, so that what this state read
+    /// before may be kept meanwhile; `None` (the default) when the store cannot tell, and
+    /// then every read asks the store.
+    fn version(&mut self) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
+
     /// Opens an atomic block (`ext.atomic`): until [`ExtStore::end_exclusive`], this
     /// store's reads see one state of it and no other process writes to it (a store shared
     /// by processes waits for their blocks and writes, as for any write). The default, for a

@@ -754,6 +754,16 @@ impl ExtStore for SqliteStore {
         true
     }
 
+    /// `PRAGMA data_version`: it changes when another connection commits (not for this
+    /// connection's own commits, which go through the caller).
+    fn version(&mut self) -> Result<Option<u64>, StoreError> {
+        self.conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+            .map(|v| Some(v as u64))
+            .map_err(|e| self.error(e))
+    }
+
     /// One transaction: all writes or none, committed (and synced) before it returns.
     fn write_batch(&mut self, writes: &[Write]) -> Result<(), StoreError> {
         let needed_next = writes

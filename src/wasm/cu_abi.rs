@@ -283,7 +283,7 @@ unsafe fn run_chunk(code_ptr: *const u8, code_len: usize) -> c_int {
         lua_remove(L, 1);
         // (The end of the chunk and print would be output points, where pending
         // external-table writes are committed; the module writes through at once, see
-        // src/write_buffer.rs.)
+        // src/ext_cache.rs.)
         // What the chunk wrote with io.write or to stderr is discarded, as in cu: a host
         // written for cu never drains those buffers, so they would grow without end.
         super::exports::output_clear(1);

@@ -1,8 +1,10 @@
-//! The pending writes of external tables: what a state wrote outside atomic blocks and has
-//! not stored yet, committed together at the next output point (`ext_table`, README "What
-//! is durable when"). Natively only: in the wasm module each write goes to the host store
-//! at once, as before (the module has no room left in its size budget for the buffer yet),
-//! and [`WriteBuffer::enabled`] is false.
+//! What a state keeps of its external tables in memory (`ext_table`): the pending writes
+//! ([`WriteBuffer`]: what it wrote outside atomic blocks and has not stored yet, committed
+//! together at the next output point, README "What is durable when") and a read cache
+//! ([`ReadCache`]: values read from the store, valid while the store's version says nobody
+//! else wrote). Natively only: in the wasm module each write goes to the host store at once
+//! and each read asks it, as before (the module has no room left in its size budget yet);
+//! there both are empty stand-ins.
 
 use crate::fallible::AllocError;
 use crate::store::Write;
@@ -95,6 +97,72 @@ impl WriteBuffer {
         self.writes.clear();
         self.bytes = 0;
     }
+}
+
+/// Values read from the store, by table and key (none: the key is missing), and the store
+/// version they were read at ([`crate::store::ExtStore::version`]).
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Default)]
+pub struct ReadCache {
+    values: std::collections::BTreeMap<(u32, Vec<u8>), Option<Vec<u8>>>,
+    version: Option<u64>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl ReadCache {
+    /// The cached value of (`id`, `key`) if the store is still at `version` (else the cache
+    /// empties and starts at it): `Some(None)` for a key known missing.
+    pub fn get(
+        &mut self,
+        version: u64,
+        id: u32,
+        key: &[u8],
+    ) -> Result<Option<Option<Vec<u8>>>, AllocError> {
+        use crate::fallible::try_copy;
+        if self.version != Some(version) {
+            self.values.clear();
+            self.version = Some(version);
+            return Ok(None);
+        }
+        match self.values.get(&(id, key.to_vec())) {
+            None => Ok(None),
+            Some(None) => Ok(Some(None)),
+            Some(Some(value)) => Ok(Some(Some(try_copy(value)?))),
+        }
+    }
+
+    /// Remembers what the store holds for (`id`, `key`) at the cache's version.
+    pub fn insert(&mut self, id: u32, key: &[u8], value: Option<&[u8]>) -> Result<(), AllocError> {
+        use crate::fallible::try_copy;
+        let value = match value {
+            Some(v) => Some(try_copy(v)?),
+            None => None,
+        };
+        self.values.insert((id, try_copy(key)?), value);
+        Ok(())
+    }
+
+    /// Forgets everything (after this state wrote to the store).
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.version = None;
+    }
+}
+
+/// The wasm module's: never holds anything.
+#[cfg(target_arch = "wasm32")]
+#[derive(Default)]
+pub struct ReadCache {}
+
+#[cfg(target_arch = "wasm32")]
+impl ReadCache {
+    pub fn get(&mut self, _: u64, _: u32, _: &[u8]) -> Result<Option<Option<Vec<u8>>>, AllocError> {
+        Ok(None)
+    }
+    pub fn insert(&mut self, _: u32, _: &[u8], _: Option<&[u8]>) -> Result<(), AllocError> {
+        Ok(())
+    }
+    pub fn clear(&mut self) {}
 }
 
 /// The wasm module's: never holds anything.
