@@ -156,12 +156,6 @@ pub struct ReadCache {}
 
 #[cfg(target_arch = "wasm32")]
 impl ReadCache {
-    pub fn get(&mut self, _: u64, _: u32, _: &[u8]) -> Result<Option<Option<Vec<u8>>>, AllocError> {
-        Ok(None)
-    }
-    pub fn insert(&mut self, _: u32, _: &[u8], _: Option<&[u8]>) -> Result<(), AllocError> {
-        Ok(())
-    }
     pub fn clear(&mut self) {}
 }
 

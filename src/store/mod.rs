@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
 mod sqlite;
 #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
+mod wal_counter;
+#[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
 pub use sqlite::{Durability, SqliteOpenError, SqliteStore, STORE_FORMAT_VERSION};
 
 pub mod collect;

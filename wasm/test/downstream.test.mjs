@@ -29,7 +29,7 @@ test("the module exports the crate's function and memory, and what Rust adds", (
     'global __data_end',
     'global __heap_base',
     // The addresses of the tables through which lua-persist's C calls its Rust half: the
-    // libc's (wasm/libc/runtime.h) and the limits' checkpoints' (src/limits/lua_user.h):
+    // libc's (wasm/libc/runtime.h) and the limits' checkpoints' (src/lua_user/lua_user.h):
     // rustc exports every #[no_mangle] item of every crate from a cdylib
     // (rust-lang/rust#73958), and C can reach Rust only by a symbol's name.
     'global __lp_limits',
