@@ -67,6 +67,7 @@ fn each_kind_of_output_stores_the_writes_before_it() {
         ),
         "ext.commit()".to_string(),
         "os.exit(0)".to_string(),
+        "os.exit(0, true)".to_string(),
     ]
     .iter()
     .enumerate()
