@@ -67,3 +67,40 @@ fn an_atomic_block_reads_one_snapshot() {
     assert!(w.status.success(), "{}", text(&w.stderr));
     assert_eq!(s.lua("print(_home.x)"), "2\n");
 }
+
+#[test]
+fn a_store_closed_in_a_process_leaves_the_others_of_that_process_correct() {
+    use lua_persist::ext_table::{self, ExtStore};
+    use lua_persist::store::SqliteStore;
+    let s = Setup::new();
+    s.lua("_home.x = 1");
+    let open = || -> Box<dyn ExtStore> { Box::new(SqliteStore::open(s.store()).unwrap()) };
+    let run = |state: &lua_persist::lua::OwnedState, code: &str| -> String {
+        let code = std::ffi::CString::new(code).unwrap();
+        // SAFETY: a valid state; one result, popped.
+        unsafe {
+            use lua_persist::ffi::*;
+            assert_eq!(luaL_loadstring(state.as_ptr(), code.as_ptr()), LUA_OK);
+            assert_eq!(lua_pcall(state.as_ptr(), 0, 1, 0), LUA_OK);
+            let text = lua_persist::lua::tostring(state.as_ptr(), -1)
+                .map(|t| String::from_utf8_lossy(t).into_owned())
+                .unwrap_or_default();
+            lua_settop(state.as_ptr(), 0);
+            text
+        }
+    };
+    let a = lua_persist::lua::OwnedState::with_libs(usize::MAX).unwrap();
+    let b = lua_persist::lua::OwnedState::with_libs(usize::MAX).unwrap();
+    // SAFETY: fresh states with their libraries.
+    unsafe {
+        ext_table::install(a.as_ptr(), open(), false).unwrap();
+        ext_table::install(b.as_ptr(), open(), false).unwrap();
+    }
+    assert_eq!(run(&a, "return _home.x"), "1");
+    assert_eq!(run(&b, "return _home.x"), "1");
+    drop(a); // its store closes; b's connection and cache must stay sound
+    for n in 2..6 {
+        s.lua(&format!("_home.x = {n}"));
+        assert_eq!(run(&b, "return _home.x"), n.to_string());
+    }
+}

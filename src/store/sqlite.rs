@@ -103,11 +103,8 @@ pub struct SqliteStore {
     /// Inside an atomic block ([`ExtStore::begin_exclusive`]): one write transaction is
     /// open, and the store's own transactions become savepoints inside it.
     in_block: bool,
-    /// The file's change counter in its `-shm` file, once open (see [`ExtStore::version`]).
-    /// Declared after `conn`, so that it closes after the connection (see `wal_counter`).
+    /// The file's change counter in its `-shm` file, once mapped (see [`ExtStore::version`]).
     change_counter: Option<super::wal_counter::WalChangeCounter>,
-    /// Whether mapping the counter was tried.
-    counter_tried: bool,
 }
 
 /// A registered client: its id, and its lock file, locked while the store is open. A
@@ -235,7 +232,6 @@ impl SqliteStore {
             busy_timeout,
             in_block: false,
             change_counter: None,
-            counter_tried: false,
             known_next_id: 1,
             client,
         };
@@ -766,11 +762,8 @@ impl ExtStore for SqliteStore {
     /// connection commits; the first also for this connection's own commits, which only
     /// costs the caller a cache refill.
     fn version(&mut self) -> Result<Option<u64>, StoreError> {
-        if self.change_counter.is_none() && !self.counter_tried {
+        if self.change_counter.is_none() {
             self.change_counter = super::wal_counter::WalChangeCounter::open(&self.path);
-            // Once: a file that could not be mapped stays open (see wal_counter), and
-            // opening it again at every read would pile up descriptors.
-            self.counter_tried = true;
         }
         if let Some(counter) = &self.change_counter {
             return Ok(Some(u64::from(counter.read())));

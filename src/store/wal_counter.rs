@@ -13,72 +13,78 @@ const ICHANGE_OFFSET: usize = 8;
 /// The bytes mapped: the first wal-index page, with both header copies.
 const MAPPED: usize = 4096;
 
-/// The `-shm` file's first page, mapped read-only, and the file, open for as long as the
-/// store's connection is open.
+/// The `-shm` file's first page, mapped read-only, and the file, open for the rest of the
+/// process: one per `-shm` file (by device and inode), shared by every store on it.
 ///
-/// The file must not be closed before the connection: SQLite locks it with POSIX advisory
-/// locks, and closing any descriptor of a file drops all of the process's locks on it
-/// (sqlite.org/howtocorrupt.html, 2.2). Another process would then take the file for unused
-/// and reset it under us: a first version that mapped the file and closed it at once lost
-/// increments and faulted (the reset truncates the file). Held open, and dropped after the
-/// connection (the store's field order), it is harmless, and while this process's
-/// connection holds its lock nobody resets or truncates the file, so the mapping stays
-/// valid.
+/// The file is never closed: SQLite locks it with POSIX advisory locks, and closing any
+/// descriptor of a file drops all of the process's locks on it, the other connections'
+/// included (sqlite.org/howtocorrupt.html, 2.2). Another process would then take the file
+/// for unused and reset it under us: a first version that mapped the file and closed it at
+/// once lost increments and faulted (the reset truncates the file). While a connection of
+/// this process holds its lock nobody resets or truncates the file, so the mapping stays
+/// valid; a file deleted and made again (after every connection closed) is another inode,
+/// and gets its own entry.
+#[derive(Clone, Copy)]
 pub struct WalChangeCounter {
     base: *const u8,
-    _file: std::fs::File,
 }
 
-// SAFETY: the mapping is read-only, process-wide and not tied to a thread; it is only read
-// with volatile loads.
+// SAFETY: the mapping is read-only, lives for the rest of the process and is not tied to a
+// thread; it is only read with volatile loads.
 unsafe impl Send for WalChangeCounter {}
 
+/// The mapped files, by (device, inode).
+static MAPPED_FILES: std::sync::Mutex<Vec<((u64, u64), usize)>> = std::sync::Mutex::new(Vec::new());
+
 impl WalChangeCounter {
-    /// Maps the `-shm` file of the database at `db`; `None` when it is missing or shorter
-    /// than a page (SQLite makes it when a connection first reads in WAL mode, and grows it
-    /// in 32 KiB steps), or cannot be mapped.
+    /// The counter of the `-shm` file of the database at `db`; `None` when the file is
+    /// missing or shorter than a page (SQLite makes it when a connection first reads in WAL
+    /// mode, and grows it in 32 KiB steps), or cannot be mapped.
     pub fn open(db: &Path) -> Option<WalChangeCounter> {
-        use std::os::unix::io::AsRawFd;
+        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::io::IntoRawFd;
         let mut shm = db.as_os_str().to_owned();
         shm.push("-shm");
+        let mut mapped = MAPPED_FILES.lock().ok()?;
+        let meta = std::fs::metadata(&shm).ok()?;
+        let id = (meta.dev(), meta.ino());
+        if let Some(&(_, base)) = mapped.iter().find(|(k, _)| *k == id) {
+            // (0: the file could not be mapped; it is not opened again.)
+            return (base != 0).then_some(WalChangeCounter {
+                base: base as *const u8,
+            });
+        }
+        if meta.len() < MAPPED as u64 {
+            return None;
+        }
         let file = std::fs::File::open(&shm).ok()?;
-        let long_enough = file.metadata().ok()?.len() >= MAPPED as u64;
+        // Kept open for the rest of the process (see above): from here on a raw descriptor.
+        let fd = file.into_raw_fd();
         // SAFETY: a fresh read-only shared mapping of a file at least MAPPED bytes long.
-        let base = long_enough.then(|| unsafe {
+        let base = unsafe {
             libc::mmap(
                 core::ptr::null_mut(),
                 MAPPED,
                 libc::PROT_READ,
                 libc::MAP_SHARED,
-                file.as_raw_fd(),
+                fd,
                 0,
             )
-        });
-        // A file too short or not mappable stays open all the same: closing it now would
-        // drop SQLite's locks (see above).
-        match base {
-            Some(base) if base != libc::MAP_FAILED => Some(WalChangeCounter {
-                base: base as *const u8,
-                _file: file,
-            }),
-            _ => {
-                std::mem::forget(file);
-                None
-            }
+        };
+        if base == libc::MAP_FAILED {
+            mapped.push((id, 0)); // the descriptor stays open, as it must
+            return None;
         }
+        mapped.push((id, base as usize));
+        Some(WalChangeCounter {
+            base: base as *const u8,
+        })
     }
 
     /// The counter now.
     pub fn read(&self) -> u32 {
-        // SAFETY: the mapping is MAPPED bytes long and aligned to a page; iChange is an
-        // aligned u32 that other processes store whole.
+        // SAFETY: the mapping is MAPPED bytes long, aligned to a page and never unmapped;
+        // iChange is an aligned u32 that other processes store whole.
         unsafe { core::ptr::read_volatile(self.base.add(ICHANGE_OFFSET) as *const u32) }
-    }
-}
-
-impl Drop for WalChangeCounter {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in open, unmapped once (the file closes after).
-        unsafe { libc::munmap(self.base as *mut libc::c_void, MAPPED) };
     }
 }
