@@ -61,7 +61,7 @@ pub enum CollectError {
     StackOverflow,
     #[error("external tables are closed")]
     Closed,
-    #[error("cannot collect external tables inside ext.atomic")]
+    #[error("ext.collect cannot run in ext.atomic")]
     InAtomicBlock,
 }
 
@@ -85,6 +85,9 @@ struct ExtState {
     cache: crate::ext_cache::ReadCache,
     /// Whether an atomic block (`ext.atomic`) is open.
     in_atomic: bool,
+    /// `(next_id, reserved_end)` when the block began: a block that fails gives back the ids
+    /// it made, and an id block it reserved (the reservation is undone with it).
+    ids_before_block: (u32, u32),
     /// For a store that does not undo a failed block by itself ([`ExtStore::ends_undo`]):
     /// what each of the block's writes replaced, in order. Written back in reverse, each key
     /// ends with the value it had before its first write.
@@ -204,6 +207,7 @@ impl ExtState {
         self.cache.clear(); // the block reads its own snapshot
         self.store.begin_exclusive()?;
         self.in_atomic = true;
+        self.ids_before_block = (self.next_id, self.reserved_end);
         if !self.store.ends_undo() {
             self.undo = Some(Vec::new());
         }
@@ -213,6 +217,9 @@ impl ExtState {
     /// Closes the atomic block: commits its writes, or puts back what they replaced.
     fn end_atomic(&mut self, commit: bool) -> Result<(), StoreError> {
         self.in_atomic = false;
+        if !commit {
+            (self.next_id, self.reserved_end) = self.ids_before_block;
+        }
         self.cache.clear(); // a rolled-back block's values are not the store's
         let undo = self.undo.take();
         let mut restored = Ok(());
@@ -266,6 +273,7 @@ pub unsafe fn install(
         pending: crate::ext_cache::WriteBuffer::default(),
         cache: crate::ext_cache::ReadCache::default(),
         in_atomic: false,
+        ids_before_block: (0, 0),
         undo: None,
     }));
     // SAFETY: forwarded caller contract; everything that allocates runs protected; the

@@ -72,7 +72,7 @@ fn a_failed_block_stores_nothing_and_nested_blocks_join() {
         &s.run(&["-e", "ext.atomic(function() ext.collect() end)"])
             .stderr
     )
-    .contains("cannot collect external tables inside ext.atomic"));
+    .contains("ext.collect cannot run in ext.atomic"));
     assert!(text(&s.run(&["-e", "ext.atomic(42)"]).stderr)
         .contains("bad argument #1 to 'atomic' (function expected, got number)"));
 }

@@ -105,6 +105,9 @@ pub struct SqliteStore {
     in_block: bool,
     /// The file's change counter in its `-shm` file, once mapped (see [`ExtStore::version`]).
     change_counter: Option<super::wal_counter::WalChangeCounter>,
+    /// `known_next_id` when the atomic block began: a rolled-back block's id reservations
+    /// are undone in the file, so the bound goes back too.
+    known_next_id_before_block: u32,
 }
 
 /// A registered client: its id, and its lock file, locked while the store is open. A
@@ -232,6 +235,7 @@ impl SqliteStore {
             busy_timeout,
             in_block: false,
             change_counter: None,
+            known_next_id_before_block: 0,
             known_next_id: 1,
             client,
         };
@@ -731,6 +735,7 @@ impl ExtStore for SqliteStore {
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| self.error(e))?;
         self.in_block = true;
+        self.known_next_id_before_block = self.known_next_id;
         Ok(())
     }
 
@@ -748,6 +753,7 @@ impl ExtStore for SqliteStore {
             // A failed COMMIT leaves the transaction open (SQLite): roll it back, so that
             // nothing of the block is stored and the connection is usable again.
             let _ = self.conn.execute_batch("ROLLBACK");
+            self.known_next_id = self.known_next_id_before_block;
         }
         self.in_block = false;
         result.map_err(|e| self.error(e))
