@@ -16,17 +16,66 @@ pub const PENDING_LIMIT_WRITES: usize = 100_000;
 #[cfg(not(target_arch = "wasm32"))]
 pub const PENDING_LIMIT_BYTES: usize = 16 << 20;
 
-/// A pending write by its table and key: when it was last written (a commit keeps that
+/// Values by table and key, looked up with a borrowed key (no copy per read: both maps are
+/// on the path of every external-table read).
+#[cfg(not(target_arch = "wasm32"))]
+struct ByKey<V> {
+    tables: std::collections::BTreeMap<u32, std::collections::BTreeMap<Vec<u8>, V>>,
+    len: usize,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<V> Default for ByKey<V> {
+    fn default() -> Self {
+        ByKey {
+            tables: Default::default(),
+            len: 0,
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<V> ByKey<V> {
+    fn get(&self, id: u32, key: &[u8]) -> Option<&V> {
+        self.tables.get(&id)?.get(key)
+    }
+
+    fn insert(&mut self, id: u32, key: &[u8], value: V) -> Result<(), AllocError> {
+        let table = self.tables.entry(id).or_default();
+        if let Some(slot) = table.get_mut(key) {
+            *slot = value;
+        } else {
+            table.insert(crate::fallible::try_copy(key)?, value);
+            self.len += 1;
+        }
+        Ok(())
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, &[u8], &V)> {
+        self.tables
+            .iter()
+            .flat_map(|(id, keys)| keys.iter().map(move |(k, v)| (*id, k.as_slice(), v)))
+    }
+
+    fn clear(&mut self) {
+        self.tables.clear();
+        self.len = 0;
+    }
+}
+
+/// A copy of a stored value (none: missing or deleted).
+#[cfg(not(target_arch = "wasm32"))]
+fn copy_value(value: Option<&[u8]>) -> Result<Option<Vec<u8>>, AllocError> {
+    value.map(crate::fallible::try_copy).transpose()
+}
+
+/// The pending writes: by table and key, when each was last written (a commit keeps that
 /// order, so that new tables come before the keys that reach them) and the value (none:
 /// deleted).
 #[cfg(not(target_arch = "wasm32"))]
-type Pending = std::collections::BTreeMap<(u32, Vec<u8>), (u64, Option<Vec<u8>>)>;
-
-/// The pending writes.
-#[cfg(not(target_arch = "wasm32"))]
 #[derive(Default)]
 pub struct WriteBuffer {
-    writes: Pending,
+    writes: ByKey<(u64, Option<Vec<u8>>)>,
     next_seq: u64,
     bytes: usize,
 }
@@ -38,54 +87,40 @@ impl WriteBuffer {
     }
 
     pub fn insert(&mut self, w: &Write) -> Result<(), AllocError> {
-        use crate::fallible::try_copy;
-        let value = match w.value {
-            Some(v) => Some(try_copy(v)?),
-            None => None,
-        };
+        let value = copy_value(w.value)?;
         self.bytes += w.key.len() + w.value.map_or(0, <[u8]>::len);
         self.next_seq += 1;
-        self.writes
-            .insert((w.id, try_copy(w.key)?), (self.next_seq, value));
-        Ok(())
+        self.writes.insert(w.id, w.key, (self.next_seq, value))
     }
 
     /// Past [`PENDING_LIMIT_WRITES`] or [`PENDING_LIMIT_BYTES`].
     pub fn full(&self) -> bool {
-        self.writes.len() >= PENDING_LIMIT_WRITES || self.bytes >= PENDING_LIMIT_BYTES
+        self.writes.len >= PENDING_LIMIT_WRITES || self.bytes >= PENDING_LIMIT_BYTES
     }
 
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
+        self.writes.len == 0
     }
 
     pub fn len(&self) -> usize {
-        self.writes.len()
+        self.writes.len
     }
 
     /// The pending value of (`id`, `key`): `Some(None)` when it was deleted, `None` when it
     /// is not pending.
     pub fn get(&self, id: u32, key: &[u8]) -> Result<Option<Option<Vec<u8>>>, AllocError> {
-        use crate::fallible::try_copy;
-        match self.writes.get(&(id, key.to_vec())) {
-            None => Ok(None),
-            Some((_, None)) => Ok(Some(None)),
-            Some((_, Some(value))) => Ok(Some(Some(try_copy(value)?))),
-        }
+        self.writes
+            .get(id, key)
+            .map(|(_, value)| copy_value(value.as_deref()))
+            .transpose()
     }
 
     /// The writes in the order they were made.
     pub fn batch(&self) -> Result<Vec<Write<'_>>, AllocError> {
-        let mut ordered = crate::fallible::try_with_capacity(self.writes.len())?;
-        for ((id, key), (seq, value)) in &self.writes {
-            ordered.push((
-                *seq,
-                Write {
-                    id: *id,
-                    key,
-                    value: value.as_deref(),
-                },
-            ));
+        let mut ordered = crate::fallible::try_with_capacity(self.writes.len)?;
+        for (id, key, (seq, value)) in self.writes.iter() {
+            let value = value.as_deref();
+            ordered.push((*seq, Write { id, key, value }));
         }
         ordered.sort_unstable_by_key(|(seq, _)| *seq);
         let mut batch = crate::fallible::try_with_capacity(ordered.len())?;
@@ -104,7 +139,7 @@ impl WriteBuffer {
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Default)]
 pub struct ReadCache {
-    values: std::collections::BTreeMap<(u32, Vec<u8>), Option<Vec<u8>>>,
+    values: ByKey<Option<Vec<u8>>>,
     version: Option<u64>,
 }
 
@@ -118,28 +153,20 @@ impl ReadCache {
         id: u32,
         key: &[u8],
     ) -> Result<Option<Option<Vec<u8>>>, AllocError> {
-        use crate::fallible::try_copy;
         if self.version != Some(version) {
             self.values.clear();
             self.version = Some(version);
             return Ok(None);
         }
-        match self.values.get(&(id, key.to_vec())) {
-            None => Ok(None),
-            Some(None) => Ok(Some(None)),
-            Some(Some(value)) => Ok(Some(Some(try_copy(value)?))),
-        }
+        self.values
+            .get(id, key)
+            .map(|value| copy_value(value.as_deref()))
+            .transpose()
     }
 
     /// Remembers what the store holds for (`id`, `key`) at the cache's version.
     pub fn insert(&mut self, id: u32, key: &[u8], value: Option<&[u8]>) -> Result<(), AllocError> {
-        use crate::fallible::try_copy;
-        let value = match value {
-            Some(v) => Some(try_copy(v)?),
-            None => None,
-        };
-        self.values.insert((id, try_copy(key)?), value);
-        Ok(())
+        self.values.insert(id, key, copy_value(value)?)
     }
 
     /// Forgets everything (after this state wrote to the store).
