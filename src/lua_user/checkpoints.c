@@ -28,6 +28,14 @@ static void set_fuel(lua_State *L, int fuel) {
   LP_FUEL_LEFT(L) = fuel;
 }
 
+/* Charges the work L did since its fuel was set and gives it new fuel: 1 when it may go on,
+   0 when a limit is exceeded (its fuel is then 1, so that its next tick comes back). */
+static int charge(lua_State *L) {
+  int fuel = lp_limits_refuel(L, fuel_used(L));
+  set_fuel(L, fuel > 0 ? fuel : 1);
+  return fuel > 0;
+}
+
 /* Arms the limits' hook on L: it runs before L's next instruction and raises. Hooks are
    allowed again even inside a finalizer or another hook, where Lua turns them off: the
    limit must stop those too (a finalizer's error becomes a warning, and Lua restores the
@@ -57,12 +65,8 @@ void lp_limit_hook(lua_State *L, lua_Debug *ar) {
 }
 
 void lp_vm_checkpoint(lua_State *L) {
-  int fuel = lp_limits_refuel(L, fuel_used(L));
-  if (fuel > 0) {
-    set_fuel(L, fuel);
+  if (charge(L))
     return;
-  }
-  set_fuel(L, 1);
   arm(L); /* again, also when armed: inside a message handler hooks are off again */
 }
 
@@ -72,13 +76,9 @@ void lp_vm_checkpoint(lua_State *L) {
    it lets C functions run (a message handler's traceback, say) and leaves the raising to the
    hook, at the next instruction. Its other sites only keep the fuel at 1. */
 void lp_c_call_checkpoint(lua_State *L) {
-  int fuel = lp_limits_refuel(L, fuel_used(L));
   const char *message;
-  if (fuel > 0) {
-    set_fuel(L, fuel);
+  if (charge(L))
     return;
-  }
-  set_fuel(L, 1);
   message = lp_limits_exceeded(L);
   if (message != NULL && L->hook != lp_limit_hook && L->status == LUA_OK &&
       L->ci != &L->base_ci && L->ci->callstatus == CIST_C) {
@@ -89,13 +89,7 @@ void lp_c_call_checkpoint(lua_State *L) {
 
 /* lstrlib.c's ticks: 1 turns the tested condition true, so that lstrlib raises. */
 int lp_strlib_checkpoint(lua_State *L) {
-  int fuel = lp_limits_refuel(L, fuel_used(L));
-  if (fuel > 0) {
-    set_fuel(L, fuel);
-    return 0;
-  }
-  set_fuel(L, 1);
-  return 1;
+  return !charge(L);
 }
 
 /* lstrlib.c's tick in the wasm module (see lua_user.h). */
@@ -142,35 +136,6 @@ void lp_debug_sethook(lua_State *L, lua_State *target, lua_Hook f, int mask, int
   if (message != NULL && (target->hook == lp_limit_hook || L->hook == lp_limit_hook))
     raise_limit(L, 1, message);
   lua_sethook(target, f, mask, count);
-}
-
-/* Lua's string.rep (one C function for every state). */
-static lua_CFunction lua_string_rep;
-
-/* string.rep of an empty string and separator: "" at once. Lua's own loops n times (up to
-   2^63) over nothing, allocating nothing and running no instruction: no limit would see it. */
-static int string_rep(lua_State *L) {
-  size_t len, sep_len;
-  lua_Integer n;
-  luaL_checklstring(L, 1, &len);
-  n = luaL_checkinteger(L, 2);
-  luaL_optlstring(L, 3, "", &sep_len);
-  if (n > 0 && len == 0 && sep_len == 0) {
-    lua_pushliteral(L, "");
-    return 1;
-  }
-  return lua_string_rep(L);
-}
-
-/* luaopen_string, as luaL_openlibs calls it (linit.c): with string.rep above. */
-int lp_luaopen_string(lua_State *L) {
-  luaopen_string(L);
-  lua_getfield(L, -1, "rep");
-  lua_string_rep = lua_tocfunction(L, -1);
-  lua_pop(L, 1);
-  lua_pushcfunction(L, string_rep);
-  lua_setfield(L, -2, "rep");
-  return 1;
 }
 
 /* The fuel L has used since it was last charged (for a usage report between checkpoints). */

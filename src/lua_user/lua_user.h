@@ -138,7 +138,7 @@ void lp_output_point(lua_State *L);
 #endif
 
 #if defined(loslib_c)
-/* (os.exit is wrapped whole, in output_gate.c: after os.exit(code, true) closes the state,
+/* (os.exit is wrapped whole, in libraries.c: after os.exit(code, true) closes the state,
    nothing may touch it before exit.) */
 #define system(command) (lp_output_point(L), system(command))
 #define remove(file) (lp_output_point(L), remove(file))
@@ -160,7 +160,7 @@ int lp_luaopen_os(lua_State *L);
 #endif
 
 #if defined(linit_c)
-/* luaL_openlibs opens the string library through lp_luaopen_string (checkpoints.c). */
+/* luaL_openlibs opens the string library through lp_luaopen_string (libraries.c). */
 #define luaopen_string lp_luaopen_string
 #endif
 
