@@ -4,15 +4,15 @@
 
 #![allow(non_snake_case)]
 
+mod common;
 mod common_runner;
 
-use std::ffi::CString;
 use std::process::Stdio;
 
 use common_runner::{text, Setup};
 use lua_persist::ext_table::{self, ExtStore, MemoryStore, StoreError};
 use lua_persist::ffi::*;
-use lua_persist::lua::{self, OwnedState};
+use lua_persist::lua::OwnedState;
 
 fn increments_from(processes: usize, per_process: usize) -> String {
     let s = Setup::new();
@@ -102,24 +102,8 @@ impl ExtStore for NoUndo {
 }
 
 fn run(state: &OwnedState, code: &str) -> Result<String, String> {
-    let L = state.as_ptr();
-    let code = CString::new(code).unwrap();
-    // SAFETY: a valid state; the stack is balanced.
-    unsafe {
-        let top = lua_gettop(L);
-        let mut status = luaL_loadstring(L, code.as_ptr());
-        if status == LUA_OK {
-            status = lua_pcall(L, 0, 1, 0);
-        }
-        let text = lua::tostring(L, -1).map(|t| String::from_utf8_lossy(t).into_owned());
-        lua_settop(L, top);
-        let text = text.unwrap_or_else(|| "nil".into());
-        if status == LUA_OK {
-            Ok(text)
-        } else {
-            Err(text)
-        }
-    }
+    // SAFETY: the chunk is on top of a valid state.
+    common::run_chunk(state.as_ptr(), code, |L| unsafe { lua_pcall(L, 0, 1, 0) })
 }
 
 #[test]

@@ -3,14 +3,15 @@
 
 #![allow(non_snake_case)]
 
-use std::ffi::CString;
+mod common;
+
 use std::time::Duration;
 
 use lua_persist::ffi::*;
 use lua_persist::limits::{self, LimitExceeded, Limits, LimitsError};
 use lua_persist::lua::{self, OwnedState};
 
-fn state(limits: Limits) -> OwnedState {
+fn new_state(limits: Limits) -> OwnedState {
     let state = OwnedState::with_libs(usize::MAX).unwrap();
     // SAFETY: a fresh state of ours.
     unsafe {
@@ -22,25 +23,10 @@ fn state(limits: Limits) -> OwnedState {
 
 /// Runs `code` as one chunk under the limits: Ok(its result as text) or Err(the message).
 fn run(state: &OwnedState, code: &str) -> Result<String, String> {
-    let L = state.as_ptr();
-    let code = CString::new(code).unwrap();
-    // SAFETY: a valid state; the stack is balanced.
-    unsafe {
-        let top = lua_gettop(L);
-        let loaded = luaL_loadstring(L, code.as_ptr());
-        let status = if loaded == LUA_OK {
-            limits::pcall(L, 0, 1, 0)
-        } else {
-            loaded
-        };
-        let text = lua::tostring(L, -1).map(|t| String::from_utf8_lossy(t).into_owned());
-        lua_settop(L, top);
-        if status == LUA_OK {
-            Ok(text.unwrap_or_else(|| "nil".into()))
-        } else {
-            Err(text.unwrap_or_else(|| "(not a string)".into()))
-        }
-    }
+    // SAFETY: the chunk is on top of a valid state, outside any call.
+    common::run_chunk(state.as_ptr(), code, |L| unsafe {
+        limits::pcall(L, 0, 1, 0)
+    })
 }
 
 fn exceeded(state: &OwnedState) -> Option<LimitExceeded> {
@@ -71,7 +57,7 @@ fn memory(bytes: usize) -> Limits {
 }
 
 fn assert_trips(limits: Limits, code: &str, message: &str) {
-    let state = state(limits);
+    let state = new_state(limits);
     run(&state, "kept = 'still here'").unwrap();
     let error = run(&state, code).expect_err(code);
     assert!(error.contains(message), "{code}: {error}");
@@ -103,19 +89,19 @@ fn each_limit_trips_with_a_message_naming_it() {
 
 #[test]
 fn the_error_carries_the_limit() {
-    let state = state(INSTRUCTIONS);
+    let state = new_state(INSTRUCTIONS);
     run(&state, "while true do end").unwrap_err();
     assert_eq!(
         exceeded(&state),
         Some(LimitExceeded::Instructions { limit: 2_000_000 })
     );
-    let state = state_with(memory(8 << 20));
+    let state = new_state(memory(8 << 20));
     run(&state, "local s = {} for i = 1, 1e8 do s[i] = i end").unwrap_err();
     assert_eq!(
         exceeded(&state),
         Some(LimitExceeded::Memory { limit: 8 << 20 })
     );
-    let state = state_with(TIME);
+    let state = new_state(TIME);
     run(&state, "while true do end").unwrap_err();
     assert_eq!(
         exceeded(&state),
@@ -123,10 +109,6 @@ fn the_error_carries_the_limit() {
             limit: Duration::from_millis(200)
         })
     );
-}
-
-fn state_with(limits: Limits) -> OwnedState {
-    state(limits)
 }
 
 /// Scripts that try to go on past a limit: each must end with the limit's error.
@@ -151,7 +133,7 @@ fn pcall_and_handlers_cannot_swallow_an_instruction_or_time_limit() {
             (INSTRUCTIONS, "instruction limit exceeded"),
             (TIME, "time limit exceeded"),
         ] {
-            let state = state(limits);
+            let state = new_state(limits);
             let error = run(&state, code).expect_err(code);
             assert!(error.contains(message), "{code}: {error}");
             assert_eq!(run(&state, "return 1 + 1").unwrap(), "2", "{code}");
@@ -161,7 +143,7 @@ fn pcall_and_handlers_cannot_swallow_an_instruction_or_time_limit() {
 
 #[test]
 fn a_memory_limit_cannot_be_swallowed_either() {
-    let state = state(memory(16 << 20));
+    let state = new_state(memory(16 << 20));
     let error = run(
         &state,
         "local ok = pcall(string.rep, 'x', 64 << 20) \
@@ -176,7 +158,7 @@ fn a_memory_limit_cannot_be_swallowed_either() {
 fn garbage_near_the_memory_limit_is_collected_not_a_limit() {
     // Lua refuses, collects and retries: an allocation that fits after the collection
     // does not exceed the limit.
-    let state = state(memory(8 << 20));
+    let state = new_state(memory(8 << 20));
     let result = run(
         &state,
         "for i = 1, 200 do local s = string.rep('x', 1 << 20) .. i end return 'done'",
@@ -226,7 +208,7 @@ fn work_done_in_c_functions_counts() {
 #[test]
 fn an_empty_string_repeated_is_empty_at_once() {
     // Lua's own string.rep would loop 2^62 times over nothing.
-    let state = state(Limits::NONE);
+    let state = new_state(Limits::NONE);
     assert_eq!(run(&state, "return #string.rep('', 1 << 62)").unwrap(), "0");
     assert_eq!(
         run(&state, "return ('ab'):rep(3, ',')").unwrap(),
@@ -240,7 +222,7 @@ fn an_empty_string_repeated_is_empty_at_once() {
 #[test]
 fn a_memory_limit_holds_within_ten_percent() {
     for limit in [4usize << 20, 32 << 20] {
-        let state = state(memory(limit));
+        let state = new_state(memory(limit));
         run(
             &state,
             "local t = {} for i = 1, 1e9 do t[i] = tostring(i) end",
@@ -254,7 +236,7 @@ fn a_memory_limit_holds_within_ten_percent() {
 
 #[test]
 fn usage_counts_work_memory_and_time() {
-    let state = state(Limits::NONE);
+    let state = new_state(Limits::NONE);
     run(&state, "local x = 0 for i = 1, 1e6 do x = x + i end").unwrap();
     let used = usage(&state);
     // Four instructions per iteration (ADD, FORLOOP, and the loop's own), give or take.
@@ -269,7 +251,7 @@ fn usage_counts_work_memory_and_time() {
     run(&state, "return 1").unwrap();
     assert!(usage(&state).instructions < 100, "{:?}", usage(&state));
     // An instruction limit is exact to the unit: the same chunk fits or not.
-    let state = state_with(Limits {
+    let state = new_state(Limits {
         instructions: Some(1000),
         ..Limits::NONE
     });
@@ -279,7 +261,7 @@ fn usage_counts_work_memory_and_time() {
 
 #[test]
 fn scripts_read_their_own_usage_and_limits() {
-    let state = state(Limits {
+    let state = new_state(Limits {
         memory: Some(64 << 20),
         instructions: Some(1 << 30),
         time: Some(Duration::from_secs(5)),
@@ -292,13 +274,13 @@ fn scripts_read_their_own_usage_and_limits() {
     )
     .unwrap();
     assert_eq!(report, "true true true true 67108864 1073741824 5.0");
-    let unlimited = state_with(Limits::NONE);
+    let unlimited = new_state(Limits::NONE);
     assert_eq!(run(&unlimited, "return next(limits.get())").unwrap(), "nil");
 }
 
 #[test]
 fn limits_change_between_chunks() {
-    let state = state(INSTRUCTIONS);
+    let state = new_state(INSTRUCTIONS);
     run(&state, "while true do end").unwrap_err();
     state.set_limits(&TIME).unwrap();
     assert!(run(&state, "while true do end")
@@ -314,7 +296,7 @@ fn limits_change_between_chunks() {
 
 #[test]
 fn debug_hooks_work_under_limits_and_cannot_escape_them() {
-    let state = state(INSTRUCTIONS);
+    let state = new_state(INSTRUCTIONS);
     assert_eq!(
         run(
             &state,

@@ -2,7 +2,7 @@
 
 #![allow(non_snake_case)]
 
-use std::ffi::CString;
+mod common;
 
 use lua_persist::ffi::*;
 use lua_persist::lua::{self, OwnedState};
@@ -16,24 +16,8 @@ fn sandboxed() -> OwnedState {
 }
 
 fn run(state: &OwnedState, code: &str) -> Result<String, String> {
-    let L = state.as_ptr();
-    let code = CString::new(code).unwrap();
-    // SAFETY: a valid state; the stack is balanced.
-    unsafe {
-        let top = lua_gettop(L);
-        let mut status = luaL_loadstring(L, code.as_ptr());
-        if status == LUA_OK {
-            status = lua_pcall(L, 0, 1, 0);
-        }
-        let text = lua::tostring(L, -1).map(|t| String::from_utf8_lossy(t).into_owned());
-        lua_settop(L, top);
-        let text = text.unwrap_or_else(|| "nil".into());
-        if status == LUA_OK {
-            Ok(text)
-        } else {
-            Err(text)
-        }
-    }
+    // SAFETY: the chunk is on top of a valid state.
+    common::run_chunk(state.as_ptr(), code, |L| unsafe { lua_pcall(L, 0, 1, 0) })
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Processes sharing one store see each other's committed writes at their next read, even
 //! with a read cache, and an atomic block reads one snapshot.
 
+mod common;
 mod common_runner;
 
 use std::io::{BufRead, BufReader};
@@ -76,18 +77,9 @@ fn a_store_closed_in_a_process_leaves_the_others_of_that_process_correct() {
     s.lua("_home.x = 1");
     let open = || -> Box<dyn ExtStore> { Box::new(SqliteStore::open(s.store()).unwrap()) };
     let run = |state: &lua_persist::lua::OwnedState, code: &str| -> String {
-        let code = std::ffi::CString::new(code).unwrap();
-        // SAFETY: a valid state; one result, popped.
-        unsafe {
-            use lua_persist::ffi::*;
-            assert_eq!(luaL_loadstring(state.as_ptr(), code.as_ptr()), LUA_OK);
-            assert_eq!(lua_pcall(state.as_ptr(), 0, 1, 0), LUA_OK);
-            let text = lua_persist::lua::tostring(state.as_ptr(), -1)
-                .map(|t| String::from_utf8_lossy(t).into_owned())
-                .unwrap_or_default();
-            lua_settop(state.as_ptr(), 0);
-            text
-        }
+        // SAFETY: the chunk is on top of a valid state.
+        let call = |l| unsafe { lua_persist::ffi::lua_pcall(l, 0, 1, 0) };
+        common::run_chunk(state.as_ptr(), code, call).unwrap()
     };
     let a = lua_persist::lua::OwnedState::with_libs(usize::MAX).unwrap();
     let b = lua_persist::lua::OwnedState::with_libs(usize::MAX).unwrap();

@@ -136,3 +136,30 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// Runs `code` as one chunk, called by `call` (which pcalls the function on top with no
+/// argument and one result, as `lua_pcall(L, 0, 1, 0)` or `limits::pcall` does): `Ok` with
+/// its result as text ("nil" when not a string or number), or `Err` with the error message.
+pub fn run_chunk(
+    L: *mut lua_State,
+    code: &str,
+    call: impl FnOnce(*mut lua_State) -> core::ffi::c_int,
+) -> Result<String, String> {
+    let code = CString::new(code).unwrap();
+    // SAFETY: a valid state; the stack is left as it was.
+    unsafe {
+        let top = lua_gettop(L);
+        let mut status = luaL_loadstring(L, code.as_ptr());
+        if status == LUA_OK {
+            status = call(L);
+        }
+        let text = lua::tostring(L, -1).map(|t| String::from_utf8_lossy(t).into_owned());
+        lua_settop(L, top);
+        let text = text.unwrap_or_else(|| "nil".into());
+        if status == LUA_OK {
+            Ok(text)
+        } else {
+            Err(text)
+        }
+    }
+}
