@@ -97,19 +97,19 @@ int lp_strlib_tick(lua_State *L) {
   return LP_TICK(L) && lp_strlib_checkpoint(L);
 }
 
-/* lstrlib.c's luaL_error: the exceeded limit's message when there is one, else luaL_error's
-   own body (lauxlib.c), since a variadic call cannot be forwarded. */
+/* src/ffi/noreturn.c: luaL_error's body on a va_list. */
+void lp_luaL_verror(lua_State *L, const char *fmt, va_list argp);
+
+/* lstrlib.c's luaL_error: the exceeded limit's message when there is one, else luaL_error's. */
 int lp_strlib_error(lua_State *L, const char *fmt, ...) {
   va_list argp;
   const char *message = lp_limits_exceeded(L);
   if (message != NULL)
     return raise_limit(L, 1, message);
   va_start(argp, fmt);
-  luaL_where(L, 1);
-  lua_pushvfstring(L, fmt, argp);
+  lp_luaL_verror(L, fmt, argp); /* does not return */
   va_end(argp);
-  lua_concat(L, 2);
-  return lua_error(L);
+  return 0;
 }
 
 /* luaD_throw, before every error's jump: see lua_user.h. */
