@@ -30,7 +30,7 @@ pub struct SandboxOptions {
 pub enum SandboxError {
     #[error("{0}")]
     Lua(#[from] LuaError),
-    #[error("the readable directory {dir}: {reason}")]
+    #[error("the readable directory {}: {reason}", dir.to_string_lossy())]
     ReadableDir { dir: PathBuf, reason: String },
 }
 
