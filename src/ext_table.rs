@@ -559,9 +559,10 @@ unsafe extern "C-unwind" fn ext_commit(L: *mut lua_State) -> c_int {
 
 /// Why the pending writes could not be stored: none of them is (they are dropped).
 #[derive(Debug, thiserror::Error)]
-#[error("external tables: {lost} writes not stored: {source}")]
+#[error("external tables: writes not stored: {source}")]
 pub struct CommitError {
-    /// How many writes were pending.
+    /// How many writes this state held; 0 when the store lost writes it held itself (the
+    /// wasm module's host store).
     pub lost: usize,
     pub source: StoreError,
 }
@@ -571,14 +572,17 @@ pub struct CommitError {
 ///
 /// # Safety
 /// `L` valid with room for 1 stack slot.
+#[inline(never)]
 pub unsafe fn commit(L: *mut lua_State) -> Result<(), CommitError> {
     // SAFETY: forwarded caller contract.
     match unsafe { ext_state(L) } {
         Some(state) => {
             let lost = state.pending.len();
-            state
-                .commit()
-                .map_err(|source| CommitError { lost, source })
+            let mut stored = state.commit();
+            if stored.is_ok() && !state.in_atomic {
+                stored = state.store.make_durable();
+            }
+            stored.map_err(|source| CommitError { lost, source })
         }
         None => Ok(()),
     }

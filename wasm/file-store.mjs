@@ -1,6 +1,8 @@
 // A durable external-table store for Node, kept in a directory:
 //
 //   DIR/lock            the pid of the process that has the store open (see Locking)
+//   DIR/journal         batches of writes not yet checkpointed (see below); removed by
+//                       close()
 //   DIR/next-free-id    the next free table id recorded, in decimal and a newline (absent
 //                       until a table directory is first removed or ids are reserved)
 //   DIR/<id>/           one directory per table id that has keys, in decimal
@@ -12,9 +14,17 @@
 //   *.tmp               a write or a lock in progress; ignored (write.tmp and
 //                       next-free-id.tmp are replaced by the next write)
 //
-// Each write goes to a temporary file, is fsynced and renamed into place, and the directory
-// is fsynced, so a write the store reports as done survives a crash of the process. keys()
-// gives the keys in byte order.
+// Writes go through a journal, DIR/journal: writeBatch(writes) (and set or delete, a batch
+// of one) appends the batch as one record (u32 LE length, the writes, the SHA-256 of the
+// writes), fsyncs the journal, and only then changes the key files (a temporary file
+// renamed into place, no fsync of its own). So a batch the store reports as done survives
+// a crash of the process, all of it, and a batch cut short by a crash is none of it. When
+// the journal passes JOURNAL_CHECKPOINT bytes, and on close(), the key files written since
+// the last checkpoint and their directories are fsynced and the journal is emptied. Opening
+// the store applies the journal's whole records again (a record cut short at the end, left
+// by a crash during its append, is dropped; anything else that fails its check is damage
+// and the store refuses to open) and then checkpoints. Reads are served from memory once
+// read (the lock makes this process the only writer). keys() gives the keys in byte order.
 //
 // Reclaiming space: deleting a table's last key removes its directory (then the parent is
 // fsynced; that also makes the key's removal durable). A table directory found with no keys
@@ -35,8 +45,8 @@
 // lock left by a process that is gone is taken over. close(), or the process's exit,
 // releases it.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync, rmdirSync,
-  unlinkSync, linkSync, openSync, opendirSync, readSync, fstatSync, statSync, fsyncSync, closeSync,
-  existsSync } from 'node:fs';
+  unlinkSync, linkSync, openSync, opendirSync, readSync, writeSync, fstatSync, statSync, fsyncSync,
+  fdatasyncSync, ftruncateSync, closeSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -53,6 +63,13 @@ const LOCK = 'lock';
 const NEXT_FREE_ID = 'next-free-id';
 const NEXT_FREE_ID_TEMPORARY = 'next-free-id.tmp';
 const RECORDED = /^[1-9][0-9]{0,9}\n$/;
+const JOURNAL = 'journal';
+/** The journal is checkpointed (key files fsynced, journal emptied) past this size. */
+export const JOURNAL_CHECKPOINT = 8 << 20;
+/** A journal write deleting its key has this value length. */
+const DELETED = 0xffff_ffff;
+/** Values read or written, kept for reads, up to this many (then forgotten at once). */
+const READ_CACHE_ENTRIES = 100_000;
 /** The largest next free id: past the largest table id, 2^32 - 1. */
 const MAX_NEXT_FREE_ID = 0x1_0000_0000;
 
@@ -103,6 +120,67 @@ function storedKey(file, name, size, header, read) {
     throw new Error(`lua-persist: ${file} is damaged: it does not hold the key its name is made from`);
   }
   return key;
+}
+
+// ------------------------------------------------------------------------------ the journal
+
+/** Writes all of `bytes` at the end of the file `fd` (opened for appending). */
+function writeAll(fd, bytes) {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/** A journal record: u32 LE length, then per write u32 id, u32 key length, the key, u32 value
+ * length (DELETED for a delete), the value; then the SHA-256 of what the length counts. */
+function encodeBatch(writes) {
+  let length = 0;
+  for (const { id, key, value } of writes) {
+    if (!(Number.isInteger(id) && id >= 1 && id <= 0xffff_ffff)) throw new Error(`lua-persist: ${id} is not a table id`);
+    if (key.length === 0) throw new Error('lua-persist: a store key is never empty');
+    length += 12 + key.length + (value?.length ?? 0);
+  }
+  const record = Buffer.alloc(4 + length + 32);
+  record.writeUInt32LE(length, 0);
+  let at = 4;
+  for (const { id, key, value } of writes) {
+    record.writeUInt32LE(id, at);
+    record.writeUInt32LE(key.length, at + 4);
+    record.set(key, at + 8);
+    at += 8 + key.length;
+    record.writeUInt32LE(value === undefined ? DELETED : value.length, at);
+    at += 4;
+    if (value !== undefined) {
+      record.set(value, at);
+      at += value.length;
+    }
+  }
+  createHash('sha256').update(record.subarray(4, at)).digest().copy(record, at);
+  return record;
+}
+
+/** The writes of a journal record's checked payload (at byte `offset` of `file`). */
+function decodeBatch(payload, file, offset) {
+  const writes = [];
+  const damaged = () => new Error(`lua-persist: ${file} is damaged: the record at byte ${offset} is malformed`);
+  let at = 0;
+  while (at < payload.length) {
+    if (at + 8 > payload.length) throw damaged();
+    const id = payload.readUInt32LE(at);
+    const keyLength = payload.readUInt32LE(at + 4);
+    at += 8;
+    if (id === 0 || keyLength === 0 || at + keyLength + 4 > payload.length) throw damaged();
+    const key = new Uint8Array(payload.subarray(at, at + keyLength));
+    at += keyLength;
+    const valueLength = payload.readUInt32LE(at);
+    at += 4;
+    let value;
+    if (valueLength !== DELETED) {
+      if (valueLength === 0 || at + valueLength > payload.length) throw damaged();
+      value = new Uint8Array(payload.subarray(at, at + valueLength));
+      at += valueLength;
+    }
+    writes.push({ id, key, value });
+  }
+  return writes;
 }
 
 // ------------------------------------------------------------------------------ the lock
@@ -203,6 +281,14 @@ export class FileStore {
   /** Table directories were removed without an fsync of DIR since the last one. */
   #unsynced = false;
   #lock;
+  /** The journal, open for appending, and its length. */
+  #journal;
+  #journalLength = 0;
+  /** Key files and table directories changed since the last checkpoint (paths). */
+  #dirtyFiles = new Set();
+  #dirtyDirs = new Set();
+  /** `id:key as latin1` -> the value, or null for none: what was read or written. */
+  #cache = new Map();
 
   /**
    * Opens the store in `dir` (created if missing) and locks it.
@@ -223,22 +309,123 @@ export class FileStore {
         if (id > max) max = id;
       }
       this.#maxId = max;
+      this.#replayJournal();
     } catch (e) {
       this.close();
       throw e;
     }
   }
 
-  /** Releases the lock; the store refuses writes from then on. */
+  /** Checkpoints and releases the lock; the store refuses writes from then on. */
   close() {
     if (this.#lock === undefined) return;
     try {
+      if (this.#journal !== undefined) {
+        this.#checkpoint();
+        rmSync(join(this.dir, JOURNAL), { force: true }); // empty: a closed store has none
+      }
       if (this.#unsynced) this.#syncDir(this.dir);
     } finally {
+      if (this.#journal !== undefined) closeSync(this.#journal);
+      this.#journal = undefined;
       this.#unsynced = false;
       unlock(this.#lock);
       this.#lock = undefined;
     }
+  }
+
+  /**
+   * Applies the journal's records (each a batch that was reported done, or was about to
+   * be), then checkpoints. Called with the lock held, before anything else.
+   */
+  #replayJournal() {
+    const file = join(this.dir, JOURNAL);
+    let data;
+    try {
+      data = readFileSync(file);
+    } catch (e) {
+      if (e.code !== 'ENOENT') throw e;
+      data = Buffer.alloc(0);
+    }
+    let at = 0;
+    while (at < data.length) {
+      const length = at + 4 <= data.length ? data.readUInt32LE(at) : Infinity;
+      const end = at + 4 + length + 32;
+      if (end > data.length) break; // cut short by a crash during its append: never done
+      const payload = data.subarray(at + 4, at + 4 + length);
+      const sum = createHash('sha256').update(payload).digest();
+      if (!sum.equals(data.subarray(end - 32, end))) {
+        // The last record may hold garbage where its append was cut short; a record with
+        // more after it was whole once, so its check failing is damage.
+        if (end === data.length) break;
+        throw new Error(`lua-persist: ${file} is damaged: the record at byte ${at} fails its check`);
+      }
+      this.#apply(decodeBatch(payload, file, at));
+      at = end;
+    }
+    this.#journal = openSync(file, 'a');
+    this.#journalLength = data.length;
+    this.#checkpoint();
+  }
+
+  /**
+   * Makes every key file written since the last checkpoint durable, then empties the
+   * journal (which then no longer needs to be applied again).
+   */
+  #checkpoint() {
+    for (const path of this.#dirtyFiles) {
+      let fd;
+      try {
+        fd = openSync(path, 'r');
+      } catch (e) {
+        if (e.code === 'ENOENT') continue; // deleted later in the same stretch
+        throw e;
+      }
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+    }
+    for (const dir of this.#dirtyDirs) {
+      try {
+        this.#syncDir(dir);
+      } catch (e) {
+        if (e.code !== 'ENOENT') throw e; // a table directory removed meanwhile
+      }
+    }
+    this.#dirtyFiles.clear();
+    this.#dirtyDirs.clear();
+    if (this.#journalLength > 0) {
+      ftruncateSync(this.#journal, 0);
+      fsyncSync(this.#journal);
+      this.#journalLength = 0;
+    }
+  }
+
+  /**
+   * Stores `writes` ({id, key, value}; value undefined deletes the key), in order, all or
+   * none, durably: one journal record and one fsync, then the key files.
+   */
+  writeBatch(writes) {
+    this.#checkOpen();
+    if (writes.length === 0) return;
+    const record = encodeBatch(writes);
+    writeAll(this.#journal, record);
+    fdatasyncSync(this.#journal);
+    this.#journalLength += record.length;
+    this.#apply(writes);
+    if (this.#journalLength > JOURNAL_CHECKPOINT) this.#checkpoint();
+  }
+
+  /** Changes the key files (no fsyncs: the journal holds the writes until a checkpoint). */
+  #apply(writes) {
+    for (const { id, key, value } of writes) {
+      if (value === undefined) this.#deleteFile(id, key);
+      else this.#writeFile(id, key, value);
+      this.#remember(id, key, value === undefined ? null : new Uint8Array(value));
+    }
+  }
+
+  #remember(id, key, value) {
+    if (this.#cache.size >= READ_CACHE_ENTRIES) this.#cache.clear();
+    this.#cache.set(`${id}:${Buffer.from(key).toString('latin1')}`, value);
   }
 
   #checkOpen() {
@@ -329,12 +516,15 @@ export class FileStore {
   }
 
   set(id, key, value) {
-    this.#checkOpen();
+    this.writeBatch([{ id, key, value }]);
+  }
+
+  #writeFile(id, key, value) {
     const dir = this.#tableDir(id);
     const name = fileName(key);
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true });
-      this.#syncDir(this.dir);
+      this.#dirtyDirs.add(this.dir);
       this.#maxId = Math.max(this.#maxId, id);
     }
     const temporary = join(dir, TEMPORARY);
@@ -347,15 +537,24 @@ export class FileStore {
       } else {
         writeFileSync(fd, value);
       }
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(temporary, join(dir, name));
-    this.#syncDir(dir);
+    const file = join(dir, name);
+    renameSync(temporary, file);
+    this.#dirtyFiles.add(file);
+    this.#dirtyDirs.add(dir);
   }
 
   get(id, key) {
+    const cached = this.#cache.get(`${id}:${Buffer.from(key).toString('latin1')}`);
+    if (cached !== undefined) return cached === null ? undefined : cached.slice();
+    const value = this.#read(id, key);
+    if (this.#lock !== undefined) this.#remember(id, key, value === undefined ? null : value.slice());
+    return value;
+  }
+
+  #read(id, key) {
     const name = fileName(key);
     const file = join(this.#tableDir(id), name);
     let data;
@@ -372,12 +571,22 @@ export class FileStore {
   }
 
   delete(id, key) {
-    this.#checkOpen();
+    this.writeBatch([{ id, key, value: undefined }]);
+  }
+
+  #deleteFile(id, key) {
     const dir = this.#tableDir(id);
-    rmSync(join(dir, fileName(key)), { force: true });
-    // The last key: the directory goes, and the fsync of DIR makes both removals durable.
-    // Otherwise the fsync of the table's directory makes the key's removal durable.
-    if (!this.#removeIfEmpty(id, true) && existsSync(dir)) this.#syncDir(dir);
+    const file = join(dir, fileName(key));
+    rmSync(file, { force: true });
+    this.#dirtyFiles.delete(file);
+    // The last key: the directory goes (DIR's fsync at the checkpoint makes both removals
+    // durable). Otherwise the fsync of the table's directory does.
+    if (this.#removeIfEmpty(id, false)) {
+      this.#dirtyDirs.delete(dir);
+      this.#dirtyDirs.add(this.dir);
+    } else if (existsSync(dir)) {
+      this.#dirtyDirs.add(dir);
+    }
   }
 
   /** The names of the key files of table `id`. */

@@ -216,6 +216,18 @@ export class IdbStore {
     this.#enqueue(id, key, undefined);
   }
 
+  /**
+   * Applies writes ({id, key, value}; value undefined deletes) in order. They are queued
+   * together, so they commit in one transaction: all or none.
+   */
+  writeBatch(writes) {
+    this.#checkWritable();
+    for (const { id, key, value } of writes) {
+      if (value === undefined) this.delete(id, key);
+      else this.set(id, key, value);
+    }
+  }
+
   size(id) {
     return this.#memory.size(id);
   }

@@ -76,6 +76,155 @@ export class MemoryStore {
   reserveIds(next) {
     this.#maxId = Math.max(this.#maxId, next - 1);
   }
+  /** Applies writes ({id, key, value}; value undefined deletes) in order. */
+  writeBatch(writes) {
+    for (const { id, key, value } of writes) {
+      if (value === undefined) this.delete(id, key);
+      else this.set(id, key, value);
+    }
+  }
+}
+
+/** Pending writes are stored, outside atomic blocks, when there are this many... */
+export const PENDING_LIMIT_WRITES = 100_000;
+/** ... or when their keys and values have this many bytes (as natively). */
+export const PENDING_LIMIT_BYTES = 16 << 20;
+
+/**
+ * The module's external-table writes, held by the host between output points (README,
+ * "What is durable when"; docs/cu-interface.md, "Atomic blocks and output points"). Reads
+ * see them at once; at the module's output point (`commit`: the end of a chunk, of a
+ * `compute`, `ext.commit()`) and at the end of an outermost atomic block (`end`) they go to
+ * the store together, with the store's `writeBatch` when it has one (FileStore journals a
+ * batch: durable all or none; IdbStore commits it in one transaction), else one by one.
+ * A failed block (`undo`) drops its own writes. When they cannot be stored, they are
+ * dropped (Lua sees the error) and `failure` says why.
+ */
+export class HostWrites {
+  /** map key (`id:key bytes as latin1`) -> { id, key, value } (value undefined: deleted) */
+  #pending = new Map();
+  /** id -> the map keys of its pending writes */
+  #byTable = new Map();
+  /** One list per open atomic block: [map key, the pending write it replaced] per write. */
+  #blocks = [];
+  #bytes = 0;
+
+  constructor(store) {
+    /** The store underneath. */
+    this.store = store;
+    /** The error of the last commit that failed (its writes are lost), or null. */
+    this.failure = null;
+  }
+
+  /** How many writes are pending. */
+  get pending() {
+    return this.#pending.size;
+  }
+
+  #put(id, key, value) {
+    const mapKey = `${id}:${MemoryStore.keyString(key)}`;
+    const previous = this.#pending.get(mapKey);
+    this.#blocks.at(-1)?.push([mapKey, previous]);
+    this.#place(mapKey, { id, key, value }, previous);
+    if (this.#blocks.length === 0 &&
+        (this.#pending.size >= PENDING_LIMIT_WRITES || this.#bytes >= PENDING_LIMIT_BYTES)) {
+      this.commit();
+    }
+  }
+
+  /** Puts `write` (or, undefined, nothing) in place of `previous` under `mapKey`. */
+  #place(mapKey, write, previous) {
+    if (previous) {
+      this.#pending.delete(mapKey);
+      this.#bytes -= previous.key.length + (previous.value?.length ?? 0);
+    }
+    if (!write) {
+      this.#byTable.get(previous.id)?.delete(mapKey);
+      return;
+    }
+    // Last written, last stored: a table's keys go before a later reference to it.
+    this.#pending.set(mapKey, write);
+    this.#bytes += write.key.length + (write.value?.length ?? 0);
+    let table = this.#byTable.get(write.id);
+    if (!table) this.#byTable.set(write.id, (table = new Set()));
+    table.add(mapKey);
+  }
+
+  set(id, key, value) {
+    this.#put(id, key, value);
+  }
+
+  delete(id, key) {
+    this.#put(id, key, undefined);
+  }
+
+  get(id, key) {
+    const write = this.#pending.get(`${id}:${MemoryStore.keyString(key)}`);
+    return write ? write.value : this.store.get(id, key);
+  }
+
+  keys(id) {
+    const pending = this.#byTable.get(id);
+    if (!pending?.size) return this.store.keys(id);
+    const keys = new Map(this.store.keys(id).map((k) => [MemoryStore.keyString(k), k]));
+    for (const mapKey of pending) {
+      const { key, value } = this.#pending.get(mapKey);
+      const name = MemoryStore.keyString(key);
+      if (value === undefined) keys.delete(name);
+      else keys.set(name, key);
+    }
+    // In byte order, as a store that orders its keys gives them (latin1 strings compare so).
+    return [...keys.keys()].sort().map((name) => keys.get(name));
+  }
+
+  size(id) {
+    return this.#byTable.get(id)?.size ? this.keys(id).length : this.store.size(id);
+  }
+
+  nextFreeId() {
+    return this.store.nextFreeId();
+  }
+
+  reserveIds(next) {
+    this.store.reserveIds?.(next); // ids only go up: nothing to hold back
+  }
+
+  /** An atomic block begins (blocks inside blocks join them). */
+  begin() {
+    this.#blocks.push([]);
+  }
+
+  /** The block succeeded: the outermost one's end stores everything pending. */
+  end() {
+    const block = this.#blocks.pop();
+    if (this.#blocks.length > 0) this.#blocks.at(-1).push(...block);
+    else this.commit();
+  }
+
+  /** The block failed: its writes are dropped. */
+  undo() {
+    const block = this.#blocks.pop() ?? [];
+    for (let i = block.length - 1; i >= 0; i--) {
+      const [mapKey, previous] = block[i];
+      this.#place(mapKey, previous, this.#pending.get(mapKey));
+    }
+  }
+
+  /** Stores the pending writes (not inside a block): all or none when the store batches. */
+  commit() {
+    if (this.#blocks.length > 0 || this.#pending.size === 0) return;
+    const writes = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#byTable.clear();
+    this.#bytes = 0;
+    try {
+      if (this.store.writeBatch) this.store.writeBatch(writes);
+      else MemoryStore.prototype.writeBatch.call(this.store, writes);
+    } catch (e) {
+      this.failure = e;
+      throw e;
+    }
+  }
 }
 
 /**
@@ -116,6 +265,7 @@ export function storeImports(store, memory) {
     },
     js_ext_table_get(id, keyPtr, keyLen, out, max) {
       try {
+        if (id === 0) return signal(keyPtr, keyLen, out, max);
         return get(id, keyPtr, keyLen, out, max);
       } catch {
         return STORE_FAILED;
@@ -129,6 +279,14 @@ export function storeImports(store, memory) {
       }
     },
   };
+  // The module's atomic blocks and output points, for a store that holds writes
+  // (HostWrites); another store wrote through already: -1, as cu's hosts answer.
+  function signal(keyPtr, keyLen, out, max) {
+    const what = fromUtf8.decode(bytes(keyPtr, keyLen));
+    if (!(store instanceof HostWrites) || !SIGNALS.has(what)) return -1;
+    store[what]();
+    return answer(SIGNALLED, out, max);
+  }
   function get(id, keyPtr, keyLen, out, max) {
     if (keyLen === 0) {
       const keys = store.keys(id);
@@ -146,6 +304,11 @@ export function storeImports(store, memory) {
   }
 }
 
+/** The signals of the module (get on table 0), by the HostWrites method that answers. */
+const SIGNALS = new Set(['begin', 'end', 'undo', 'commit']);
+/** The answer to a signal: any value ("done, and this host holds the writes"). */
+const SIGNALLED = new Uint8Array([1]);
+
 /** What get and size return when the store threw (-1 is "missing"). */
 const STORE_FAILED = -2;
 
@@ -158,7 +321,9 @@ export class LuaModule {
   static async instantiate(module, { store = new MemoryStore() } = {}) {
     let memory;
     // cu's clock import: milliseconds since the epoch.
-    const env = { ...storeImports(store, () => memory), js_time_now: () => Date.now() };
+    // The module's writes are held between its output points (HostWrites).
+    const writes = new HostWrites(store);
+    const env = { ...storeImports(writes, () => memory), js_time_now: () => Date.now() };
     const instance = await WebAssembly.instantiate(module, { env });
     memory = instance.exports.memory;
     // This host makes a new view of memory.buffer after every call, so memory may grow.
@@ -166,6 +331,7 @@ export class LuaModule {
     instance.exports.lp_allow_memory_growth?.(1);
     const lua = new LuaModule(instance);
     lua.store = store;
+    lua.writes = writes;
     lua.io = new IoTable(store);
     return lua;
   }
@@ -264,9 +430,11 @@ export class LuaModule {
       this._call('lp_arg_push', a[0], a[1]);
       this.#free(a);
     }
-    const code = this._call('lp_main');
+    let code = this._call('lp_main');
     if (code === LuaStatus.TRAPPED) this.#checkTrapped();
-    return { code, stdout: this.takeOutput(1), stderr: this.takeOutput(2) };
+    const { report, failedHere } = this._storeWrites();
+    if (failedHere && code === 0) code = 1;
+    return { code, stdout: this.takeOutput(1), stderr: concat(this.takeOutput(2), report) };
   }
 
   /**
@@ -351,6 +519,26 @@ export class LuaModule {
     return this.exports.memory.buffer.byteLength;
   }
 
+  /**
+   * After a call: stores what the module's last output point left pending (nothing, unless
+   * the chunk ended with os.exit). Returns null, or why writes were lost, as bytes for
+   * stderr, and whether the call's result must become an error: the module reported the
+   * failures it saw itself (Lua's "external tables: writes not stored"), not this one.
+   */
+  _storeWrites() {
+    let failedHere = false;
+    try {
+      this.writes?.commit();
+    } catch {
+      failedHere = true;
+    }
+    const failure = this.writes?.failure;
+    if (!failure) return { report: null, failedHere };
+    this.writes.failure = null;
+    const why = String(failure.message ?? failure).replace(/^lua-persist: /, '');
+    return { report: utf8.encode(`lua-persist: the store failed: ${why}\n`), failedHere };
+  }
+
   _exec(L, chunk, name) {
     const c = this.#copyIn(chunk);
     const n = this.#copyIn(name);
@@ -360,6 +548,15 @@ export class LuaModule {
     this.#free(n);
     return status;
   }
+}
+
+/** `a` followed by `b` (bytes; b may be null). */
+function concat(a, b) {
+  if (b === null) return a;
+  const both = new Uint8Array(a.length + b.length);
+  both.set(a);
+  both.set(b, a.length);
+  return both;
 }
 
 /** lp_usage's record: five f64. */
@@ -407,9 +604,11 @@ export class LuaState {
    */
   exec(chunk, name = '=input') {
     if (this.L === 0) throw new Error('lua-persist: state is closed');
-    const status = this.module._exec(this.L, chunk, name);
+    let status = this.module._exec(this.L, chunk, name);
     if (status >= LuaStatus.EXITED) this.L = 0;
-    return { status, stdout: this.module.takeOutput(1), stderr: this.module.takeOutput(2) };
+    const { report, failedHere } = this.module._storeWrites();
+    if (failedHere && status === LuaStatus.OK) status = LuaStatus.ERRRUN;
+    return { status, stdout: this.module.takeOutput(1), stderr: concat(this.module.takeOutput(2), report) };
   }
 
   setMemoryLimit(bytes) {

@@ -129,6 +129,14 @@ pub trait ExtStore {
         Ok(None)
     }
 
+    /// An output point (README, "What is durable when"): what was written so far must be
+    /// durable before the script's output leaves. A store whose writes are durable when
+    /// they return has nothing to do (the default); one that holds writes back (the wasm
+    /// module's host store) stores them now.
+    fn make_durable(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Opens an atomic block (`ext.atomic`): until [`ExtStore::end_exclusive`], this
     /// store's reads see one state of it and no other process writes to it (a store shared
     /// by processes waits for their blocks and writes, as for any write). The default, for a

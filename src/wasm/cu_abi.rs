@@ -117,7 +117,7 @@ fn init_state() -> c_int {
             lua_pop(L, 1);
         })
         .is_ok()
-            && ext_table::install(L, Box::new(super::host_store::HostStore), alias).is_ok()
+            && ext_table::install(L, Box::new(super::host_store::HostStore::new()), alias).is_ok()
     };
     if !opened {
         // SAFETY: the state came from new_state and is not used again.
@@ -281,18 +281,20 @@ unsafe fn run_chunk(code_ptr: *const u8, code_len: usize) -> c_int {
             status = crate::limits::pcall(L, 0, LUA_MULTRET, 1);
         }
         lua_remove(L, 1);
-        // (The end of the chunk and print would be output points, where pending
-        // external-table writes are committed; the module writes through at once, see
-        // src/ext_cache.rs.)
         // What the chunk wrote with io.write or to stderr is discarded, as in cu: a host
         // written for cu never drains those buffers, so they would grow without end.
         super::exports::output_clear(1);
         super::exports::output_clear(2);
-        let result = if status == LUA_OK {
+        let mut result = if status == LUA_OK {
             encode_result(L)
         } else {
             Ok(error_message_result(L))
         };
+        // The end of the chunk is an output point: the host stores the external-table
+        // writes before the result leaves, or the result is that they were not stored.
+        if let Err(e) = crate::ext_table::commit(L) {
+            result = Err(e.to_string());
+        }
         lua_settop(L, 0);
         let memory_exceeded = matches!(
             crate::limits::exceeded(L),

@@ -191,7 +191,7 @@ impl Host for ModuleHost {
     }
     unsafe fn open_extensions(&self, L: *mut lua_State) -> Result<(), String> {
         // SAFETY: forwarded trait contract.
-        unsafe { crate::ext_table::install(L, Box::new(super::host_store::HostStore), true) }
+        unsafe { crate::ext_table::install(L, Box::new(super::host_store::HostStore::new()), true) }
             .map_err(|e| e.to_string())
     }
 }

@@ -10,25 +10,41 @@
 //! | keys | `get(id, key_len = 0, ...)` (keys are never empty): each key as u32 LE length + bytes | -1: no keys |
 //! | next free id | `size(0)` (0 is never a table id) | 0: the module starts after `_io` |
 //! | failure | `get` or `size` returns less than -1 (a Lua error, not "missing") | never: -1 or more |
+//! | atomic block begins | `get(0, "begin")`; a host that keeps the block's writes apart, to drop them if it fails, answers a value | -1: the module undoes a failed block itself |
+//! | block ends | `get(0, "end")` stores the block's writes durably (an outer block's end only), `get(0, "undo")` drops them | -1 |
+//! | output point | `get(0, "commit")`: everything written so far, durably, before the output leaves | -1: it wrote through |
 
+use super::module_cell::ModuleCell;
 use crate::ext_table::{ExtStore, StoreError};
 use crate::fallible::{try_copy, try_push, try_zeroed};
 use crate::ffi::host_imports::*;
 use crate::store::Write;
 
-/// cu's window for `js_ext_table_get` (io_buffer_size / 4).
+/// cu's window for `js_ext_table_get` (io_buffer_size / 4): a cu host answers -1 for a
+/// longer value, so the module offers no less.
 const GET_WINDOW: usize = 16 * 1024;
 
+/// Where `get` answers land, shared by every state: one window, not an allocation (and
+/// a clearing) of 16 KiB per read.
+static WINDOW: ModuleCell<[u8; GET_WINDOW]> = ModuleCell::new([0; GET_WINDOW]);
+
 /// The host's store.
-pub(crate) struct HostStore;
+pub(crate) struct HostStore {
+    /// The host answered the open block's `begin`: it drops the block's writes itself.
+    host_undoes: bool,
+}
 
 impl HostStore {
+    pub(crate) const fn new() -> Self {
+        HostStore { host_undoes: false }
+    }
+
     /// `get`, with the large-value protocol; None when the host has nothing.
     fn read(&mut self, id: u32, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut buf = try_zeroed(GET_WINDOW)?;
-        // SAFETY: the key and the buffer are valid for their lengths during the call.
-        let n =
-            unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), buf.as_mut_ptr(), buf.len()) };
+        let window = WINDOW.as_ptr().cast::<u8>();
+        // SAFETY: the key and the window are valid for their lengths during the call; the
+        // host writes only there and calls nothing of the module meanwhile.
+        let n = unsafe { js_ext_table_get(id, key.as_ptr(), key.len(), window, GET_WINDOW) };
         let Ok(n) = usize::try_from(n) else {
             check(n)?;
             return Ok(None);
@@ -36,9 +52,11 @@ impl HostStore {
         if n == 0 {
             return Ok(None); // cu: any result <= 0 is nil
         }
-        if n <= buf.len() {
-            buf.truncate(n);
-            return Ok(Some(buf));
+        if n <= GET_WINDOW {
+            // SAFETY: the host wrote n bytes there; copied out before the next call.
+            return Ok(Some(try_copy(unsafe {
+                core::slice::from_raw_parts(window, n)
+            })?));
         }
         // The host announces the length: a length the memory cannot hold is an error.
         let mut big = try_zeroed(n)?;
@@ -65,9 +83,33 @@ impl HostStore {
             )))
         }
     }
+
+    /// A `get(0, what)` of the protocol's rows for blocks and output points: whether the
+    /// host answered.
+    fn signal(&mut self, what: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.read(0, what)?.is_some())
+    }
 }
 
 impl ExtStore for HostStore {
+    fn begin_exclusive(&mut self) -> Result<(), StoreError> {
+        self.host_undoes = self.signal(b"begin")?;
+        Ok(())
+    }
+
+    fn end_exclusive(&mut self, commit: bool) -> Result<(), StoreError> {
+        // (A host that did not answer `begin` does not answer this either.)
+        self.signal(if commit { b"end" } else { b"undo" }).map(drop)
+    }
+
+    fn ends_undo(&self) -> bool {
+        self.host_undoes
+    }
+
+    fn make_durable(&mut self) -> Result<(), StoreError> {
+        self.signal(b"commit").map(drop)
+    }
+
     fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         self.write(id, key, value)
     }

@@ -30,7 +30,9 @@ const u32 = (n) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
 function cuHost({ hooks = {}, now = () => Date.now(), deletes = false, growth = false } = {}) {
   const tables = new Map([[1, new Map()]]);
   const calls = [];
+  const signals = [];
   let memory;
+  const write = (outPtr) => (bytes) => new Uint8Array(memory.buffer, outPtr, bytes.length).set(bytes);
   const keyText = (ptr, len) => new TextDecoder().decode(new Uint8Array(memory.buffer, ptr, len));
   const env = {
     js_time_now: () => now(),
@@ -47,13 +49,18 @@ function cuHost({ hooks = {}, now = () => Date.now(), deletes = false, growth = 
     },
     js_ext_table_get(id, keyPtr, keyLen, outPtr, maxLen) {
       const key = keyText(keyPtr, keyLen);
+      // The module's signals (blocks, output points) on table 0, which holds nothing: a
+      // host written for cu answers -1. Recorded apart from the store's calls.
+      if (id === 0 && keyLen > 0) {
+        signals.push(key);
+        return hooks.signal?.(key, write(outPtr)) ?? -1;
+      }
       calls.push(['get', id, key, maxLen]);
-      const write = (bytes) => new Uint8Array(memory.buffer, outPtr, bytes.length).set(bytes);
-      const hooked = hooks.get?.(id, key, maxLen, write);
+      const hooked = hooks.get?.(id, key, maxLen, write(outPtr));
       if (hooked !== undefined) return hooked;
       const value = tables.get(id)?.get(key);
       if (!value || value.length > maxLen) return -1; // cu's node host
-      write(value);
+      write(outPtr)(value);
       return value.length;
     },
     js_ext_table_size(id) {
@@ -96,7 +103,7 @@ function cuHost({ hooks = {}, now = () => Date.now(), deletes = false, growth = 
     x.lp_free(ptr, 12);
     return s;
   };
-  return { x, memory: () => memory, buffer, result, compute, value, stats, tables, calls };
+  return { x, memory: () => memory, buffer, result, compute, value, stats, tables, calls, signals };
 }
 
 function initialized(options) {
@@ -665,6 +672,29 @@ test("a cu host's -1 for the listing: pairs sees no keys", () => {
   assert.deepEqual(host.value('local n = 0 for k in pairs(_home) do n = n + 1 end return n'), int(0));
 });
 
+test("the module's signals: 'commit' ends each compute; blocks send 'begin' and 'end' or 'undo'", () => {
+  // A host written for cu answers -1 to each: it wrote through, and the module undoes a
+  // failed block itself, by writing back what the block replaced.
+  const host = initialized();
+  host.value('_home.a = 1 return 0');
+  assert.deepEqual(host.signals, ['commit']);
+  host.signals.length = 0;
+  const failed = host.compute("ext.atomic(function() _home.a = 2 _home.b = 3 error('no') end)");
+  assert.match(failed.error, /no/);
+  assert.deepEqual(host.signals, ['begin', 'undo', 'commit']);
+  assert.deepEqual(host.value('return (_home.a or 0) * 10 + (_home.b or 0)'), int(10), 'put back by the module');
+  host.signals.length = 0;
+  host.value('ext.atomic(function() _home.a = 5 end) return 0');
+  assert.deepEqual(host.signals, ['begin', 'end', 'commit']);
+  // A host that answers 'begin' drops a failed block's writes itself: the module then
+  // writes nothing back.
+  const holding = initialized({ hooks: { signal: (key, write) => (key === 'begin' ? (write([1]), 1) : undefined) } });
+  holding.value('_home.a = 1 return 0');
+  holding.calls.length = 0;
+  holding.compute("ext.atomic(function() _home.a = 2 error('no') end)");
+  assert.deepEqual(holding.calls.filter((c) => c[0] === 'set'), [['set', 1, 'a', [...int(2)]]], 'no write-back');
+});
+
 test('the next free id: size(0) before each new table; ids start past it', () => {
   const host = initialized({ hooks: { size: (id) => (id === 0 ? 40 : undefined) } });
   assert.deepEqual(host.value(`return rawget(ext.table(), '__ext_table_id')`), int(40));
@@ -706,7 +736,8 @@ test('a JavaScript store that throws: an error result or status, and the state s
     assert.equal(compute('return _home.a').rc, 13, method);
     const S = lua.newState();
     armed = true;
-    const r = S.exec(`print(pcall(function() ${use} end))`);
+    // (Writes are held until an output point: ext.commit() is one.)
+    const r = S.exec(`print(pcall(function() do ${use} end ext.commit() end))`);
     armed = false;
     assert.equal(r.status, LuaStatus.OK);
     assert.match(text(r.stdout), /^false\t.*host store (failed|refused)/, method);

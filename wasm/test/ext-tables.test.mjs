@@ -46,7 +46,15 @@ test('a failing store raises a Lua error and stays consistent', async () => {
   run(S, `_home.keep = 1`);
   const set = store.set.bind(store);
   store.set = () => { throw new Error('quota exceeded'); };
-  assert.match(run(S, `print(pcall(function() _home.t = {1, {2}} end))`), /^false\t.*cannot store key "t".*refused the write/);
+  // The writes are held until the output point (here ext.commit()): there they fail
+  // together, and are dropped.
+  assert.match(run(S, `print(pcall(function() _home.t = {1, {2}} ext.commit() end))`),
+    /^false\t.*external tables: writes not stored: the host store failed/);
+  store.set = () => { throw new Error('quota exceeded'); };
+  const r = S.exec('_home.u = 1');
+  assert.equal(r.status, LuaStatus.ERRRUN);
+  assert.match(text(r.stderr), /external tables: writes not stored: the host store failed/);
+  assert.match(text(r.stderr), /lua-persist: the store failed: quota exceeded/);
   store.set = set;
   assert.equal(run(S, `print(_home.keep, _home.t)`), '1\tnil\n');
   assert.deepEqual([...store.tables.keys()], [1], 'no orphan tables');

@@ -48,8 +48,69 @@ function keysOf(store, id, ordered) {
   return ordered ? keys : keys.sort(compareBytes);
 }
 
+/** A Lua state of a new instance over `store`, and a function that runs a chunk in it. */
+async function luaOver(store, { LuaModule, wasmModule }) {
+  const lua = await LuaModule.instantiate(wasmModule, { store });
+  const S = lua.newState();
+  const decode = (b) => new TextDecoder().decode(b);
+  return (chunk) => {
+    const r = S.exec(chunk);
+    return { status: r.status, out: decode(r.stdout), err: decode(r.stderr) };
+  };
+}
+
+/** Lua's stored integer (FORMAT.md: 02 + i64 LE). */
+const storedInteger = (n) => Uint8Array.of(0x02, n, 0, 0, 0, 0, 0, 0, 0);
+
 /** [name, async (kind, options) => void]: each throws an Error saying what is wrong. */
 export const storeChecks = [
+  ['writeBatch: writes in order, deletes included, kept across reopening', async (kind) => {
+    let s = await kind.fresh();
+    s.set(3, bytes('gone'), Uint8Array.of(1));
+    s.writeBatch([
+      { id: 3, key: bytes('a'), value: Uint8Array.of(1) },
+      { id: 3, key: bytes('a'), value: Uint8Array.of(2) },
+      { id: 3, key: bytes('gone'), value: undefined },
+      { id: 4, key: bytes('b'), value: Uint8Array.of(3) },
+    ]);
+    const state = () => [list(s.get(3, bytes('a'))), list(s.get(3, bytes('gone'))), s.size(3), list(s.get(4, bytes('b')))];
+    same(state(), [[2], null, 1, [3]], 'after the batch');
+    if (kind.reopen) {
+      s = await kind.reopen(s);
+      same(state(), [[2], null, 1, [3]], 'after reopening');
+    }
+    await kind.close?.(s);
+  }],
+  ['through the module: writes reach the store at output points; atomic blocks all or nothing', async (kind, options) => {
+    let s = await kind.fresh();
+    const run = await luaOver(s, options);
+    same(run("_home.a = 1 _home.t = {k = 'v'}").status, 0, 'a chunk');
+    same(list(s.get(1, bytes('a'))), [...storedInteger(1)], 'stored at the end of the chunk');
+    // Held writes are read back at once, counted and listed, before they are stored.
+    same(run("_home.b = 2 _home.a = nil print(_home.b, _home.a, #_home) local n = 0 for k in pairs(_home) do n = n + 1 end print(n)").out,
+      '2\tnil\t2\n2\n', 'held writes');
+    // A failed block stores nothing and reads as before.
+    const failed = run("ext.atomic(function() _home.a = 5 _home.t.k = nil _home.n = {1} error('undo me') end)");
+    same([failed.status, /undo me/.test(failed.err)], [2, true], 'the failed block');
+    same(run('print(_home.a, _home.t.k, _home.n)').out, 'nil\tv\tnil\n', 'after the failed block');
+    same(list(s.get(1, bytes('n'))), null, 'nothing of the failed block in the store');
+    // A good block is stored when it ends, before the chunk does (which then fails).
+    const after = run("print(ext.atomic(function(x) _home.a = x return x + 1 end, 41)) error('after the block')");
+    same([after.out, after.status], ['42\n', 2], 'a good block, then an error');
+    same(list(s.get(1, bytes('a'))), [...storedInteger(41)], 'the good block is stored');
+    // Nested blocks join: the outer failure takes the inner writes with it.
+    same(run("print(pcall(ext.atomic, function() ext.atomic(function() _home.inner = 1 end) error('outer', 0) end)) print(_home.inner)").out,
+      'false\touter\nnil\n', 'nested blocks');
+    // A chunk that fails outside any block still stores what it wrote before the error.
+    same(run("_home.d = 4 error('late')").status, 2, 'a failing chunk');
+    same(list(s.get(1, bytes('d'))), [...storedInteger(4)], 'its writes');
+    if (kind.reopen) {
+      s = await kind.reopen(s);
+      const again = await luaOver(s, options);
+      same(again('print(_home.a, _home.b, _home.d, _home.t.k, _home.inner, _home.n)').out, '41\t2\t4\tv\tnil\tnil\n', 'after reopening');
+    }
+    await kind.close?.(s);
+  }],
   ['a fresh store: ids 1 (_home) and 2 (_io) are taken, nothing is stored', async (kind) => {
     const s = await kind.fresh();
     same(s.nextFreeId(), 3, 'nextFreeId() of a fresh store');

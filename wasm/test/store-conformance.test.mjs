@@ -1,11 +1,13 @@
-// The same store checks (store-checks.mjs) on MemoryStore and FileStore; browser.test.mjs
-// runs them on IdbStore. Then what only FileStore has: many tables, and the lock.
+// The same store checks (store-checks.mjs) on MemoryStore and FileStore, directly and under
+// the module; browser.test.mjs runs them on IdbStore. Then what only FileStore has: many
+// tables, the lock, the journal.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStore } from '../lua-persist.mjs';
+import { MemoryStore, LuaModule } from '../lua-persist.mjs';
+import { wasmModule } from './helpers.mjs';
 import { FileStore } from '../file-store.mjs';
 import { storeChecks } from './store-checks.mjs';
 
@@ -28,6 +30,6 @@ const kinds = {
 
 for (const [name, kind] of Object.entries(kinds)) {
   for (const [what, check] of storeChecks) {
-    test(`${name}: ${what}`, () => check(kind, { ordered: kind.ordered }));
+    test(`${name}: ${what}`, () => check(kind, { ordered: kind.ordered, LuaModule, wasmModule }));
   }
 }
