@@ -1,5 +1,5 @@
 // TypeScript declarations for wasm/idb-store.mjs.
-import type { ExtStore } from './lua-persist.mjs';
+import type { ExtStore, StoreWrite } from './lua-persist.mjs';
 
 /** Thrown by `IdbStore.open` while the store is open elsewhere: in another tab, window or
  * worker of the origin, or in another IdbStore of this page. */
@@ -33,6 +33,9 @@ export class IdbStore {
   readonly failure: Error | null;
   /** Resolves when every write made before the call is committed; rejects if the store failed. */
   flushed(): Promise<void>;
+  /** Applies `writes` in order (`value` undefined deletes); they are queued together, so they
+   * commit in one transaction, all or none. */
+  writeBatch(writes: StoreWrite[]): void;
   /** Waits for the queued writes, then closes the database and releases the lock (also when
    * the store failed); the store refuses writes after. */
   close(): Promise<void>;

@@ -14,6 +14,48 @@ export interface ExtStore {
   /** Optional: makes nextFreeId() at least `next` (a stored reference names a table id that
    * has no keys yet; dumps keep the exporter's ids). */
   reserveIds?(next: number): void;
+  /** Optional: applies writes in order (`value` undefined deletes), all or none where the
+   * store can (FileStore journals the batch; IdbStore commits it in one transaction). */
+  writeBatch?(writes: StoreWrite[]): void;
+}
+
+/** One write of a batch: `value` undefined deletes the key. */
+export interface StoreWrite {
+  id: number;
+  key: Uint8Array;
+  value: Uint8Array | undefined;
+}
+
+/** HostWrites stores its pending writes, outside atomic blocks, at this many... */
+export const PENDING_LIMIT_WRITES: number;
+/** ... or at this many bytes of keys and values. */
+export const PENDING_LIMIT_BYTES: number;
+
+/**
+ * The module's writes, held by the host between its output points (docs/cu-interface.md,
+ * "Atomic blocks and output points"): reads, `#` and listings see them; `commit` and the end
+ * of an outermost block store them as one batch; `undo` drops a failed block's.
+ */
+export class HostWrites implements ExtStore {
+  constructor(store: ExtStore);
+  /** The store underneath. */
+  readonly store: ExtStore;
+  /** The error of the last commit that failed (its writes are lost), or null. */
+  failure: unknown;
+  /** How many writes are pending. */
+  readonly pending: number;
+  set(id: number, key: Uint8Array, value: Uint8Array): void;
+  get(id: number, key: Uint8Array): Uint8Array | undefined;
+  delete(id: number, key: Uint8Array): void;
+  size(id: number): number;
+  keys(id: number): Uint8Array[];
+  nextFreeId(): number;
+  reserveIds(next: number): void;
+  begin(): void;
+  end(): void;
+  undo(): void;
+  /** Stores the pending writes (nothing inside a block); throws when the store fails. */
+  commit(): void;
 }
 
 /** Compiles the module from its bytes. */
@@ -23,6 +65,7 @@ export function compileModule(bytes: ArrayBuffer | Uint8Array): Promise<WebAssem
 export interface MemoryStore extends ExtStore {}
 export class MemoryStore {
   tables: Map<number, Map<string, Uint8Array>>;
+  writeBatch(writes: StoreWrite[]): void;
   static keyString(bytes: Uint8Array): string;
   static keyBytes(string: string): Uint8Array;
 }
@@ -59,6 +102,8 @@ export class LuaModule {
   readonly exports: WebAssembly.Exports & { memory: WebAssembly.Memory };
   /** The store given to `instantiate`. */
   store: ExtStore;
+  /** The writes held between the module's output points, over `store`. */
+  writes: HostWrites;
   /** `_io` seen from the host: input in, output out. */
   io: IoTable;
   /** Bytes of wasm memory now. */

@@ -285,16 +285,13 @@ unsafe fn run_chunk(code_ptr: *const u8, code_len: usize) -> c_int {
         // written for cu never drains those buffers, so they would grow without end.
         super::exports::output_clear(1);
         super::exports::output_clear(2);
-        let mut result = if status == LUA_OK {
-            encode_result(L)
-        } else {
-            Ok(error_message_result(L))
-        };
         // The end of the chunk is an output point: the host stores the external-table
-        // writes before the result leaves, or the result is that they were not stored.
-        if let Err(e) = crate::ext_table::commit(L) {
-            result = Err(e.to_string());
-        }
+        // writes before the result is written, or the result is that they were not stored.
+        let result = match crate::ext_table::commit(L) {
+            Err(e) => Err(e.to_string()),
+            Ok(()) if status == LUA_OK => encode_result(L),
+            Ok(()) => Ok(error_message_result(L)),
+        };
         lua_settop(L, 0);
         let memory_exceeded = matches!(
             crate::limits::exceeded(L),
