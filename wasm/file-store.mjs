@@ -11,14 +11,16 @@
 //   DIR/<id>/k-<sha>    a longer key (its hex would pass the 255-byte limit of a file name):
 //                       "k-" and the key's SHA-256 in hex; the file holds the key's length
 //                       (u32 LE), the key, then the value
-//   *.tmp               a write or a lock in progress; ignored (write.tmp and
-//                       next-free-id.tmp are replaced by the next write)
+//   *.tmp               a write or a lock in progress; ignored (next-free-id.tmp is
+//                       replaced by the next write; write.tmp, left by earlier versions,
+//                       is removed with its table's directory)
 //
 // Writes go through a journal, DIR/journal: writeBatch(writes) (and set or delete, a batch
 // of one) appends the batch as one record (u32 LE length, the writes, the SHA-256 of the
-// writes), fsyncs the journal, and only then changes the key files (a temporary file
-// renamed into place, no fsync of its own). So a batch the store reports as done survives
-// a crash of the process, all of it, and a batch cut short by a crash is none of it. When
+// writes), fsyncs the journal, and only then changes the key files (written in place, no
+// fsync of their own: a file a crash cuts short is written again from the journal). So a
+// batch the store reports as done survives a crash of the process, all of it, and a batch
+// cut short by a crash is none of it. When
 // the journal passes JOURNAL_CHECKPOINT bytes, and on close(), the key files written since
 // the last checkpoint and their directories are fsynced and the journal is emptied. Opening
 // the store applies the journal's whole records again (a record cut short at the end, left
@@ -58,7 +60,6 @@ const LONG_KEY_PREFIX = 'k-';
 const SHORT_NAME = /^(?:[0-9a-f]{2})+$/;
 const LONG_NAME = /^k-[0-9a-f]{64}$/;
 const TABLE_NAME = /^[1-9][0-9]{0,9}$/;
-const TEMPORARY = 'write.tmp';
 const LOCK = 'lock';
 const NEXT_FREE_ID = 'next-free-id';
 const NEXT_FREE_ID_TEMPORARY = 'next-free-id.tmp';
@@ -287,6 +288,8 @@ export class FileStore {
   /** Key files and table directories changed since the last checkpoint (paths). */
   #dirtyFiles = new Set();
   #dirtyDirs = new Set();
+  /** Table ids whose directory this store made or saw while it writes (else it checks). */
+  #existingDirs = new Set();
   /** `id:key as latin1` -> the value, or null for none: what was read or written. */
   #cache = new Map();
 
@@ -506,6 +509,7 @@ export class FileStore {
     for (const name of temporaries) rmSync(join(dir, name), { force: true });
     try {
       rmdirSync(dir);
+      this.#existingDirs.delete(id);
     } catch (e) {
       if (e.code === 'ENOENT' || e.code === 'ENOTEMPTY' || e.code === 'EEXIST') return false;
       throw e;
@@ -521,27 +525,22 @@ export class FileStore {
 
   #writeFile(id, key, value) {
     const dir = this.#tableDir(id);
-    const name = fileName(key);
-    if (!existsSync(dir)) {
+    if (!this.#existingDirs.has(id)) {
       mkdirSync(dir, { recursive: true });
+      this.#existingDirs.add(id);
       this.#dirtyDirs.add(this.dir);
       this.#maxId = Math.max(this.#maxId, id);
     }
-    const temporary = join(dir, TEMPORARY);
-    const fd = openSync(temporary, 'w');
-    try {
-      if (key.length > SHORT_KEY_MAX) {
-        const length = Buffer.alloc(4);
-        length.writeUInt32LE(key.length);
-        writeFileSync(fd, Buffer.concat([length, key, value]));
-      } else {
-        writeFileSync(fd, value);
-      }
-    } finally {
-      closeSync(fd);
+    // Written in place: a file a crash cuts short is written again when the journal is
+    // applied at the next open.
+    const file = join(dir, fileName(key));
+    if (key.length > SHORT_KEY_MAX) {
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(key.length);
+      writeFileSync(file, Buffer.concat([length, key, value]));
+    } else {
+      writeFileSync(file, value);
     }
-    const file = join(dir, name);
-    renameSync(temporary, file);
     this.#dirtyFiles.add(file);
     this.#dirtyDirs.add(dir);
   }

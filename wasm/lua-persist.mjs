@@ -46,6 +46,8 @@ export class MemoryStore {
   }
   /** Keys are byte strings; a latin1 string holds them exactly. */
   static keyString(bytes) {
+    // One call for the usual short key; a loop for long ones (argument count limits).
+    if (bytes.length <= 1024) return String.fromCharCode.apply(null, bytes);
     let s = '';
     for (const b of bytes) s += String.fromCharCode(b);
     return s;
@@ -159,6 +161,7 @@ export class HostWrites {
   }
 
   get(id, key) {
+    if (this.#pending.size === 0) return this.store.get(id, key); // the usual read
     const write = this.#pending.get(`${id}:${MemoryStore.keyString(key)}`);
     return write ? write.value : this.store.get(id, key);
   }
