@@ -94,3 +94,13 @@ need_chromium() {
   [ -x /usr/bin/chromium ] ||
     die "the package 'chromium' gave no /usr/bin/chromium: set LUA_PERSIST_CHROMIUM to a Chromium or Chrome binary"
 }
+
+# PostgreSQL's server programs (initdb, pg_ctl, postgres), for the throwaway cluster of
+# scripts/with-postgres: Debian's package, which also makes the system user `postgres`.
+# Sets PG_BIN to their directory.
+setup_postgres() {
+  need_packages postgresql
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] ||
+    die "PostgreSQL is installed, but /usr/lib/postgresql/*/bin/initdb is missing"
+}

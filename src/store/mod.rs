@@ -1,6 +1,7 @@
 //! Stores for external tables (`crate::ext_table`): the [`ExtStore`] trait, which has the
 //! operations of cu's `js_ext_table_*` imports, an in-memory [`MemoryStore`], and natively
-//! the durable [`SqliteStore`] (feature `sqlite`, on by default).
+//! the durable [`SqliteStore`] (feature `sqlite`, on by default) and `PgStore` on a
+//! PostgreSQL server (feature `postgres`).
 //!
 //! A host plugs in its own store by implementing [`ExtStore`] and passing it to
 //! `ext_table::install`. Values are opaque bytes (serialized Lua values, FORMAT.md); keys
@@ -14,6 +15,11 @@ mod sqlite;
 mod wal_counter;
 #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
 pub use sqlite::{Durability, SqliteOpenError, SqliteStore, STORE_FORMAT_VERSION};
+
+#[cfg(all(feature = "postgres", not(target_arch = "wasm32")))]
+mod postgres;
+#[cfg(all(feature = "postgres", not(target_arch = "wasm32")))]
+pub use postgres::{is_postgres_url, PgOpenError, PgStore, PG_FORMAT_VERSION};
 
 pub mod collect;
 #[cfg(not(target_arch = "wasm32"))]

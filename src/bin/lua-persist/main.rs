@@ -20,7 +20,7 @@ use lua_persist::runner::{self, Host, Invocation};
 const HOST_OPTIONS: &[&str] = &["store", "export", "import", "import-trusted"];
 
 const HOST_USAGE: &str = "  -i        enter interactive mode after executing 'script'\n  \
-    --store PATH            the store of _home and ext.table() (default: $LUA_PERSIST_STORE, else ./.lua-persist.db; ':memory:' for none)\n  \
+    --store PATH            the store of _home and ext.table(): an SQLite file, a postgres://user@host/db URL, or ':memory:' for none (default: $LUA_PERSIST_STORE, else ./.lua-persist.db)\n  \
     --export FILE           write every value of the store to the dump FILE\n  \
     --import FILE           read the dump FILE into the (empty) store\n  \
     --import-trusted FILE   the same, signing functions that this store's key did not sign\n  \

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use lua_persist::ext_table::{ExtStore, MemoryStore};
 use lua_persist::function_serializer::BytecodePolicy;
 use lua_persist::store::dump::{Dump, DumpError, ImportTrust};
-use lua_persist::store::SqliteStore;
+use lua_persist::store::{is_postgres_url, PgStore, SqliteStore};
 
 /// The store file when neither `--store` nor `$LUA_PERSIST_STORE` names one.
 pub const DEFAULT_STORE: &str = ".lua-persist.db";
@@ -33,7 +33,8 @@ pub struct OpenedStore {
     pub policy: BytecodePolicy,
 }
 
-/// Opens the store at `location`. A durable store comes with the policy "authenticate"
+/// Opens the store at `location`: a `postgres://` URL, `:memory:`, else an SQLite file.
+/// A durable store comes with the policy "authenticate"
 /// under this user's key, so bytecode that the runner did not write is never loaded
 /// silently; the memory store keeps "trust", as the wasm runner does.
 pub fn open_store(location: &Path) -> Result<OpenedStore, String> {
@@ -41,6 +42,13 @@ pub fn open_store(location: &Path) -> Result<OpenedStore, String> {
         return Ok(OpenedStore {
             store: Box::new(MemoryStore::new()),
             policy: BytecodePolicy::Trust,
+        });
+    }
+    if let Some(url) = location.to_str().filter(|l| is_postgres_url(l)) {
+        let store = PgStore::open(url).map_err(|e| e.to_string())?;
+        return Ok(OpenedStore {
+            store: Box::new(store),
+            policy: BytecodePolicy::Authenticate(user_key()?),
         });
     }
     let mut store = SqliteStore::open(location).map_err(|e| e.to_string())?;
