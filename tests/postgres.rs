@@ -452,3 +452,43 @@ fn another_clients_commit_changes_the_version() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+#[test]
+fn functions_are_signed_for_their_place_and_the_store_can_come_from_the_environment() {
+    let _server = shared();
+    let url = fresh_database("lp_signed");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    lua(
+        d,
+        &url,
+        "local n = 40 _home.f = function() n = n + 1 return n end _home.g = _home.f",
+    );
+    // $LUA_PERSIST_STORE names the store when --store does not.
+    let o = Command::new(env!("CARGO_BIN_EXE_lua-persist"))
+        .current_dir(d)
+        .env("LUA_PERSIST_STORE", &url)
+        .env("LUA_PERSIST_KEY", d.join("key"))
+        .args(["-e", "local f = _home.f print(f(), f())"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "41\t42\n");
+    // A signed value moved to another key (by someone with access to the database) is
+    // refused there: the signature names its place.
+    sql(&url)
+        .batch_execute(
+            "INSERT INTO lua_persist.entries SELECT table_id, 'moved', value FROM lua_persist.entries WHERE key = 'f'",
+        )
+        .unwrap();
+    let o = run(d, &url, &["-e", "print(_home.moved)"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(text(&o.stderr).contains("signature"), "{}", text(&o.stderr));
+    // Another user's key does not load them either.
+    let o = runner(d, &url, &["-e", "print(_home.f())"])
+        .env("LUA_PERSIST_KEY", d.join("other-key"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+}
