@@ -7,7 +7,8 @@
 //!
 //! This file has the graph work that every store shares, and the collection of a store with
 //! one user ([`collect_single_user`]). A store shared by processes adds the protocol that
-//! keeps other processes' tables (`SqliteStore`, README "Reclaiming space").
+//! keeps other processes' tables (`SqliteStore`, `PgStore`, README "Reclaiming space"),
+//! deciding with [`judge`].
 
 use super::{ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::fallible::{try_push, try_with_capacity, AllocError};
@@ -109,14 +110,19 @@ impl Marked {
         self.tables.iter().filter(|t| !t.1).map(|t| t.0)
     }
 
-    // Only the SQLite store keeps a list of condemned tables to check against.
-    #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
+    // Only the stores shared by processes keep a list of condemned tables to check against.
+    #[cfg(all(
+        any(feature = "sqlite", feature = "postgres"),
+        not(target_arch = "wasm32")
+    ))]
     pub(crate) fn is_reachable(&self, id: u32) -> bool {
         matches!(self.tables.binary_search_by_key(&id, |t| t.0), Ok(at) if self.tables[at].1)
     }
 
-    // Only the SQLite store keeps a list of condemned tables to check against.
-    #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
+    #[cfg(all(
+        any(feature = "sqlite", feature = "postgres"),
+        not(target_arch = "wasm32")
+    ))]
     pub(crate) fn has_entries(&self, id: u32) -> bool {
         self.tables.binary_search_by_key(&id, |t| t.0).is_ok()
     }
@@ -125,6 +131,76 @@ impl Marked {
     pub(crate) fn tables(&self) -> usize {
         self.tables.len()
     }
+}
+
+/// What a collection of a store shared by processes decides (`SqliteStore`, `PgStore`;
+/// README "Reclaiming space"). An unreachable table condemned at an epoch that every other
+/// live client has published its held tables since (`others_seen`) is removed: a client can
+/// only come to hold it through tables it already held, which its publication names.
+/// Another unreachable table is condemned (kept) with this collection's `epoch`, or stays
+/// condemned. A condemned table that is reachable again, or has no entries, is acquitted.
+#[cfg(all(
+    any(feature = "sqlite", feature = "postgres"),
+    not(target_arch = "wasm32")
+))]
+pub(crate) struct Verdicts {
+    pub(crate) remove: Vec<u32>,
+    pub(crate) condemn: Vec<u32>,
+    pub(crate) acquit: Vec<u32>,
+    /// Tables with entries that stay, reachable.
+    pub(crate) live_tables: usize,
+}
+
+#[cfg(all(
+    any(feature = "sqlite", feature = "postgres"),
+    not(target_arch = "wasm32")
+))]
+pub(crate) fn judge(
+    marked: &Marked,
+    condemned: &std::collections::BTreeMap<u32, i64>,
+    epoch: i64,
+    others_seen: i64,
+) -> Verdicts {
+    let (mut remove, mut condemn) = (Vec::new(), Vec::new());
+    for id in marked.unreachable() {
+        let since = condemned.get(&id).copied().unwrap_or(epoch);
+        if others_seen >= since {
+            remove.push(id);
+        } else {
+            condemn.push(id);
+        }
+    }
+    let acquit = condemned
+        .keys()
+        .copied()
+        .filter(|&id| marked.is_reachable(id) || !marked.has_entries(id))
+        .collect();
+    let live_tables = marked.tables() - remove.len() - condemn.len();
+    Verdicts {
+        remove,
+        condemn,
+        acquit,
+        live_tables,
+    }
+}
+
+/// Held ids as a shared store keeps each client's (`clients.held`): u32 little-endian each.
+#[cfg(all(
+    any(feature = "sqlite", feature = "postgres"),
+    not(target_arch = "wasm32")
+))]
+pub(crate) fn encode_ids(ids: &[u32]) -> Vec<u8> {
+    ids.iter().flat_map(|id| id.to_le_bytes()).collect()
+}
+
+#[cfg(all(
+    any(feature = "sqlite", feature = "postgres"),
+    not(target_arch = "wasm32")
+))]
+pub(crate) fn decode_ids(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// The roots every collection has, every id below [`FIRST_NEW_TABLE_ID`] (`_home`,

@@ -33,7 +33,7 @@ use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls, Statement};
 
-use super::collect::{roots, Collection, Graph};
+use super::collect::{decode_ids, encode_ids, judge, roots, Collection, Graph};
 use super::{ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::format::DeserializeOptions;
 use crate::format_walker::walk;
@@ -492,17 +492,6 @@ fn register(client: &mut Client) -> Result<i32, postgres::Error> {
     Ok(id)
 }
 
-/// Held ids as stored in `clients.held`: u32 little-endian each.
-fn encode_ids(ids: &[u32]) -> Vec<u8> {
-    ids.iter().flat_map(|id| id.to_le_bytes()).collect()
-}
-
-fn decode_ids(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    bytes
-        .chunks_exact(4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 /// A stored id as u32 (the CHECK constraint keeps them in range).
 fn id_of(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
@@ -586,8 +575,7 @@ impl ExtStore for PgStore {
 
     /// The collection for a store shared by clients, as [`super::SqliteStore`]'s, in one
     /// write transaction: roots are `_home`, `_io`, `held`, and every live client's
-    /// published held ids and id block; an unreachable table is condemned with the
-    /// collection's epoch and removed once every other live client has published since.
+    /// published held ids and id block; [`judge`] decides.
     fn collect(&mut self, held: &[u32]) -> Result<Collection, StoreError> {
         let me = self.client_id;
         let mut roots = roots(held).map_err(StoreError::from)?;
@@ -648,35 +636,31 @@ impl ExtStore for PgStore {
                 .iter()
                 .map(|r| (id_of(r.get(0)), r.get(1)))
                 .collect();
+            let verdicts = judge(&marked, &condemned, epoch, others_seen);
             let mut report = Collection {
                 unreadable_values,
+                live_tables: verdicts.live_tables,
+                removed_tables: verdicts.remove.len(),
+                deferred_tables: verdicts.condemn.len(),
                 ..Collection::default()
             };
-            for id in marked.unreachable() {
-                let since = condemned.get(&id).copied().unwrap_or(epoch);
-                if others_seen >= since {
-                    report.removed_entries += c.execute(
-                        "DELETE FROM lua_persist.entries WHERE table_id = $1",
-                        &[&i64::from(id)],
-                    )? as usize;
-                    report.removed_tables += 1;
-                } else {
-                    c.execute(
-                        "INSERT INTO lua_persist.condemned VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                        &[&i64::from(id), &epoch],
-                    )?;
-                    report.deferred_tables += 1;
-                }
+            for id in verdicts.remove {
+                report.removed_entries += c.execute(
+                    "DELETE FROM lua_persist.entries WHERE table_id = $1",
+                    &[&i64::from(id)],
+                )? as usize;
             }
-            report.live_tables = marked.tables() - report.removed_tables - report.deferred_tables;
-            // What is reachable again, or gone, is not condemned.
-            for id in condemned.keys() {
-                if marked.is_reachable(*id) || !marked.has_entries(*id) {
-                    c.execute(
-                        "DELETE FROM lua_persist.condemned WHERE table_id = $1",
-                        &[&i64::from(*id)],
-                    )?;
-                }
+            for id in verdicts.condemn {
+                c.execute(
+                    "INSERT INTO lua_persist.condemned VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&i64::from(id), &epoch],
+                )?;
+            }
+            for id in verdicts.acquit {
+                c.execute(
+                    "DELETE FROM lua_persist.condemned WHERE table_id = $1",
+                    &[&i64::from(id)],
+                )?;
             }
             Ok(Ok(report))
         });

@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use std::collections::BTreeMap;
 
-use super::collect::{roots, Collection, Graph};
+use super::collect::{decode_ids, encode_ids, judge, roots, Collection, Graph};
 use super::{DamagedEntry, ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::format::DeserializeOptions;
 use crate::format_walker::walk;
@@ -408,17 +408,6 @@ fn client_alive(dir: &Path, id: i64) -> bool {
     }
 }
 
-/// Held ids as stored in `clients.held`: u32 little-endian each.
-fn encode_ids(ids: &[u32]) -> Vec<u8> {
-    ids.iter().flat_map(|id| id.to_le_bytes()).collect()
-}
-
-fn decode_ids(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    bytes
-        .chunks_exact(4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 fn header_facts(conn: &Connection) -> rusqlite::Result<(i32, i64, i32)> {
     let application_id = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
     let objects = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
@@ -625,30 +614,26 @@ impl ExtStore for SqliteStore {
                 .prepare("SELECT table_id, epoch FROM condemned")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
+            let verdicts = judge(&marked, &condemned, epoch, others_seen);
             let mut report = Collection {
                 unreadable_values,
+                live_tables: verdicts.live_tables,
+                removed_tables: verdicts.remove.len(),
+                deferred_tables: verdicts.condemn.len(),
                 ..Collection::default()
             };
-            for id in marked.unreachable() {
-                let since = condemned.get(&id).copied().unwrap_or(epoch);
-                if others_seen >= since {
-                    report.removed_entries +=
-                        tx.execute("DELETE FROM entries WHERE table_id = ?1", [id])?;
-                    report.removed_tables += 1;
-                } else {
-                    tx.execute(
-                        "INSERT OR IGNORE INTO condemned VALUES (?1, ?2)",
-                        params![id, epoch],
-                    )?;
-                    report.deferred_tables += 1;
-                }
+            for id in &verdicts.remove {
+                report.removed_entries +=
+                    tx.execute("DELETE FROM entries WHERE table_id = ?1", [id])?;
             }
-            report.live_tables = marked.tables() - report.removed_tables - report.deferred_tables;
-            // What is reachable again, or gone, is not condemned.
-            for id in condemned.keys() {
-                if marked.is_reachable(*id) || !marked.has_entries(*id) {
-                    tx.execute("DELETE FROM condemned WHERE table_id = ?1", [id])?;
-                }
+            for id in &verdicts.condemn {
+                tx.execute(
+                    "INSERT OR IGNORE INTO condemned VALUES (?1, ?2)",
+                    params![id, epoch],
+                )?;
+            }
+            for id in &verdicts.acquit {
+                tx.execute("DELETE FROM condemned WHERE table_id = ?1", [id])?;
             }
             tx.commit()?;
             Ok(report)
