@@ -92,9 +92,30 @@ export interface RunResult {
 }
 
 /** One instance of the module: one memory, any number of Lua states. */
+/** Why a snapshot cannot be restored: `damaged` (also: not a snapshot), `unsupported`
+ * (another snapshot version), `module` (made with another build of the module). */
+export class SnapshotError extends Error {
+  readonly name: 'SnapshotError';
+  readonly reason: 'damaged' | 'unsupported' | 'module';
+}
+
 export class LuaModule {
   /** Instantiates the module and allows its memory to grow (`lp_allow_memory_growth(1)`). */
   static instantiate(module: WebAssembly.Module, options?: { store?: ExtStore }): Promise<LuaModule>;
+  /** A live instance from `snapshot()` bytes of an instance of the same module build
+   * (compiled with `compileModule`): every state goes on where it was; `states` are the
+   * snapshot's open states in the order they were made. Restore only your own snapshots.
+   * @throws SnapshotError */
+  static restore(
+    module: WebAssembly.Module,
+    snapshot: Uint8Array | ArrayBuffer,
+    options?: { store?: ExtStore },
+  ): Promise<{ lua: LuaModule; states: LuaState[] }>;
+  /** The whole instance (FORMAT.md, "Instance snapshot"): its memory, gzip-compressed, the
+   * module's hash and the open states. External tables stay in the store. */
+  snapshot(): Promise<Uint8Array>;
+  /** The module this instance was made from. */
+  readonly wasmModule: WebAssembly.Module;
   /** What the call that trapped threw (a `WebAssembly.RuntimeError`), or null. After a trap
    * every method throws: the instance is unusable, instantiate the module again. */
   readonly trapped: unknown;

@@ -19,10 +19,46 @@
 
 const encoder = new TextEncoder();
 
-/** Compiles the module from bytes (an ArrayBuffer or typed array). */
+/** The SHA-256 of each compiled module's bytes (compileModule), which snapshots name. */
+const moduleHashes = new WeakMap();
+
+/** Compiles the module from bytes (an ArrayBuffer or typed array), noting the SHA-256 of
+ * the bytes for snapshots (where the Web Crypto API is available: Node, and browsers in a
+ * secure context). */
 export async function compileModule(bytes) {
-  return WebAssembly.compile(bytes);
+  const module = await WebAssembly.compile(bytes);
+  if (globalThis.crypto?.subtle) moduleHashes.set(module, await sha256(bytes));
+  return module;
 }
+
+async function sha256(bytes) {
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes));
+}
+
+/** Bytes through a gzip (de)compression stream (CompressionStream: Node >= 18, browsers). */
+async function throughStream(bytes, stream) {
+  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer());
+}
+
+/**
+ * A snapshot that cannot be restored: damaged, not a snapshot, or of another module build
+ * (`reason`: 'damaged' | 'module' | 'unsupported').
+ */
+export class SnapshotError extends Error {
+  constructor(reason, message) {
+    super(`lua-persist: ${message}`);
+    this.name = 'SnapshotError';
+    this.reason = reason;
+  }
+}
+
+// A snapshot (FORMAT.md, "Instance snapshot"), integers little-endian: the magic, u32
+// version, the module's SHA-256, u32 pages of memory, u32 count and u32 pointers of the
+// host's open states, u32 length of the compressed memory, the gzip of the memory, and the
+// SHA-256 of everything before it.
+const SNAPSHOT_MAGIC = new TextEncoder().encode('LPSNAPSH');
+const SNAPSHOT_VERSION = 1;
+const PAGE = 65536;
 
 /** Ids 1 (`_home`) and 2 (`_io`) are taken in every store, even while they hold no keys. */
 const FIRST_FREE_ID = 3;
@@ -333,6 +369,7 @@ export class LuaModule {
     // (A module older than this export grows anyway.)
     instance.exports.lp_allow_memory_growth?.(1);
     const lua = new LuaModule(instance);
+    lua.wasmModule = module;
     lua.store = store;
     lua.writes = writes;
     lua.io = new IoTable(store);
@@ -344,6 +381,96 @@ export class LuaModule {
 
   constructor(instance) {
     this.exports = instance.exports;
+  }
+
+  /** The states of newState that are open (a snapshot names them). */
+  _states = new Set();
+
+  /**
+   * The whole instance, for LuaModule.restore: its memory (every state, global,
+   * coroutine and registry entry; compute's state too), compressed with gzip, and the
+   * states open here. External tables stay in the store, which is not part of it. Only
+   * a module compiled with compileModule can be snapshotted (its bytes are hashed there).
+   * @returns {Promise<Uint8Array>}
+   */
+  async snapshot() {
+    if (this.#trapped) throw new Error('lua-persist: this instance trapped: its memory is no state to keep');
+    const hash = moduleHashes.get(this.wasmModule);
+    if (!hash) {
+      throw new Error('lua-persist: snapshot needs the module compiled with compileModule ' +
+        '(with the Web Crypto API), which records the hash of its bytes');
+    }
+    this._storeWrites(); // nothing is pending between calls; stored if anything is
+    // Copied before the first await: a call made meanwhile must not change what is kept.
+    const memory = new Uint8Array(this.exports.memory.buffer).slice();
+    const compressed = await throughStream(memory, new CompressionStream('gzip'));
+    const states = [...this._states].map((S) => S.L);
+    const head = new Uint8Array(8 + 4 + 32 + 4 + 4 + 4 * states.length + 4);
+    const view = new DataView(head.buffer);
+    head.set(SNAPSHOT_MAGIC, 0);
+    view.setUint32(8, SNAPSHOT_VERSION, true);
+    head.set(hash, 12);
+    view.setUint32(44, memory.length / PAGE, true);
+    view.setUint32(48, states.length, true);
+    states.forEach((L, i) => view.setUint32(52 + 4 * i, L, true));
+    view.setUint32(52 + 4 * states.length, compressed.length, true);
+    const body = concat(head, compressed);
+    return concat(body, await sha256(body));
+  }
+
+  /**
+   * A live instance from a snapshot of one made from the same module build: the same
+   * memory, so every Lua state goes on where it was. `states` are the snapshot's open
+   * states, in the order they were made. Throws a SnapshotError for damaged bytes or a
+   * snapshot of another build (module: compiled with compileModule). A snapshot is the
+   * whole program: restore only snapshots you made (the check is against damage, not a
+   * signature).
+   * @returns {Promise<{lua: LuaModule, states: LuaState[]}>}
+   */
+  static async restore(module, snapshot, { store = new MemoryStore() } = {}) {
+    const bytes = snapshot instanceof Uint8Array ? snapshot : new Uint8Array(snapshot);
+    const damaged = (why) => new SnapshotError('damaged', `the snapshot is damaged: ${why}`);
+    if (bytes.length < 8 + 4 + 32 + 12 + 32 || !SNAPSHOT_MAGIC.every((b, i) => bytes[i] === b)) {
+      throw new SnapshotError('damaged', 'not a lua-persist snapshot');
+    }
+    const body = bytes.subarray(0, bytes.length - 32);
+    const sum = await sha256(body);
+    if (!sum.every((b, i) => b === bytes[body.length + i])) throw damaged('its checksum does not match');
+    const view = new DataView(body.buffer, body.byteOffset, body.length);
+    const version = view.getUint32(8, true);
+    if (version !== SNAPSHOT_VERSION) {
+      throw new SnapshotError('unsupported', `snapshot version ${version} is not supported (this host reads ${SNAPSHOT_VERSION})`);
+    }
+    const hash = moduleHashes.get(module);
+    if (!hash) throw new Error('lua-persist: restore needs the module compiled with compileModule');
+    if (!hash.every((b, i) => b === body[12 + i])) {
+      throw new SnapshotError('module', 'the snapshot is of another build of the module: restore it with the module it was made with');
+    }
+    const pages = view.getUint32(44, true);
+    const count = view.getUint32(48, true);
+    if (52 + 4 * count + 4 > body.length) throw damaged('its state list is cut short');
+    const states = Array.from({ length: count }, (_, i) => view.getUint32(52 + 4 * i, true));
+    const start = 52 + 4 * count + 4;
+    if (view.getUint32(start - 4, true) !== body.length - start) throw damaged('its memory is cut short');
+    let memoryBytes;
+    try {
+      memoryBytes = await throughStream(body.subarray(start), new DecompressionStream('gzip'));
+    } catch (e) {
+      throw damaged(`its memory does not decompress (${e.message})`);
+    }
+    if (memoryBytes.length !== pages * PAGE) throw damaged(`its memory is ${memoryBytes.length} bytes, not ${pages} pages`);
+    const lua = await LuaModule.instantiate(module, { store });
+    const memory = lua.exports.memory;
+    const current = memory.buffer.byteLength / PAGE;
+    if (pages < current) throw damaged(`its memory (${pages} pages) is smaller than the module's least (${current})`);
+    if (pages > current) memory.grow(pages - current);
+    new Uint8Array(memory.buffer).set(memoryBytes);
+    const restored = states.map((L) => {
+      const S = new LuaState(lua, L);
+      lua._states.add(S);
+      return S;
+    });
+    return { lua, states: restored };
   }
 
   /** The error of the call that trapped (a WebAssembly.RuntimeError), or null. */
@@ -458,7 +585,9 @@ export class LuaModule {
       this.#checkTrapped();
       throw new Error('lua-persist: cannot put the new state in sandbox mode (out of memory)');
     }
-    return new LuaState(this, L);
+    const S = new LuaState(this, L);
+    this._states.add(S);
+    return S;
   }
 
   /**
@@ -608,7 +737,10 @@ export class LuaState {
   exec(chunk, name = '=input') {
     if (this.L === 0) throw new Error('lua-persist: state is closed');
     let status = this.module._exec(this.L, chunk, name);
-    if (status >= LuaStatus.EXITED) this.L = 0;
+    if (status >= LuaStatus.EXITED) {
+      this.L = 0;
+      this.module._states.delete(this);
+    }
     const { report, failedHere } = this.module._storeWrites();
     if (failedHere && status === LuaStatus.OK) status = LuaStatus.ERRRUN;
     return { status, stdout: this.module.takeOutput(1), stderr: concat(this.module.takeOutput(2), report) };
@@ -666,6 +798,7 @@ export class LuaState {
   close() {
     if (this.L !== 0) this.module._call('lp_state_close', this.L);
     this.L = 0;
+    this.module._states.delete(this);
   }
 }
 
