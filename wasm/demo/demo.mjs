@@ -7,11 +7,15 @@
 //   await demo.flushed()       every write so far is committed (survives a reload)
 //   demo.homeKeys()            the keys of `_home`, as text
 //   demo.limits                what each run may use: {timeMs, memory}
+//   await demo.saveSnapshot()  keeps a snapshot of the whole instance (every global and
+//                              suspended coroutine) in IndexedDB, as the Save button does
+//   await demo.restoreSnapshot()  goes on from the kept snapshot, as the Restore button
+//                              does; false when there is none
 // `?db=NAME` in the page's URL picks another database (default: lua-persist-demo).
 // One tab at a time per database: a second tab shows why it did not start.
 // Each run has limits (LIMITS, shown on the page): a runaway script such as
 // `while true do end` ends with "time limit exceeded" instead of freezing the page for good.
-import { LuaModule, LuaStatus, decodeValue } from '../lua-persist.mjs';
+import { LuaModule, LuaStatus, decodeValue, compileModule } from '../lua-persist.mjs';
 import { IdbStore, IdbStoreLockedError } from '../idb-store.mjs';
 
 const HOME = 1; // `_home`'s table id
@@ -31,10 +35,66 @@ function showStatus(message, failed = false) {
   $('status').classList.toggle('failed', failed);
 }
 
+let module;
+
 async function loadModule() {
   const response = await fetch(new URL('../lua_persist.wasm', import.meta.url));
   if (!response.ok) throw new Error(`cannot load the module (HTTP ${response.status}): build it with scripts/build-wasm`);
-  return WebAssembly.compileStreaming(response);
+  // compileModule notes the hash of the bytes, which snapshots record.
+  module = await compileModule(await response.arrayBuffer());
+  return module;
+}
+
+// ------------------------------------------------------------------ snapshots
+// The last snapshot of the instance, in a database of its own beside the store's
+// (NAME-snapshot, object store "snapshots", key "last").
+function snapshotDatabase() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(`${database}-snapshot`, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore('snapshots');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function snapshotRequest(mode, act) {
+  const db = await snapshotDatabase();
+  try {
+    return await new Promise((resolve, reject) => {
+      const tx = db.transaction('snapshots', mode, { durability: 'strict' });
+      const request = act(tx.objectStore('snapshots'));
+      tx.oncomplete = () => resolve(request.result);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Keeps a snapshot of the whole instance (after the store has everything written). */
+async function saveSnapshot() {
+  await ready;
+  await store.flushed();
+  const bytes = await lua.snapshot();
+  await snapshotRequest('readwrite', (s) => s.put(bytes, 'last'));
+  showStatus(`snapshot saved: ${(bytes.length / 1024).toFixed(0)} KiB`);
+  return bytes.length;
+}
+
+/** Goes on from the kept snapshot: a new instance with its memory; false without one. */
+async function restoreSnapshot() {
+  await ready;
+  const bytes = await snapshotRequest('readonly', (s) => s.get('last'));
+  if (!bytes) {
+    showStatus('no snapshot saved yet');
+    return false;
+  }
+  const restored = await LuaModule.restore(module, bytes, { store });
+  lua = restored.lua;
+  state = restored.states[0] ?? newState();
+  showStatus('snapshot restored: every global and coroutine is as it was when it was saved');
+  return true;
 }
 
 const ready = (async () => {
@@ -54,6 +114,8 @@ const ready = (async () => {
   showHome();
   showStatus(`ready; _home restored from IndexedDB "${database}": ${keyCount()}`);
   $('run').disabled = false;
+  $('save').disabled = false;
+  $('restore').disabled = false;
 })();
 ready.catch((error) => {
   if (error instanceof IdbStoreLockedError) {
@@ -144,6 +206,8 @@ function runFromPage() {
 }
 
 $('run').addEventListener('click', runFromPage);
+$('save').addEventListener('click', () => saveSnapshot().catch((e) => showStatus(`snapshot not saved: ${e.message}`, true)));
+$('restore').addEventListener('click', () => restoreSnapshot().catch((e) => showStatus(`snapshot not restored: ${e.message}`, true)));
 $('code').addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !$('run').disabled) {
     event.preventDefault();
@@ -157,4 +221,6 @@ window.demo = {
   flushed: () => ready.then(() => store.flushed()),
   homeKeys: () => store.keys(HOME).map((key) => fromUtf8.decode(key)),
   limits: LIMITS,
+  saveSnapshot,
+  restoreSnapshot,
 };

@@ -161,6 +161,29 @@ test('a closure with upvalues and a cyclic table in _home survive a reload', han
   assert.deepEqual(pageErrors, []);
 });
 
+test('a snapshot of the whole instance, saved in IndexedDB, goes on after a reload', hang, async () => {
+  assert.equal(await lua(`
+    greeting = 'hello'
+    talk = coroutine.wrap(function(name)
+      local turns = 0
+      while true do turns = turns + 1 name = coroutine.yield(('%s %s (%d)'):format(greeting, name, turns)) end
+    end)
+    print(talk('ana'))`), 'hello ana (1)\n');
+  assert.ok(await page.evaluate(() => window.demo.saveSnapshot()) > 0);
+  assert.equal(await lua('print(talk("not kept"))'), 'hello not kept (2)\n');
+  await page.reload();
+  await page.evaluate(() => window.demo.ready);
+  assert.equal(await lua('print(talk)'), 'nil\n', 'a fresh page: no globals');
+  assert.equal(await page.evaluate(() => window.demo.restoreSnapshot()), true);
+  assert.match(await page.textContent('#status'), /snapshot restored/);
+  assert.equal(await lua('print(talk("ben"), greeting)'), 'hello ben (2)\thello\n');
+  // The Restore button does the same.
+  await page.click('#restore');
+  await page.waitForFunction(() => /snapshot restored/.test(document.getElementById('status').textContent));
+  assert.equal(await lua('print(talk("cy"))'), 'hello cy (2)\n');
+  assert.deepEqual(pageErrors, []);
+});
+
 test('_home survives closing the browser and starting it again on the same profile', hang, async () => {
   assert.equal(await lua('local c = _home.counter print(c(), c()) _home.counter = c _home.note = "before restart"'), '13\t14\n');
   await page.evaluate(() => window.demo.flushed());
