@@ -30,6 +30,8 @@ pub enum SerializationType {
     Signed = 0x0C,
     /// The globals table of the state that decodes.
     Globals = 0x0D,
+    /// A coroutine that has not started (with its function) or is dead.
+    Coroutine = 0x0E,
 }
 
 impl SerializationType {
@@ -61,6 +63,7 @@ impl SerializationType {
             0x0B => CFunction,
             0x0C => Signed,
             0x0D => Globals,
+            0x0E => Coroutine,
             _ => return None,
         })
     }
@@ -74,6 +77,12 @@ pub enum SerializationError {
     BufferTooSmall { capacity: usize },
     #[error("cannot serialize a {type_name} value{}", at(path))]
     UnsupportedType { type_name: String, path: String },
+    #[error("cannot persist the coroutine{}: {why}", at(path))]
+    CoroutineNotPersistable { why: String, path: String },
+    #[error("unknown coroutine state {state} at offset {offset}")]
+    UnknownCoroutineState { state: u8, offset: usize },
+    #[error("the coroutine at offset {offset} has no function")]
+    CoroutineWithoutFunction { offset: usize },
     #[error("nesting deeper than the limit of {limit} levels{}", at(path))]
     DepthLimitExceeded { limit: usize, path: String },
     #[error("payload larger than the limit of {limit} bytes")]
@@ -155,6 +164,7 @@ impl SerializationError {
     pub(crate) fn inside(mut self, segment: &str) -> Self {
         match &mut self {
             SerializationError::UnsupportedType { path, .. }
+            | SerializationError::CoroutineNotPersistable { path, .. }
             | SerializationError::DepthLimitExceeded { path, .. }
             | SerializationError::StringTooLong { path, .. }
             | SerializationError::Function { path, .. } => path.insert_str(0, segment),
@@ -335,13 +345,20 @@ pub(crate) trait ReadBytes<'a> {
 
     #[inline]
     fn take_u32(&mut self) -> Result<u32, SerializationError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let mut out = [0; 4];
+        for (o, b) in out.iter_mut().zip(self.take(4)?) {
+            *o = *b;
+        }
+        Ok(u32::from_le_bytes(out))
     }
 
     #[inline]
     fn take_8(&mut self) -> Result<[u8; 8], SerializationError> {
-        let b = self.take(8)?;
-        Ok([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+        // Copied without indexing: no bounds checks (and their panics) in the module.
+        let mut out = [0; 8];
+        for (o, b) in out.iter_mut().zip(self.take(8)?) {
+            *o = *b;
+        }
+        Ok(out)
     }
 }

@@ -119,6 +119,7 @@ pub fn envelope_inner(payload: &[u8]) -> Option<&[u8]> {
 enum Object {
     Table,
     Closure,
+    Coroutine,
 }
 
 /// What a value turned out to be, as far as its use as a key or metatable matters.
@@ -129,6 +130,8 @@ enum Shape {
     Table,
     /// A `07` reference: a table, or nil for id 0.
     TableRef(u32),
+    /// A function (cu's `06` may decode to nil in a state without the name: let through).
+    Function,
     Other,
 }
 
@@ -186,8 +189,7 @@ impl<'a> Walker<'a> {
                 Shape::Other
             }
             SerializationType::Float => {
-                let b = self.take(8)?;
-                let f = f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+                let f = f64::from_le_bytes(self.take_8()?);
                 if f.is_nan() {
                     Shape::NaN
                 } else {
@@ -215,7 +217,8 @@ impl<'a> Walker<'a> {
                 let index = self.take_u32()?;
                 match self.objects.get(index as usize) {
                     Some(Object::Table) => Shape::Table,
-                    Some(Object::Closure) => Shape::Other,
+                    Some(Object::Closure) => Shape::Function,
+                    Some(Object::Coroutine) => Shape::Other,
                     None => {
                         return Err(SerializationError::InvalidReference {
                             index,
@@ -262,7 +265,7 @@ impl<'a> Walker<'a> {
                 self.found.holds_functions = true;
                 let len = self.take_u32()? as usize;
                 validate_bytecode(self.take(len)?)?;
-                Shape::Other
+                Shape::Function
             }
             SerializationType::FunctionRef => {
                 self.found.holds_functions = true;
@@ -270,17 +273,31 @@ impl<'a> Walker<'a> {
                 if index != 0xFFFF && index >= 66 {
                     return Err(FunctionSerializationError::InvalidCFunctionIndex { index }.into());
                 }
-                Shape::Other
+                Shape::Function
             }
             SerializationType::CFunction => {
                 self.found.holds_functions = true;
                 let len = self.take_u16()? as usize;
                 self.take(len)?;
-                Shape::Other
+                Shape::Function
             }
             SerializationType::Closure => {
                 self.found.holds_functions = true;
                 self.closure()?;
+                Shape::Function
+            }
+            SerializationType::Coroutine => {
+                let state = self.take_u8()?;
+                if state > 0x01 {
+                    return Err(SerializationError::UnknownCoroutineState {
+                        state,
+                        offset: self.pos - 1,
+                    });
+                }
+                self.objects.push(Object::Coroutine);
+                if state == 0x00 && self.value()? != Shape::Function {
+                    return Err(SerializationError::CoroutineWithoutFunction { offset });
+                }
                 Shape::Other
             }
         })

@@ -96,6 +96,7 @@ impl<'a> Encoder<'a> {
                 }
                 LUA_TTABLE => self.table(idx),
                 LUA_TFUNCTION => functions::serialize_function(self, idx),
+                LUA_TTHREAD => self.coroutine(idx),
                 other => Err(SerializationError::UnsupportedType {
                     type_name: String::from_utf8_lossy(lua::typename(L, other)).into_owned(),
                     path: String::new(),
@@ -184,6 +185,59 @@ impl<'a> Encoder<'a> {
                 }
             }
         })
+    }
+
+    /// A coroutine (FORMAT.md, 0x0E): one that has not started, as its function; a dead one.
+    /// A suspended or running coroutine (the main thread always runs) is refused, saying why.
+    ///
+    /// # Safety
+    /// `idx` must be an absolute index of a thread.
+    unsafe fn coroutine(&mut self, idx: c_int) -> Result<(), SerializationError> {
+        let L = self.L;
+        let refuse = |why: &str| {
+            Err(SerializationError::CoroutineNotPersistable {
+                why: why.into(),
+                path: String::new(),
+            })
+        };
+        // SAFETY: idx is a thread of this state's global state; reads of its status and
+        // stack, and one value copied from it to L (balanced below).
+        unsafe {
+            // (The main thread is always running: it is L, or it resumed the coroutine that is
+            // L.)
+            let co = lua_tothread(L, idx);
+            if co == L {
+                return refuse("it is running");
+            }
+            let status = lua_status(co);
+            if status == LUA_YIELD {
+                return refuse("it is suspended (not yet supported)");
+            }
+            let mut frame: lua_Debug = core::mem::zeroed();
+            if status == LUA_OK && lua_getstack(co, 0, &mut frame) != 0 {
+                return refuse("it is running (it resumed another)");
+            }
+            // Not started: exactly its function on its stack. Dead: an empty stack, or one
+            // that ended with an error (its status says so).
+            let not_started = status == LUA_OK && lua_gettop(co) > 0;
+            if not_started && (lua_gettop(co) != 1 || lua_type(co, 1) != LUA_TFUNCTION) {
+                return refuse("its stack holds more than its function");
+            }
+            if self.reference_or_register(idx)? {
+                return Ok(());
+            }
+            self.put_tag(SerializationType::Coroutine)?;
+            if !not_started {
+                return self.put(&[0x01]);
+            }
+            // Not a nesting level of its own: its function is one, if a Lua function.
+            self.put(&[0x00])?;
+            lua_pushvalue(co, 1);
+            lua_xmove(co, L, 1);
+            let r = self.value(-1);
+            lua_pop(L, 1);
+            r
+        }
     }
 
     fn count_entries(&mut self, n: usize) -> Result<(), SerializationError> {
@@ -391,6 +445,7 @@ impl<'a> Decoder<'a> {
                     crate::table_refs::resolve_table_ref(self.L, id)?;
                 }
                 SerializationType::Signed => functions::read_signed(self)?,
+                SerializationType::Coroutine => self.coroutine(offset)?,
                 SerializationType::FunctionBytecode
                 | SerializationType::FunctionRef
                 | SerializationType::Closure
@@ -398,6 +453,42 @@ impl<'a> Decoder<'a> {
             }
         }
         Ok(())
+    }
+
+    /// A coroutine (tag at `offset`): a new thread, with its function when it has not
+    /// started, empty when it is dead.
+    ///
+    /// # Safety
+    /// Inside the protected decode call.
+    unsafe fn coroutine(&mut self, offset: usize) -> Result<(), SerializationError> {
+        let L = self.L;
+        let state = self.take_u8()?;
+        if state > 0x01 {
+            return Err(SerializationError::UnknownCoroutineState {
+                state,
+                offset: self.pos - 1,
+            });
+        }
+        // SAFETY: inside the protected call; the new thread stays on top on success and is
+        // popped on error; the function moves from L to it. (Not a nesting level of its own:
+        // its function is one, if a Lua function.)
+        unsafe {
+            let co = lua_newthread(L);
+            self.register_object();
+            if state == 0x01 {
+                return Ok(()); // dead: an empty stack
+            }
+            if let Err(e) = self.value() {
+                lua_pop(L, 1);
+                return Err(e);
+            }
+            if lua_type(L, -1) != LUA_TFUNCTION {
+                lua_pop(L, 2);
+                return Err(SerializationError::CoroutineWithoutFunction { offset });
+            }
+            lua_xmove(L, co, 1);
+            Ok(())
+        }
     }
 
     /// # Safety

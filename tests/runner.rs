@@ -167,3 +167,20 @@ fn size_t_is_the_platforms_width() {
     let o = runner(&["-e", "print(string.packsize('T'))"]);
     assert_eq!(stdout(&o), format!("{}\n", std::mem::size_of::<usize>()));
 }
+
+#[test]
+fn a_running_coroutine_cannot_persist_and_says_why() {
+    let o = runner(&[
+        "-e",
+        "print(select(2, coroutine.wrap(function() return pcall(persist.serialize, coroutine.running()) end)())) \
+         local outer outer = coroutine.create(function() \
+           return coroutine.wrap(function() return select(2, pcall(persist.serialize, outer)) end)() end) \
+         print(select(2, coroutine.resume(outer)))",
+    ]);
+    assert_eq!(stderr(&o), "");
+    assert_eq!(
+        stdout(&o),
+        "cannot persist the coroutine: it is running\n\
+         cannot persist the coroutine: it is running (it resumed another)\n"
+    );
+}

@@ -130,12 +130,50 @@ fn debug_info_is_stripped_by_default_and_kept_on_request() {
 fn the_stack_is_balanced_on_errors() {
     let s = State::new();
     let err = s
-        .serialize("return {ok = 1, bad = {coroutine.create(print)}}")
+        .serialize(
+            "local co = coroutine.create(function() coroutine.yield() end) coroutine.resume(co) \
+             return {ok = 1, bad = {co}}",
+        )
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "cannot serialize a thread value at .bad[1]"
+        "cannot persist the coroutine at .bad[1]: it is suspended (not yet supported)"
     );
     let err = s.serialize("return io.stdout").unwrap_err();
     assert_eq!(err.to_string(), "cannot serialize a userdata value");
+}
+
+#[test]
+fn coroutines_that_have_not_started_or_are_dead_persist() {
+    let a = State::new();
+    let b = State::new();
+    // Not started: it runs from the start in the other state, with its upvalues; dead stays
+    // dead; one coroutine twice (and in its own upvalue) stays one.
+    let bytes = a
+        .serialize(
+            "local base = 40 \
+             local fresh = coroutine.create(function(n) local x = coroutine.yield(base + n) return x * 2 end) \
+             local dead = coroutine.create(function() end) coroutine.resume(dead) \
+             local failed = coroutine.create(function() error('no') end) coroutine.resume(failed) \
+             local me; me = coroutine.create(function() return me end) \
+             return {fresh = fresh, dead = dead, failed = failed, me = me, again = me}",
+        )
+        .unwrap();
+    b.deserialize(&bytes, "v").unwrap();
+    b.run(
+        "assert(coroutine.status(v.fresh) == 'suspended') \
+         local ok, first = coroutine.resume(v.fresh, 2) assert(ok and first == 42, first) \
+         local ok2, last = coroutine.resume(v.fresh, 21) assert(ok2 and last == 42) \
+         assert(coroutine.status(v.fresh) == 'dead') \
+         assert(coroutine.status(v.dead) == 'dead' and coroutine.status(v.failed) == 'dead') \
+         local ok3, e = coroutine.resume(v.dead) assert(not ok3 and e == 'cannot resume dead coroutine') \
+         assert(v.me == v.again) local ok4, itself = coroutine.resume(v.me) assert(ok4 and itself == v.me)",
+    );
+    // What cannot persist says why (a running coroutine: tests/runner.rs, through persist).
+    let err = a.serialize("return coroutine.running()").unwrap_err();
+    assert!(matches!(
+        err,
+        lua_persist::serializer::SerializationError::CoroutineNotPersistable { ref why, .. }
+            if why == "it is running"
+    ));
 }

@@ -177,7 +177,7 @@ test('os.exit in a long-lived state ends it and reports the code; the instance g
 
 test('errors raised from Rust (persist) and through luaL_error are Lua errors on wasm', () => {
   assert.equal(run(`print(pcall(persist.serialize, io.stdout))`), 'false\tcannot serialize a userdata value\n');
-  assert.equal(run(`print(pcall(persist.deserialize, '\\14'))`), 'false\tunknown type tag 0x0e at offset 0\n');
+  assert.equal(run(`print(pcall(persist.deserialize, '\\15'))`), 'false\tunknown type tag 0x0f at offset 0\n');
   // cu's "unsupported C function" marker decodes to a function that raises with luaL_error.
   assert.match(run(`print(pcall(persist.deserialize('\\6\\255\\255')))`), /^false\t.*cu could not serialize/);
 });

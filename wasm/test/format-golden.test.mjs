@@ -1,0 +1,111 @@
+// FORMAT.md's `golden` and `golden-error` vector blocks, checked in the wasm module (as
+// tests/format_golden.rs checks them natively): each expression serializes to exactly its
+// bytes and the bytes decode to an equal value; each rejected input fails. Left to the Rust
+// test: lines with test-time tokens ({u32+bytes: ...}) or another policy than `trust`, the
+// test-only C function `host.answer`, and `UnresolvedTableRef` (the module's states resolve
+// 07 to external tables).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { newLua, repoRoot, text } from './helpers.mjs';
+import { LuaStatus } from '../lua-persist.mjs';
+
+const spec = readFileSync(join(repoRoot, 'FORMAT.md'), 'utf8');
+
+/** The lines of the fenced block `info`: [line number, bytes (hex, no spaces) or null, text]. */
+function vectors(info) {
+  const lines = spec.split('\n');
+  const start = lines.indexOf('```' + info);
+  assert.ok(start >= 0, `FORMAT.md has a ${info} block`);
+  const out = [];
+  for (let i = start + 1; lines[i] !== '```'; i++) {
+    const line = lines[i].trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [bytesPart, textPart, policy] = line.split(' | ').map((p) => p?.trim() ?? '');
+    if (policy && policy !== 'trust') continue; // the module's states trust (a policy: the Rust test)
+    let hex = '';
+    for (const token of bytesPart.split(/\s+/).filter(Boolean)) {
+      let m;
+      if ((m = token.match(/^"([^"]*)"$/))) hex += Buffer.from(m[1], 'latin1').toString('hex');
+      else if ((m = token.match(/^([0-9A-Fa-f]{2})\*([0-9]+)$/))) hex += m[1].repeat(Number(m[2]));
+      else if (/^([0-9A-Fa-f]{2})+$/.test(token)) hex += token;
+      else { hex = null; break; } // a test-time token
+    }
+    out.push([i + 1, hex?.toLowerCase() ?? null, textPart]);
+  }
+  return out;
+}
+
+// Lua helpers in the state: bytes from hex, and the same deep equality as the Rust test.
+const HELPERS = `
+function from_hex(h) return (h:gsub('..', function(b) return string.char(tonumber(b, 16)) end)) end
+function to_hex(s) return (s:gsub('.', function(c) return string.format('%02x', c:byte()) end)) end
+function deep_equal(a, b, map, rev)
+  map, rev = map or {}, rev or {}
+  if rawequal(a, b) then return true end
+  if type(a) ~= type(b) then return false, 'type ' .. type(a) .. ' vs ' .. type(b) end
+  if type(a) == 'number' then
+    if math.type(a) ~= math.type(b) then return false, 'subtype' end
+    if a ~= a and b ~= b then return true end
+    if a ~= b then return false, tostring(a) .. ' vs ' .. tostring(b) end
+    if a == 0 and 1 / a ~= 1 / b then return false, 'sign of zero' end
+    return true
+  end
+  if type(a) == 'thread' then
+    if map[a] ~= nil or rev[b] ~= nil then return map[a] == b and rev[b] == a, 'sharing differs' end
+    map[a], rev[b] = b, a
+    return coroutine.status(a) == coroutine.status(b), 'coroutine status'
+  end
+  if type(a) ~= 'table' then return false, tostring(a) .. ' vs ' .. tostring(b) end
+  if map[a] ~= nil or rev[b] ~= nil then return map[a] == b and rev[b] == a, 'sharing differs' end
+  map[a], rev[b] = b, a
+  local n = 0
+  for k, va in next, a do
+    n = n + 1
+    local kb = k
+    if type(k) == 'table' then kb = map[k] if kb == nil then return false, 'table key not met before' end end
+    local ok, why = deep_equal(va, rawget(b, kb), map, rev)
+    if not ok then return false, '[' .. tostring(k) .. '] ' .. why end
+  end
+  for _ in next, b do n = n - 1 end
+  if n ~= 0 then return false, 'entry count' end
+  return deep_equal(debug.getmetatable(a), debug.getmetatable(b), map, rev)
+end`;
+
+test('golden: every vector encodes to its bytes and decodes to its value in the module', async () => {
+  const lua = await newLua();
+  const S = lua.newState();
+  assert.equal(S.exec(HELPERS).status, LuaStatus.OK);
+  let checked = 0;
+  const failures = [];
+  for (const [line, hex, expr] of vectors('golden')) {
+    if (hex === null || /host[._]answer/.test(expr)) continue;
+    const r = S.exec(`local v = (${expr})
+      local got = to_hex(persist.serialize(v))
+      if got ~= '${hex}' then error('encodes to ' .. got, 0) end
+      local ok, why = deep_equal(persist.deserialize(from_hex('${hex}')), (${expr}))
+      if not ok then error('decodes to another value: ' .. why, 0) end`);
+    if (r.status !== LuaStatus.OK) failures.push(`FORMAT.md line ${line}: ${expr}: ${text(r.stderr).split('\n')[0]}`);
+    checked++;
+  }
+  assert.deepEqual(failures, []);
+  assert.ok(checked >= 50, `${checked} vectors`);
+});
+
+test('golden-error: every rejected input fails in the module', async () => {
+  const lua = await newLua();
+  const S = lua.newState();
+  assert.equal(S.exec(HELPERS).status, LuaStatus.OK);
+  let checked = 0;
+  const failures = [];
+  for (const [line, hex, name] of vectors('golden-error')) {
+    if (hex === null || name === 'UnresolvedTableRef') continue;
+    const r = S.exec(`local ok, e = pcall(persist.deserialize, from_hex('${hex}'))
+      if ok then error('decoded', 0) end io.write(tostring(e))`);
+    if (r.status !== LuaStatus.OK) failures.push(`FORMAT.md line ${line}: ${hex} (${name}): ${text(r.stderr).split('\n')[0]}`);
+    checked++;
+  }
+  assert.deepEqual(failures, []);
+  assert.ok(checked >= 20, `${checked} vectors`);
+});
