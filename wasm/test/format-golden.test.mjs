@@ -37,41 +37,12 @@ function vectors(info) {
   return out;
 }
 
-// Lua helpers in the state: bytes from hex, and the same deep equality as the Rust test.
+// Lua helpers in the state: bytes from hex, and the Rust test's deep equality
+// (tests/deep_equal.lua).
 const HELPERS = `
 function from_hex(h) return (h:gsub('..', function(b) return string.char(tonumber(b, 16)) end)) end
 function to_hex(s) return (s:gsub('.', function(c) return string.format('%02x', c:byte()) end)) end
-function deep_equal(a, b, map, rev)
-  map, rev = map or {}, rev or {}
-  if rawequal(a, b) then return true end
-  if type(a) ~= type(b) then return false, 'type ' .. type(a) .. ' vs ' .. type(b) end
-  if type(a) == 'number' then
-    if math.type(a) ~= math.type(b) then return false, 'subtype' end
-    if a ~= a and b ~= b then return true end
-    if a ~= b then return false, tostring(a) .. ' vs ' .. tostring(b) end
-    if a == 0 and 1 / a ~= 1 / b then return false, 'sign of zero' end
-    return true
-  end
-  if type(a) == 'thread' then
-    if map[a] ~= nil or rev[b] ~= nil then return map[a] == b and rev[b] == a, 'sharing differs' end
-    map[a], rev[b] = b, a
-    return coroutine.status(a) == coroutine.status(b), 'coroutine status'
-  end
-  if type(a) ~= 'table' then return false, tostring(a) .. ' vs ' .. tostring(b) end
-  if map[a] ~= nil or rev[b] ~= nil then return map[a] == b and rev[b] == a, 'sharing differs' end
-  map[a], rev[b] = b, a
-  local n = 0
-  for k, va in next, a do
-    n = n + 1
-    local kb = k
-    if type(k) == 'table' then kb = map[k] if kb == nil then return false, 'table key not met before' end end
-    local ok, why = deep_equal(va, rawget(b, kb), map, rev)
-    if not ok then return false, '[' .. tostring(k) .. '] ' .. why end
-  end
-  for _ in next, b do n = n - 1 end
-  if n ~= 0 then return false, 'entry count' end
-  return deep_equal(debug.getmetatable(a), debug.getmetatable(b), map, rev)
-end`;
+${readFileSync(join(repoRoot, 'tests/deep_equal.lua'), 'utf8')}`;
 
 test('golden: every vector encodes to its bytes and decodes to its value in the module', async () => {
   const lua = await newLua();
