@@ -6,46 +6,14 @@
 //! Times are the best of several runs (the machine is noisy).
 #![allow(non_snake_case)]
 
-use std::ffi::CString;
 use std::time::{Duration, Instant};
 
-use lua_persist::ext_table::{self, ExtStore, MemoryStore};
-use lua_persist::ffi::*;
-use lua_persist::lua;
+use lua_persist::ext_table::{ExtStore, MemoryStore};
 use lua_persist::store::{Durability, SqliteStore};
 
-/// A state with the standard libraries, closed on drop.
-struct State(lua::OwnedState);
-
-impl State {
-    /// A state with `_home` over `store` (or without external tables).
-    fn new(store: Option<Box<dyn ExtStore>>) -> State {
-        let owned = lua::OwnedState::with_libs(usize::MAX).expect("a state");
-        if let Some(store) = store {
-            // SAFETY: a fresh state with the base library.
-            unsafe { ext_table::install(owned.as_ptr(), store, false) }.expect("external tables");
-        }
-        State(owned)
-    }
-
-    /// Runs `code` and returns how long it took.
-    fn time(&self, code: &str) -> Duration {
-        let code = CString::new(code).unwrap();
-        let start = Instant::now();
-        // SAFETY: a valid state; the stack is reset after the call.
-        unsafe {
-            assert_eq!(luaL_loadstring(self.0.as_ptr(), code.as_ptr()), LUA_OK);
-            let status = lua_pcall(self.0.as_ptr(), 0, 0, 0);
-            assert_eq!(
-                status,
-                LUA_OK,
-                "{}",
-                String::from_utf8_lossy(lua::tostring(self.0.as_ptr(), -1).unwrap_or(b"?"))
-            );
-        }
-        start.elapsed()
-    }
-}
+#[path = "common/state.rs"]
+mod state;
+use state::State;
 
 const KEYS: usize = 1000;
 

@@ -7,45 +7,14 @@
 //! server's default synchronous_commit, on).
 #![allow(non_snake_case)]
 
-use std::ffi::CString;
 use std::time::{Duration, Instant};
 
-use lua_persist::ext_table::{self, ExtStore};
-use lua_persist::ffi::*;
-use lua_persist::lua;
+use lua_persist::ext_table::ExtStore;
 use lua_persist::store::{Durability, PgStore, SqliteStore};
 
-/// A state with `_home` over a store, closed on drop.
-struct State(lua::OwnedState);
-
-impl State {
-    fn new(store: Box<dyn ExtStore>) -> State {
-        let owned = lua::OwnedState::with_libs(usize::MAX).expect("a state");
-        // SAFETY: a fresh state with the base library.
-        unsafe { ext_table::install(owned.as_ptr(), store, false) }.expect("external tables");
-        State(owned)
-    }
-
-    /// Runs `code` (then commits, as a chunk's end does) and returns how long it took.
-    fn time(&self, code: &str) -> Duration {
-        let code = CString::new(code).unwrap();
-        let start = Instant::now();
-        // SAFETY: a valid state; the stack is reset after the call.
-        unsafe {
-            let L = self.0.as_ptr();
-            assert_eq!(luaL_loadstring(L, code.as_ptr()), LUA_OK);
-            let status = lua_pcall(L, 0, 0, 0);
-            assert_eq!(
-                status,
-                LUA_OK,
-                "{}",
-                String::from_utf8_lossy(lua::tostring(L, -1).unwrap_or(b"?"))
-            );
-            ext_table::commit(L).expect("the commit");
-        }
-        start.elapsed()
-    }
-}
+#[path = "common/state.rs"]
+mod state;
+use state::State;
 
 /// Which store: how to open another client of it.
 #[derive(Clone)]
@@ -82,7 +51,7 @@ fn concurrent(
         for i in 0..clients {
             let (ready, code) = (&ready, &code);
             s.spawn(move || {
-                let state = State::new(kind.open());
+                let state = State::new(Some(kind.open()));
                 let code = code(i);
                 ready.wait();
                 state.time(&code);
@@ -124,7 +93,7 @@ fn main() {
     );
     let mut single = Vec::new();
     for (name, kind) in &kinds {
-        let state = State::new(kind.open());
+        let state = State::new(Some(kind.open()));
         state.time("for i = 1, 1000 do _home['k' .. i] = i end _home.n = 0");
         let best = |code: &str| {
             (0..runs)
@@ -162,7 +131,7 @@ fn main() {
         "store", "clients", "atomic incr/s (one n)", "sets/s (own keys, commit per 100)"
     );
     for (name, kind) in &kinds {
-        State::new(kind.open()).time("_home.shared = 0");
+        State::new(Some(kind.open())).time("_home.shared = 0");
         for clients in [1, 4, 16] {
             let per = 200;
             let atomic = concurrent(kind, clients, per, |_| {

@@ -7,8 +7,6 @@
 mod common;
 mod common_runner;
 
-use std::process::Stdio;
-
 use common_runner::{text, Setup};
 use lua_persist::ext_table::{self, ExtStore, MemoryStore, StoreError};
 use lua_persist::ffi::*;
@@ -16,24 +14,7 @@ use lua_persist::lua::OwnedState;
 
 fn increments_from(processes: usize, per_process: usize) -> String {
     let s = Setup::new();
-    s.lua("_home.n = 0");
-    let code =
-        format!("for i = 1, {per_process} do ext.atomic(function() _home.n = _home.n + 1 end) end");
-    let children: Vec<_> = (0..processes)
-        .map(|_| {
-            s.command(&["-e", &code])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let o = child.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", text(&o.stderr));
-    }
-    s.lua("print(_home.n)")
+    s.atomic_increments_on(s.store(), processes, per_process)
 }
 
 #[test]

@@ -3,13 +3,15 @@
 //! and names in `$LUA_PERSIST_TEST_PG`. Each test works in a database of its own.
 #![cfg(feature = "postgres")]
 
+mod common_runner;
 #[path = "common/conformance.rs"]
 mod conformance;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use common_runner::{text, Setup};
 use lua_persist::store::{ExtStore, PgOpenError, PgStore, PG_FORMAT_VERSION};
 
 /// Tests share the server; the one that restarts it has it alone.
@@ -53,37 +55,10 @@ fn sql(url: &str) -> postgres::Client {
     postgres::Client::connect(url, postgres::NoTls).unwrap()
 }
 
-/// `lua-persist --store URL ARGS`, with a key of the test's own in `dir`.
-fn runner(dir: &Path, url: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lua-persist"));
-    c.current_dir(dir)
-        .env_remove("LUA_PERSIST_STORE")
-        .env("LUA_PERSIST_KEY", dir.join("key"))
-        .arg("--store")
-        .arg(url)
-        .args(args)
-        .stdin(Stdio::null());
-    c
-}
-
-fn run(dir: &Path, url: &str, args: &[&str]) -> Output {
-    runner(dir, url, args).output().unwrap()
-}
-
 /// Lua: `wait(file)` until the test makes `file`; at most 60 s, so that a runner whose test
 /// failed does not spin on after it.
 const WAIT: &str = "local function wait(f) local t = os.time() \
     while not io.open(f) do assert(os.time() - t < 60, 'the test never went on') end end";
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn lua(dir: &Path, url: &str, code: &str) -> String {
-    let o = run(dir, url, &["-e", code]);
-    assert!(o.status.success(), "{code}: {}", text(&o.stderr));
-    text(&o.stdout)
-}
 
 #[test]
 fn pg_store_conforms_and_keeps_everything_after_reopening() {
@@ -202,15 +177,15 @@ fn what_is_not_a_store_is_refused_and_left_unchanged() {
         .contains(&format!("reads version {PG_FORMAT_VERSION}")));
 
     // The runner says the same and exits 1, writing nothing.
-    let dir = tempfile::tempdir().unwrap();
-    let o = run(dir.path(), &other, &["-e", "_home.x = 1"]);
+    let s = Setup::new();
+    let o = s.run_on(&other, &["-e", "_home.x = 1"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o.stderr).contains("not a lua-persist store"),
         "{}",
         text(&o.stderr)
     );
-    let o = run(dir.path(), &wrong, &["-e", "print(1)"]);
+    let o = s.run_on(&wrong, &["-e", "print(1)"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o.stderr).contains("refused the user or password"),
@@ -223,32 +198,17 @@ fn what_is_not_a_store_is_refused_and_left_unchanged() {
 fn four_processes_by_500_atomic_increments_end_at_exactly_2000() {
     let _server = shared();
     let url = fresh_database("lp_increments");
-    let dir = tempfile::tempdir().unwrap();
-    lua(dir.path(), &url, "_home.n = 0 _home.plain = 0");
-    let code = "for i = 1, 500 do ext.atomic(function() _home.n = _home.n + 1 end) end";
-    let children: Vec<_> = (0..4)
-        .map(|_| {
-            runner(dir.path(), &url, &["-e", code])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let o = child.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", text(&o.stderr));
-    }
-    assert_eq!(lua(dir.path(), &url, "print(_home.n)"), "2000\n");
+    let s = Setup::new();
+    assert_eq!(s.atomic_increments_on(&url, 4, 500), "2000\n");
 }
 
 #[test]
 fn a_read_sees_what_another_client_committed_and_a_block_reads_one_snapshot() {
     let _server = shared();
     let url = fresh_database("lp_cache");
-    let dir = tempfile::tempdir().unwrap();
-    lua(dir.path(), &url, "_home.x = 1");
-    let flag = dir.path().join("go");
+    let s = Setup::new();
+    s.lua_on(&url, "_home.x = 1");
+    let flag = s.dir.path().join("go");
     // Reads x (so it is cached), says so, waits for the flag, reads it again; then an
     // atomic block reads x twice around a second wait.
     let code = format!(
@@ -258,14 +218,15 @@ fn a_read_sees_what_another_client_committed_and_a_block_reads_one_snapshot() {
            wait('{0}2') print('in block', _home.x == a) end)",
         flag.display()
     );
-    let mut reader = runner(dir.path(), &url, &["-e", &code])
+    let mut reader = s
+        .command_on(&url, &["-e", &code])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(reader.stdout.take().unwrap()).lines();
     assert_eq!(lines.next().unwrap().unwrap(), "1");
-    lua(dir.path(), &url, "_home.x = 2");
+    s.lua_on(&url, "_home.x = 2");
     std::fs::write(&flag, "").unwrap();
     // The other client's commit is announced (NOTIFY); the reader sees it at a read after
     // the announcement arrives: give it a moment to travel, as the flag file has none.
@@ -274,19 +235,17 @@ fn a_read_sees_what_another_client_committed_and_a_block_reads_one_snapshot() {
     assert_eq!(seen, "2");
     assert_eq!(lines.next().unwrap().unwrap(), "in block\t2");
     // A writer outside the block waits for it (the block holds the write lock).
-    let mut writer = runner(dir.path(), &url, &["-e", "_home.x = 3"])
-        .spawn()
-        .unwrap();
+    let mut writer = s.command_on(&url, &["-e", "_home.x = 3"]).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(
         writer.try_wait().unwrap().is_none(),
         "the writer waits for the block"
     );
-    std::fs::write(dir.path().join("go2"), "").unwrap();
+    std::fs::write(s.dir.path().join("go2"), "").unwrap();
     assert_eq!(lines.next().unwrap().unwrap(), "in block\ttrue");
     assert!(reader.wait().unwrap().success());
     assert!(writer.wait().unwrap().success());
-    assert_eq!(lua(dir.path(), &url, "print(_home.x)"), "3\n");
+    assert_eq!(s.lua_on(&url, "print(_home.x)"), "3\n");
 }
 
 #[test]
@@ -295,7 +254,7 @@ fn a_server_restart_in_a_write_loop_loses_no_acknowledged_write() {
     let url = fresh_database("lp_restart");
     let restart = std::env::var("LUA_PERSIST_TEST_PG_RESTART")
         .expect("LUA_PERSIST_TEST_PG_RESTART (set by scripts/with-postgres)");
-    let dir = tempfile::tempdir().unwrap();
+    let s = Setup::new();
     // Each write is acknowledged by the print after its commit; a failure (the server is
     // away) is counted, and the loop goes on after 10 ms, reconnecting at the next store
     // operation, until 600 writes are acknowledged. One line on stderr at the end (a pipe
@@ -308,7 +267,8 @@ fn a_server_restart_in_a_write_loop_loses_no_acknowledged_write() {
             local t = os.clock() while os.clock() - t < 0.01 do end end \
           io.stdout:flush() end \
         io.stderr:write(failures, ' failures; the last: ', tostring(last), '\\n')";
-    let mut writer = runner(dir.path(), &url, &["-e", code])
+    let mut writer = s
+        .command_on(&url, &["-e", code])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -341,46 +301,43 @@ fn a_server_restart_in_a_write_loop_loses_no_acknowledged_write() {
     // Every acknowledged write is there.
     let check = "local n = 0 for i in io.lines('acked') do if _home['k' .. i] == tonumber(i) then n = n + 1 end end print(n)";
     let list: String = acked.iter().map(|i| format!("{i}\n")).collect();
-    std::fs::write(dir.path().join("acked"), list).unwrap();
-    assert_eq!(lua(dir.path(), &url, check), format!("{}\n", acked.len()));
+    std::fs::write(s.dir.path().join("acked"), list).unwrap();
+    assert_eq!(s.lua_on(&url, check), format!("{}\n", acked.len()));
 }
 
 #[test]
 fn a_collection_with_other_clients_keeps_what_they_hold() {
     let _server = shared();
     let url = fresh_database("lp_collect");
-    let dir = tempfile::tempdir().unwrap();
-    lua(
-        dir.path(),
+    let s = Setup::new();
+    s.lua_on(
         &url,
         "for i = 1, 20 do _home.t = {i = i} end _home.keep = {1}",
     );
-    let o = run(dir.path(), &url, &["--collect"]);
+    let o = s.run_on(&url, &["--collect"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(
         text(&o.stderr).contains("removed 19 tables"),
         "{}",
         text(&o.stderr)
     );
-    assert_eq!(
-        lua(dir.path(), &url, "print(_home.t.i, _home.keep[1])"),
-        "20\t1\n"
-    );
+    assert_eq!(s.lua_on(&url, "print(_home.t.i, _home.keep[1])"), "20\t1\n");
     // A table another live client holds only in memory survives a collection.
-    let flag = dir.path().join("go");
+    let flag = s.dir.path().join("go");
     let code = format!(
         "{WAIT} local held = ext.table() held.x = 7 ext.commit() print('made') io.stdout:flush() \
          wait('{}') print(held.x)",
         flag.display()
     );
-    let mut holder = runner(dir.path(), &url, &["-e", &code])
+    let mut holder = s
+        .command_on(&url, &["-e", &code])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(holder.stdout.take().unwrap()).lines();
     assert_eq!(lines.next().unwrap().unwrap(), "made");
     for _ in 0..2 {
-        let o = run(dir.path(), &url, &["--collect"]);
+        let o = s.run_on(&url, &["--collect"]);
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
     std::fs::write(&flag, "").unwrap();
@@ -392,20 +349,19 @@ fn a_collection_with_other_clients_keeps_what_they_hold() {
 fn a_dump_moves_sqlite_to_postgres_to_node_and_back_byte_identical() {
     let _server = shared();
     let url = fresh_database("lp_dump");
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let s = Setup::new();
+    let d = s.dir.path();
     let sqlite = d.join("a.db");
     let sqlite = sqlite.to_str().unwrap();
     let make = "_home.n = 42 _home.f = 1.5 _home.s = 'bytes\\0\\255' \
         _home.t = {1, 2, {deep = true}} _home.shared = _home.t[3] ext.table().x = 'loose'";
-    lua(d, sqlite, make);
-    let o = run(d, sqlite, &["--export", "1.dump"]);
+    s.lua_on(sqlite, make);
+    let o = s.run_on(sqlite, &["--export", "1.dump"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let o = run(d, &url, &["--import", "1.dump", "--export", "2.dump"]);
+    let o = s.run_on(&url, &["--import", "1.dump", "--export", "2.dump"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(
-        lua(
-            d,
+        s.lua_on(
             &url,
             "print(_home.n, _home.f, #_home.s, _home.t[3].deep, _home.shared == _home.t[3])"
         ),
@@ -427,11 +383,7 @@ fn a_dump_moves_sqlite_to_postgres_to_node_and_back_byte_identical() {
     node(&["--import", "2.dump"]);
     node(&["--export", "3.dump"]);
     let back = d.join("b.db");
-    let o = run(
-        d,
-        back.to_str().unwrap(),
-        &["--import", "3.dump", "--export", "4.dump"],
-    );
+    let o = s.run_on(&back, &["--import", "3.dump", "--export", "4.dump"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let dumps: Vec<Vec<u8>> = (1..=4)
         .map(|i| std::fs::read(d.join(format!("{i}.dump"))).unwrap())
@@ -464,10 +416,9 @@ fn another_clients_commit_changes_the_version() {
 fn functions_are_signed_for_their_place_and_the_store_can_come_from_the_environment() {
     let _server = shared();
     let url = fresh_database("lp_signed");
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    lua(
-        d,
+    let s = Setup::new();
+    let d = s.dir.path();
+    s.lua_on(
         &url,
         "local n = 40 _home.f = function() n = n + 1 return n end _home.g = _home.f",
     );
@@ -489,11 +440,12 @@ fn functions_are_signed_for_their_place_and_the_store_can_come_from_the_environm
             "INSERT INTO lua_persist.entries SELECT table_id, 'moved', value FROM lua_persist.entries WHERE key = 'f'",
         )
         .unwrap();
-    let o = run(d, &url, &["-e", "print(_home.moved)"]);
+    let o = s.run_on(&url, &["-e", "print(_home.moved)"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
     assert!(text(&o.stderr).contains("signature"), "{}", text(&o.stderr));
     // Another user's key does not load them either.
-    let o = runner(d, &url, &["-e", "print(_home.f())"])
+    let o = s
+        .command_on(&url, &["-e", "print(_home.f())"])
         .env("LUA_PERSIST_KEY", d.join("other-key"))
         .output()
         .unwrap();

@@ -28,11 +28,12 @@
 // and the store refuses to open) and then checkpoints. Reads are served from memory once
 // read (the lock makes this process the only writer). keys() gives the keys in byte order.
 //
-// Reclaiming space: deleting a table's last key removes its directory (then the parent is
-// fsynced; that also makes the key's removal durable). A table directory found with no keys
-// (left by a crash between the two steps, or made empty by an earlier version of this
-// store) is removed when size() or tableIds() comes across it, without an fsync of its own:
-// if the removal is lost, the empty directory is harmless and is found again.
+// Reclaiming space: deleting a table's last key removes its directory (the parent's fsync
+// at the next checkpoint makes both removals durable; until then the journal holds the
+// delete). A table directory found with no keys (left by a crash between the two steps, or
+// made empty by an earlier version of this store) is removed when size() or tableIds()
+// comes across it: if that removal is lost, the empty directory is harmless and is found
+// again.
 //
 // The next free id is at least 3 (1 is `_home`, 2 `_io`) and never goes down, because stored
 // references may name a table that has lost its keys. When the store opens it is the largest
@@ -279,8 +280,6 @@ export class FileStore {
   #maxId;
   /** The next free id that DIR/next-free-id holds (durably), 0 when it is absent. */
   #recorded;
-  /** Table directories were removed without an fsync of DIR since the last one. */
-  #unsynced = false;
   #lock;
   /** The journal, open for appending, and its length. */
   #journal;
@@ -327,11 +326,9 @@ export class FileStore {
         this.#checkpoint();
         rmSync(join(this.dir, JOURNAL), { force: true }); // empty: a closed store has none
       }
-      if (this.#unsynced) this.#syncDir(this.dir);
     } finally {
       if (this.#journal !== undefined) closeSync(this.#journal);
       this.#journal = undefined;
-      this.#unsynced = false;
       unlock(this.#lock);
       this.#lock = undefined;
     }
@@ -442,7 +439,6 @@ export class FileStore {
   #syncDir(dir) {
     const fd = openSync(dir, 'r');
     try { fsyncSync(fd); } finally { closeSync(fd); }
-    if (dir === this.dir) this.#unsynced = false;
   }
 
   /** The next free id in DIR/next-free-id, or 0 when there is none. */
@@ -483,10 +479,11 @@ export class FileStore {
   /**
    * Removes the directory of table `id` if it holds no key (only temporary files, left by
    * writes a crash cut short). Every id used is recorded first, so the next free id does not
-   * go down when the directory of the highest id goes. `durable`: fsync DIR afterwards,
-   * else leave that to the next fsync of DIR or close(). Returns whether it was removed.
+   * go down when the directory of the highest id goes. DIR's fsync is left to the next
+   * checkpoint (if the removal is lost, the empty directory is found again). Returns
+   * whether it was removed.
    */
-  #removeIfEmpty(id, durable) {
+  #removeIfEmpty(id) {
     const dir = this.#tableDir(id);
     const temporaries = [];
     let entries;
@@ -514,8 +511,8 @@ export class FileStore {
       if (e.code === 'ENOENT' || e.code === 'ENOTEMPTY' || e.code === 'EEXIST') return false;
       throw e;
     }
-    if (durable) this.#syncDir(this.dir);
-    else this.#unsynced = true;
+    this.#dirtyDirs.delete(dir);
+    this.#dirtyDirs.add(this.dir);
     return true;
   }
 
@@ -580,12 +577,7 @@ export class FileStore {
     this.#dirtyFiles.delete(file);
     // The last key: the directory goes (DIR's fsync at the checkpoint makes both removals
     // durable). Otherwise the fsync of the table's directory does.
-    if (this.#removeIfEmpty(id, false)) {
-      this.#dirtyDirs.delete(dir);
-      this.#dirtyDirs.add(this.dir);
-    } else if (existsSync(dir)) {
-      this.#dirtyDirs.add(dir);
-    }
+    if (!this.#removeIfEmpty(id) && existsSync(dir)) this.#dirtyDirs.add(dir);
   }
 
   /** The names of the key files of table `id`. */
@@ -602,7 +594,7 @@ export class FileStore {
     // Removing it is tidying up: when that fails, the read still answers.
     if (keys.length === 0 && this.#lock !== undefined) {
       try {
-        this.#removeIfEmpty(id, false);
+        this.#removeIfEmpty(id);
       } catch {
         // Kept; harmless, and found again.
       }

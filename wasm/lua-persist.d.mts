@@ -36,7 +36,8 @@ export const PENDING_LIMIT_BYTES: number;
  * "Atomic blocks and output points"): reads, `#` and listings see them; `commit` and the end
  * of an outermost block store them as one batch; `undo` drops a failed block's.
  */
-export class HostWrites implements ExtStore {
+export interface HostWrites extends ExtStore {}
+export class HostWrites {
   constructor(store: ExtStore);
   /** The store underneath. */
   readonly store: ExtStore;
@@ -44,13 +45,6 @@ export class HostWrites implements ExtStore {
   failure: unknown;
   /** How many writes are pending. */
   readonly pending: number;
-  set(id: number, key: Uint8Array, value: Uint8Array): void;
-  get(id: number, key: Uint8Array): Uint8Array | undefined;
-  delete(id: number, key: Uint8Array): void;
-  size(id: number): number;
-  keys(id: number): Uint8Array[];
-  nextFreeId(): number;
-  reserveIds(next: number): void;
   begin(): void;
   end(): void;
   undo(): void;
