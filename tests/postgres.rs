@@ -451,3 +451,17 @@ fn functions_are_signed_for_their_place_and_the_store_can_come_from_the_environm
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn a_block_that_never_ends_makes_other_writers_fail_after_the_lock_timeout_not_hang() {
+    let _server = shared();
+    let url = fresh_database("lp_lock_timeout");
+    let mut holder = PgStore::open(&url).unwrap();
+    let mut waiter = PgStore::open_with(&url, std::time::Duration::from_millis(300)).unwrap();
+    holder.begin_exclusive().unwrap(); // a script stuck inside ext.atomic
+    let e = waiter.set(1, b"x", b"\x01").unwrap_err();
+    assert!(e.0.contains("lock timeout"), "{e}");
+    holder.end_exclusive(true).unwrap();
+    waiter.set(1, b"x", b"\x01").unwrap();
+    assert_eq!(waiter.get(1, b"x").unwrap().as_deref(), Some(&b"\x01"[..]));
+}

@@ -19,7 +19,9 @@ pub use sqlite::{Durability, SqliteOpenError, SqliteStore, STORE_FORMAT_VERSION}
 #[cfg(all(feature = "postgres", not(target_arch = "wasm32")))]
 mod postgres;
 #[cfg(all(feature = "postgres", not(target_arch = "wasm32")))]
-pub use postgres::{is_postgres_url, PgOpenError, PgStore, PG_FORMAT_VERSION};
+pub use postgres::{
+    is_postgres_url, PgOpenError, PgStore, DEFAULT_LOCK_TIMEOUT, PG_FORMAT_VERSION,
+};
 
 pub mod collect;
 #[cfg(not(target_arch = "wasm32"))]

@@ -28,6 +28,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
@@ -42,6 +43,9 @@ use crate::format_walker::walk;
 pub const PG_FORMAT_VERSION: i32 = 1;
 /// How many table ids a client reserves at a time (the sequence's increment).
 pub const ID_BLOCK: u32 = 64;
+/// How long a write waits for another client's write or atomic block, as SQLite's busy
+/// timeout: a block that never ends (a script that never stops) cannot hang the others.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// The advisory lock every write transaction takes first (one key: "LPWR").
 const WRITE_LOCK: i64 = i64::from_be_bytes(*b"\0\0\0\0LPWR");
 /// The advisory lock that makes the schema once (another client may be making it).
@@ -222,13 +226,27 @@ impl PgStore {
     /// making the store's schema there when the database has none and holds no other
     /// program's tables.
     pub fn open(url: &str) -> Result<PgStore, PgOpenError> {
+        Self::open_with(url, DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// [`open`](Self::open) with the time a write waits for another client's write or atomic
+    /// block (the server's `lock_timeout`; then the write fails, and is not stored).
+    pub fn open_with(url: &str, lock_timeout: Duration) -> Result<PgStore, PgOpenError> {
         let shown = shown_url(url);
-        let config: Config = url
+        let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| PgOpenError::BadUrl {
                 url: shown.clone(),
                 reason: e.to_string(),
             })?;
+        // For every connection of this store, reconnections included. (An `options` the URL
+        // gave is kept, with ours after it.)
+        let options = format!(
+            "{} -c lock_timeout={}ms",
+            config.get_options().unwrap_or(""),
+            lock_timeout.as_millis().max(1)
+        );
+        config.options(options.trim_start());
         let database = config.get_dbname().unwrap_or("").to_string();
         let mut client = connect(&config, &shown, &database)?;
         let fail = |source| PgOpenError::Postgres {
