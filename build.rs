@@ -78,6 +78,7 @@ fn main() {
         .define("LUA_USER_H", Some("\"lua_user.h\""))
         .file("src/lua_user/checkpoints.c")
         .file("src/lua_user/output_gate.c")
+        .file("src/lua_user/coroutine_frames.c")
         .file("src/lua_user/libraries.c");
     // Debug and test builds check every C API call (LUA_USE_APICHECK, as lua-src-rs does):
     // a misuse aborts at once instead of corrupting memory. Release builds do not pay for it.

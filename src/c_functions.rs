@@ -216,6 +216,34 @@ pub(crate) unsafe fn registered_object_is(L: *mut lua_State, name: &str, idx: c_
     }
 }
 
+/// The C function registered under `name`, if the registry has one (found by walking it,
+/// as [`registered_object_is`], so that nothing is allocated).
+///
+/// # Safety
+/// `L` valid with room for 3 stack slots.
+pub(crate) unsafe fn registered_c_function(L: *mut lua_State, name: &str) -> lua_CFunction {
+    // SAFETY: forwarded caller contract; raw reads, balanced pops.
+    unsafe {
+        if lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&CFUNCTIONS_KEY)) != LUA_TTABLE {
+            lua_pop(L, 1);
+            return None;
+        }
+        let registry = lua_gettop(L);
+        let mut found = None;
+        lua_pushnil(L);
+        while lua_next(L, registry) != 0 {
+            if lua_type(L, -2) == LUA_TSTRING && lua::tostring(L, -2) == Some(name.as_bytes()) {
+                found = lua_tocfunction(L, -1);
+                lua_pop(L, 2);
+                break;
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+        found
+    }
+}
+
 /// The registry name of a C function, if it has one.
 ///
 /// # Safety

@@ -175,7 +175,8 @@ pub struct Decoder<'a> {
     /// (tables and functions); the table of the others follows them.
     pub(crate) objects_base: c_int,
     pub(crate) objects: u32,
-    /// For each upvalue index: (object index of the closure that owns it, upvalue number).
+    /// For each upvalue index: (object index of the closure that owns it, upvalue number),
+    /// or for a suspended coroutine's open upvalue (coroutine's object index, minus its slot).
     pub(crate) upvalues: UpvalueList,
     pub(crate) policy: BytecodePolicy,
     /// Inside a payload whose signature was verified.

@@ -69,6 +69,63 @@ impl SerializationType {
     }
 }
 
+/// What is wrong with a suspended coroutine's bytes (FORMAT.md, tag 0x0E state 02).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CoroutineProblem {
+    #[error("its stack of {slots} slots is more than a Lua stack holds")]
+    StackTooLarge { slots: u32 },
+    #[error("slot {slot} is not one of its {slots} stack slots, or out of order")]
+    SlotOutOfRange { slot: u32, slots: u32 },
+    #[error("the {what} in slot {slot} is not in a register of any of its Lua frames")]
+    SlotOutsideLuaFrame { slot: u32, what: &'static str },
+    #[error("the to-be-closed variable in slot {slot} has no __close metamethod")]
+    NotClosable { slot: u32 },
+    #[error("upvalue {upvalue} is open in a stack already")]
+    UpvalueAlreadyOpen { upvalue: u32 },
+    #[error("it has no frames")]
+    NoFrames,
+    #[error("{frames} frames do not fit in {slots} stack slots")]
+    TooManyFrames { frames: u32, slots: u32 },
+    #[error("frame {frame} has the unknown kind {kind}")]
+    UnknownFrameKind { frame: u32, kind: u8 },
+    #[error("frame {frame}: {problem}")]
+    Frame { frame: u32, problem: FrameProblem },
+}
+
+/// What is wrong with one frame of a suspended coroutine: each is checked against the
+/// function the frame belongs to before the coroutine exists.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameProblem {
+    #[error("its function slot is not below the stack top")]
+    OutsideStack,
+    #[error("its slot holds no Lua function")]
+    NotLuaFunction,
+    #[error("its extra arguments do not match its function (vararg or not)")]
+    VarargMismatch,
+    #[error("instruction {pc} is outside its function's {instructions} instructions")]
+    PcOutsideCode { pc: u32, instructions: u32 },
+    #[error("the instruction before its next one (opcode {opcode}) makes no call")]
+    NotAtCall { opcode: u32 },
+    #[error("the function it calls lies outside its registers")]
+    CalleeOutside,
+    #[error("a Lua frame is on top (the top frame is the C function that yielded)")]
+    LuaOnTop,
+    #[error("only the top frame can be the C function that yielded")]
+    YieldedNotOnTop,
+    #[error("its slot holds no C function")]
+    NotCFunction,
+    #[error("its slot does not hold this state's pcall or xpcall")]
+    NotPcall,
+    #[error("a pcall frame is on top")]
+    PcallOnTop,
+    #[error("its registers pass the Lua stack limit")]
+    TooLarge,
+    #[error("it waits at a tail call to a Lua function")]
+    TailCallToLua,
+    #[error("unknown flags")]
+    UnknownFlags,
+}
+
 /// Why a value could not be serialized or deserialized. Messages name the value (by its
 /// path from the top value, e.g. `.config.handlers[2]`) or the limit involved.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -83,6 +140,11 @@ pub enum SerializationError {
     UnknownCoroutineState { state: u8, offset: usize },
     #[error("the coroutine at offset {offset} has no function")]
     CoroutineWithoutFunction { offset: usize },
+    #[error("the suspended coroutine at offset {offset} is invalid: {problem}")]
+    InvalidCoroutine {
+        offset: usize,
+        problem: CoroutineProblem,
+    },
     #[error("nesting deeper than the limit of {limit} levels{}", at(path))]
     DepthLimitExceeded { limit: usize, path: String },
     #[error("payload larger than the limit of {limit} bytes")]

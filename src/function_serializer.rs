@@ -83,6 +83,12 @@ pub(crate) fn allow_globals(dec: &Decoder) -> Result<(), FunctionSerializationEr
     policy_allows(&dec.policy, dec.verified).map_err(|_| FunctionSerializationError::GlobalsRefused)
 }
 
+/// Whether the policy lets a suspended coroutine load here: its frames are positions in
+/// code, as dangerous as bytecode when someone else chose them.
+pub(crate) fn allow_suspended_coroutine(dec: &Decoder) -> Result<(), FunctionSerializationError> {
+    allow_function(dec)
+}
+
 fn allow_function(dec: &Decoder) -> Result<(), FunctionSerializationError> {
     policy_allows(&dec.policy, dec.verified)
 }
@@ -478,8 +484,16 @@ pub unsafe fn deserialize_upvalues(
                         .into());
                     };
                     dec.push_object(owner, offset)?;
-                    lua_upvaluejoin(L, f, i, -1, n);
+                    // A negative number: the upvalue is a suspended coroutine's open one, at
+                    // that slot of its stack (src/suspended_coroutines.rs).
+                    let r = if n < 0 {
+                        crate::suspended_coroutines::join_open_upvalue(L, f, i, -n, k)
+                    } else {
+                        lua_upvaluejoin(L, f, i, -1, n);
+                        Ok(())
+                    };
                     lua_pop(L, 1);
+                    r?;
                 }
                 kind => return Err(FunctionSerializationError::UnknownUpvalueKind { kind }.into()),
             }

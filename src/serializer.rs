@@ -187,8 +187,9 @@ impl<'a> Encoder<'a> {
         })
     }
 
-    /// A coroutine (FORMAT.md, 0x0E): one that has not started, as its function; a dead one.
-    /// A suspended or running coroutine (the main thread always runs) is refused, saying why.
+    /// A coroutine (FORMAT.md, 0x0E): one that has not started, as its function; a dead one;
+    /// a suspended one with its frames (src/suspended_coroutines.rs). A running coroutine
+    /// (the main thread always runs) is refused, saying why.
     ///
     /// # Safety
     /// `idx` must be an absolute index of a thread.
@@ -211,7 +212,11 @@ impl<'a> Encoder<'a> {
             }
             let status = lua_status(co);
             if status == LUA_YIELD {
-                return refuse("it is suspended (not yet supported)");
+                if self.reference_or_register(idx)? {
+                    return Ok(());
+                }
+                self.put_tag(SerializationType::Coroutine)?;
+                return crate::suspended_coroutines::encode(self, co);
             }
             let mut frame: lua_Debug = core::mem::zeroed();
             if status == LUA_OK && lua_getstack(co, 0, &mut frame) != 0 {
@@ -463,20 +468,31 @@ impl<'a> Decoder<'a> {
     unsafe fn coroutine(&mut self, offset: usize) -> Result<(), SerializationError> {
         let L = self.L;
         let state = self.take_u8()?;
-        if state > 0x01 {
+        if state > 0x02 {
             return Err(SerializationError::UnknownCoroutineState {
                 state,
                 offset: self.pos - 1,
             });
+        }
+        if state == 0x02 {
+            // Frames are positions in code: loaded only where functions may be.
+            functions::allow_suspended_coroutine(self)?;
         }
         // SAFETY: inside the protected call; the new thread stays on top on success and is
         // popped on error; the function moves from L to it. (Not a nesting level of its own:
         // its function is one, if a Lua function.)
         unsafe {
             let co = lua_newthread(L);
-            self.register_object();
+            let object = self.register_object();
             if state == 0x01 {
                 return Ok(()); // dead: an empty stack
+            }
+            if state == 0x02 {
+                let r = crate::suspended_coroutines::decode(self, co, object, offset);
+                if r.is_err() {
+                    lua_settop(L, lua_gettop(L) - 1);
+                }
+                return r;
             }
             if let Err(e) = self.value() {
                 lua_pop(L, 1);

@@ -713,3 +713,80 @@ pub fn abort_on_panic<R>(body: impl FnOnce() -> R) -> R {
         Err(_) => std::process::abort(),
     }
 }
+
+/// The frames of a suspended coroutine (`src/lua_user/coroutine_frames.c`; the Rust half is
+/// `src/suspended_coroutines.rs`, which documents the codes).
+pub mod coroutine_frames {
+    use super::{lua_CFunction, lua_State};
+    use core::ffi::{c_int, c_void};
+
+    /// One frame, as the C file's `struct lp_co_frame`.
+    #[repr(C)]
+    #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+    pub struct Frame {
+        pub kind: c_int,
+        pub pc: c_int,
+        pub extra: c_int,
+        pub tail: c_int,
+        pub func: c_int,
+        pub base: c_int,
+        pub top: c_int,
+        pub nresults: c_int,
+        pub callstatus: c_int,
+    }
+
+    extern "C" {
+        pub fn lp_co_layout(
+            co: *mut lua_State,
+            top: c_int,
+            frames: *mut Frame,
+            n: c_int,
+            pcall: lua_CFunction,
+            xpcall: lua_CFunction,
+            max_top: *mut c_int,
+            failed: *mut c_int,
+            detail: *mut c_int,
+        ) -> c_int;
+        pub fn lp_co_frame_count(co: *mut lua_State) -> c_int;
+        pub fn lp_co_read(
+            co: *mut lua_State,
+            frames: *mut Frame,
+            n: c_int,
+            pcall: lua_CFunction,
+            xpcall: lua_CFunction,
+            failed: *mut c_int,
+        ) -> c_int;
+        pub fn lp_co_open_upvalues(
+            co: *mut lua_State,
+            slots: *mut c_int,
+            ids: *mut *mut c_void,
+            cap: c_int,
+        ) -> c_int;
+        pub fn lp_co_tbc_slots(co: *mut lua_State, slots: *mut c_int, cap: c_int) -> c_int;
+        pub fn lp_co_push_slot(L: *mut lua_State, co: *mut lua_State, slot: c_int);
+        pub fn lp_co_closable(co: *mut lua_State, slot: c_int) -> c_int;
+        pub fn lp_co_open_upvalue(
+            L: *mut lua_State,
+            co: *mut lua_State,
+            slot: c_int,
+            owner: c_int,
+            n: c_int,
+            tail: *mut *mut c_void,
+        ) -> c_int;
+        pub fn lp_co_join_open_upvalue(
+            L: *mut lua_State,
+            f: c_int,
+            n: c_int,
+            co: *mut lua_State,
+            slot: c_int,
+        ) -> c_int;
+        pub fn lp_co_build(
+            co: *mut lua_State,
+            frames: *const Frame,
+            n: c_int,
+            max_top: c_int,
+            tbc: *const c_int,
+            ntbc: c_int,
+        ) -> c_int;
+    }
+}
