@@ -16,7 +16,7 @@
 
 use crate::bytecode::validate_bytecode;
 use crate::format::{
-    DeserializeOptions, FunctionSerializationError, ReadBytes, SerializationError,
+    CoroutineProblem, DeserializeOptions, FunctionSerializationError, ReadBytes, SerializationError,
     SerializationType,
 };
 use crate::trust::{envelope_parts, signature_verifies, SignedPlace, SIGNED_HEADER_LEN};
@@ -288,7 +288,7 @@ impl<'a> Walker<'a> {
             }
             SerializationType::Coroutine => {
                 let state = self.take_u8()?;
-                if state > 0x01 {
+                if state > 0x02 {
                     return Err(SerializationError::UnknownCoroutineState {
                         state,
                         offset: self.pos - 1,
@@ -297,6 +297,10 @@ impl<'a> Walker<'a> {
                 self.objects.push(Object::Coroutine);
                 if state == 0x00 && self.value()? != Shape::Function {
                     return Err(SerializationError::CoroutineWithoutFunction { offset });
+                }
+                if state == 0x02 {
+                    self.found.holds_functions = true; // frames are positions in code
+                    self.suspended_coroutine(offset)?;
                 }
                 Shape::Other
             }
@@ -354,6 +358,102 @@ impl<'a> Walker<'a> {
         })
     }
 
+    /// A suspended coroutine after its state byte: what the decoder checks before it has
+    /// the frames' functions (slot ranges and order, counts, frame kinds, upvalue indices).
+    fn suspended_coroutine(&mut self, offset: usize) -> Result<(), SerializationError> {
+        let invalid = |problem| SerializationError::InvalidCoroutine { offset, problem };
+        let slots = self.take_u32()?;
+        self.at_least(slots)?;
+        if slots > 1_000_000 {
+            return Err(invalid(CoroutineProblem::StackTooLarge { slots }));
+        }
+        let out_of_range = |slot| invalid(CoroutineProblem::SlotOutOfRange { slot, slots });
+        let open = self.take_u32()?;
+        if open > slots {
+            return Err(out_of_range(open));
+        }
+        let mut previous = u32::MAX;
+        for _ in 0..open {
+            let slot = self.take_u32()?;
+            if slot == 0 || slot > slots || slot >= previous {
+                return Err(out_of_range(slot));
+            }
+            previous = slot;
+            self.upvalue_reference()?;
+        }
+        self.nested(|w| {
+            for _ in 0..slots {
+                w.value()?;
+            }
+            Ok(())
+        })?;
+        let frames = self.take_u32()?;
+        self.at_least(frames)?;
+        if frames == 0 {
+            return Err(invalid(CoroutineProblem::NoFrames));
+        }
+        if frames > slots {
+            return Err(invalid(CoroutineProblem::TooManyFrames { frames, slots }));
+        }
+        for frame in 0..frames {
+            match self.take_u8()? {
+                0x00 => {
+                    self.take(9)?; // pc, extra arguments, tail flag: checked against the function
+                }
+                0x01..=0x03 => {}
+                kind => return Err(invalid(CoroutineProblem::UnknownFrameKind { frame, kind })),
+            }
+        }
+        let tbc = self.take_u32()?;
+        if tbc > slots {
+            return Err(out_of_range(tbc));
+        }
+        let mut previous = 0;
+        for _ in 0..tbc {
+            let slot = self.take_u32()?;
+            if slot <= previous || slot > slots {
+                return Err(out_of_range(slot));
+            }
+            previous = slot;
+        }
+        Ok(())
+    }
+
+    /// Each of `count` items takes at least one byte.
+    fn at_least(&mut self, count: u32) -> Result<(), SerializationError> {
+        let remaining = self.input.len() - self.pos;
+        if count as usize > remaining {
+            return Err(SerializationError::Truncated {
+                offset: self.pos,
+                needed: count as usize - remaining,
+            });
+        }
+        Ok(())
+    }
+
+    /// An upvalue's kind byte: `00` gives the next upvalue index (a closure's value follows,
+    /// which the caller walks; a coroutine's lives in its stack), `01` + u32 refers to one.
+    fn upvalue_reference(&mut self) -> Result<bool, SerializationError> {
+        match self.take_u8()? {
+            0x00 => {
+                self.upvalues += 1;
+                Ok(true)
+            }
+            0x01 => {
+                let index = self.take_u32()?;
+                if index >= self.upvalues {
+                    return Err(FunctionSerializationError::InvalidSharedUpvalue {
+                        index,
+                        known: self.upvalues as usize,
+                    }
+                    .into());
+                }
+                Ok(false)
+            }
+            kind => Err(FunctionSerializationError::UnknownUpvalueKind { kind }.into()),
+        }
+    }
+
     fn closure(&mut self) -> Result<(), SerializationError> {
         let len = self.take_u32()? as usize;
         let chunk = self.take(len)?;
@@ -370,24 +470,8 @@ impl<'a> Walker<'a> {
                 );
             }
             for _ in 0..declared {
-                match w.take_u8()? {
-                    0x00 => {
-                        w.upvalues += 1;
-                        w.value()?;
-                    }
-                    0x01 => {
-                        let index = w.take_u32()?;
-                        if index >= w.upvalues {
-                            return Err(FunctionSerializationError::InvalidSharedUpvalue {
-                                index,
-                                known: w.upvalues as usize,
-                            }
-                            .into());
-                        }
-                    }
-                    kind => {
-                        return Err(FunctionSerializationError::UnknownUpvalueKind { kind }.into())
-                    }
+                if w.upvalue_reference()? {
+                    w.value()?;
                 }
             }
             Ok(())

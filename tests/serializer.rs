@@ -131,13 +131,14 @@ fn the_stack_is_balanced_on_errors() {
     let s = State::new();
     let err = s
         .serialize(
-            "local co = coroutine.create(function() coroutine.yield() end) coroutine.resume(co) \
+            "local t = setmetatable({}, {__index = function() return coroutine.yield() end}) \
+             local co = coroutine.create(function() return t.x end) coroutine.resume(co) \
              return {ok = 1, bad = {co}}",
         )
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "cannot persist the coroutine at .bad[1]: it is suspended (not yet supported)"
+        "cannot persist the coroutine at .bad[1]: it yielded inside a metamethod"
     );
     let err = s.serialize("return io.stdout").unwrap_err();
     assert_eq!(err.to_string(), "cannot serialize a userdata value");

@@ -354,7 +354,8 @@ int lp_co_open_upvalue(lua_State *L, lua_State *co, int slot, int owner, int n, 
     /* Open upvalues are never black: the stack writes to them have no barrier. */
     if (isblack(uv)) resetbit(uv->marked, BLACKBIT);
   } else {
-    uv = gco2upv(luaC_newobj(L, LUA_VUPVAL, sizeof(UpVal)));
+    GCObject *o = luaC_newobj(L, LUA_VUPVAL, sizeof(UpVal)); /* (gco2upv may evaluate twice) */
+    uv = gco2upv(o);
   }
   uv->v.p = s2v(co->stack.p + slot);
   uv->u.open.next = NULL;

@@ -1,9 +1,10 @@
 // FORMAT.md's `golden` and `golden-error` vector blocks, checked in the wasm module (as
 // tests/format_golden.rs checks them natively): each expression serializes to exactly its
-// bytes and the bytes decode to an equal value; each rejected input fails. Left to the Rust
-// test: lines with test-time tokens ({u32+bytes: ...}) or another policy than `trust`, the
-// test-only C function `host.answer`, and `UnresolvedTableRef` (the module's states resolve
-// 07 to external tables).
+// bytes and the bytes decode to an equal value; each rejected input fails. Test-time tokens
+// ({u32+bytes: EXPR}, a chunk from string.dump) are evaluated in the module's state. Left
+// to the Rust test: lines with another policy than `trust`, the test-only C function
+// `host.answer`, and `UnresolvedTableRef` (the module's states resolve 07 to external
+// tables).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { LuaStatus } from '../lua-persist.mjs';
 
 const spec = readFileSync(join(repoRoot, 'FORMAT.md'), 'utf8');
 
-/** The lines of the fenced block `info`: [line number, bytes (hex, no spaces) or null, text]. */
+/** The lines of the fenced block `info`: [line number, a Lua expression for its bytes, text]. */
 function vectors(info) {
   const lines = spec.split('\n');
   const start = lines.indexOf('```' + info);
@@ -24,15 +25,19 @@ function vectors(info) {
     if (line === '' || line.startsWith('#')) continue;
     const [bytesPart, textPart, policy] = line.split(' | ').map((p) => p?.trim() ?? '');
     if (policy && policy !== 'trust') continue; // the module's states trust (a policy: the Rust test)
+    const parts = [];
     let hex = '';
-    for (const token of bytesPart.split(/\s+/).filter(Boolean)) {
+    const flush = () => { if (hex) parts.push(`from_hex('${hex.toLowerCase()}')`); hex = ''; };
+    for (const [, quoted, dump, token] of bytesPart.matchAll(/"([^"]*)"|\{u32\+bytes:(.*?)\}(?=\s|$)|(\S+)/g)) {
       let m;
-      if ((m = token.match(/^"([^"]*)"$/))) hex += Buffer.from(m[1], 'latin1').toString('hex');
+      if (quoted !== undefined) hex += Buffer.from(quoted, 'latin1').toString('hex');
+      else if (dump !== undefined) { flush(); parts.push(`u32_bytes(${dump})`); }
       else if ((m = token.match(/^([0-9A-Fa-f]{2})\*([0-9]+)$/))) hex += m[1].repeat(Number(m[2]));
       else if (/^([0-9A-Fa-f]{2})+$/.test(token)) hex += token;
-      else { hex = null; break; } // a test-time token
+      else throw new Error(`FORMAT.md line ${i + 1}: unknown token ${token}`);
     }
-    out.push([i + 1, hex?.toLowerCase() ?? null, textPart]);
+    flush();
+    out.push([i + 1, parts.length ? parts.join(' .. ') : "''", textPart]);
   }
   return out;
 }
@@ -42,6 +47,7 @@ function vectors(info) {
 const HELPERS = `
 function from_hex(h) return (h:gsub('..', function(b) return string.char(tonumber(b, 16)) end)) end
 function to_hex(s) return (s:gsub('.', function(c) return string.format('%02x', c:byte()) end)) end
+function u32_bytes(s) return string.pack('<I4', #s) .. s end
 ${readFileSync(join(repoRoot, 'tests/deep_equal.lua'), 'utf8')}`;
 
 test('golden: every vector encodes to its bytes and decodes to its value in the module', async () => {
@@ -50,12 +56,13 @@ test('golden: every vector encodes to its bytes and decodes to its value in the 
   assert.equal(S.exec(HELPERS).status, LuaStatus.OK);
   let checked = 0;
   const failures = [];
-  for (const [line, hex, expr] of vectors('golden')) {
-    if (hex === null || /host[._]answer/.test(expr)) continue;
+  for (const [line, bytes, expr] of vectors('golden')) {
+    if (/host[._]answer/.test(expr)) continue;
     const r = S.exec(`local v = (${expr})
-      local got = to_hex(persist.serialize(v))
-      if got ~= '${hex}' then error('encodes to ' .. got, 0) end
-      local ok, why = deep_equal(persist.deserialize(from_hex('${hex}')), (${expr}))
+      local want = ${bytes}
+      local got = persist.serialize(v)
+      if got ~= want then error('encodes to ' .. to_hex(got) .. ', not ' .. to_hex(want), 0) end
+      local ok, why = deep_equal(persist.deserialize(want), (${expr}))
       if not ok then error('decodes to another value: ' .. why, 0) end`);
     if (r.status !== LuaStatus.OK) failures.push(`FORMAT.md line ${line}: ${expr}: ${text(r.stderr).split('\n')[0]}`);
     checked++;
@@ -70,11 +77,11 @@ test('golden-error: every rejected input fails in the module', async () => {
   assert.equal(S.exec(HELPERS).status, LuaStatus.OK);
   let checked = 0;
   const failures = [];
-  for (const [line, hex, name] of vectors('golden-error')) {
-    if (hex === null || name === 'UnresolvedTableRef') continue;
-    const r = S.exec(`local ok, e = pcall(persist.deserialize, from_hex('${hex}'))
+  for (const [line, bytes, name] of vectors('golden-error')) {
+    if (name === 'UnresolvedTableRef') continue;
+    const r = S.exec(`local ok, e = pcall(persist.deserialize, ${bytes})
       if ok then error('decoded', 0) end io.write(tostring(e))`);
-    if (r.status !== LuaStatus.OK) failures.push(`FORMAT.md line ${line}: ${hex} (${name}): ${text(r.stderr).split('\n')[0]}`);
+    if (r.status !== LuaStatus.OK) failures.push(`FORMAT.md line ${line} (${name}): ${text(r.stderr).split('\n')[0]}`);
     checked++;
   }
   assert.deepEqual(failures, []);
