@@ -72,58 +72,92 @@ impl SerializationType {
 /// What is wrong with a suspended coroutine's bytes (FORMAT.md, tag 0x0E state 02).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CoroutineProblem {
-    #[error("its stack of {slots} slots is more than a Lua stack holds")]
+    #[error("a stack of {slots} slots is too large")]
     StackTooLarge { slots: u32 },
-    #[error("slot {slot} is not one of its {slots} stack slots, or out of order")]
+    #[error("slot {slot} outside 1..{slots} or out of order")]
     SlotOutOfRange { slot: u32, slots: u32 },
-    #[error("the {what} in slot {slot} is not in a register of any of its Lua frames")]
+    #[error("the {what} in slot {slot} is in no Lua frame")]
     SlotOutsideLuaFrame { slot: u32, what: &'static str },
-    #[error("the to-be-closed variable in slot {slot} has no __close metamethod")]
+    #[error("the to-be-closed value in slot {slot} has no __close")]
     NotClosable { slot: u32 },
-    #[error("upvalue {upvalue} is open in a stack already")]
+    #[error("upvalue {upvalue} is open already")]
     UpvalueAlreadyOpen { upvalue: u32 },
-    #[error("it has no frames")]
+    #[error("no frames")]
     NoFrames,
-    #[error("{frames} frames do not fit in {slots} stack slots")]
+    #[error("{frames} frames for {slots} slots")]
     TooManyFrames { frames: u32, slots: u32 },
-    #[error("frame {frame} has the unknown kind {kind}")]
+    #[error("frame {frame}: unknown kind {kind}")]
     UnknownFrameKind { frame: u32, kind: u8 },
     #[error("frame {frame}: {problem}")]
     Frame { frame: u32, problem: FrameProblem },
 }
 
-/// What is wrong with one frame of a suspended coroutine: each is checked against the
-/// function the frame belongs to before the coroutine exists.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What is wrong with one frame of a suspended coroutine, checked against the function the
+/// frame belongs to and the frame below it before the coroutine exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameProblem {
-    #[error("its function slot is not below the stack top")]
+    /// Its function's slot is not below the stack top.
     OutsideStack,
-    #[error("its slot holds no Lua function")]
+    /// A Lua frame whose slot holds no Lua function.
     NotLuaFunction,
-    #[error("its extra arguments do not match its function (vararg or not)")]
+    /// Extra arguments for a function without varargs, or a vararg copy that differs.
     VarargMismatch,
-    #[error("instruction {pc} is outside its function's {instructions} instructions")]
-    PcOutsideCode { pc: u32, instructions: u32 },
-    #[error("the instruction before its next one (opcode {opcode}) makes no call")]
-    NotAtCall { opcode: u32 },
-    #[error("the function it calls lies outside its registers")]
+    /// Its next instruction is outside its function's code.
+    PcOutsideCode,
+    /// The instruction before its next one makes no call.
+    NotAtCall,
+    /// The function it calls lies outside its registers.
     CalleeOutside,
-    #[error("a Lua frame is on top (the top frame is the C function that yielded)")]
+    /// A Lua frame on top (the top frame is the C function that yielded).
     LuaOnTop,
-    #[error("only the top frame can be the C function that yielded")]
+    /// A frame of the C function that yielded below the top.
     YieldedNotOnTop,
-    #[error("its slot holds no C function")]
+    /// A yielded frame whose slot holds no C function.
     NotCFunction,
-    #[error("its slot does not hold this state's pcall or xpcall")]
+    /// A pcall/xpcall frame whose slot holds another function than this state's.
     NotPcall,
-    #[error("a pcall frame is on top")]
+    /// A pcall frame on top.
     PcallOnTop,
-    #[error("its registers pass the Lua stack limit")]
+    /// Its registers pass Lua's stack limit.
     TooLarge,
-    #[error("it waits at a tail call to a Lua function")]
+    /// It waits at a tail call to a Lua function.
     TailCallToLua,
-    #[error("unknown flags")]
+    /// Unknown flags.
     UnknownFlags,
+}
+
+impl FrameProblem {
+    const ALL: [FrameProblem; 14] = [
+        FrameProblem::OutsideStack,
+        FrameProblem::NotLuaFunction,
+        FrameProblem::VarargMismatch,
+        FrameProblem::PcOutsideCode,
+        FrameProblem::NotAtCall,
+        FrameProblem::CalleeOutside,
+        FrameProblem::LuaOnTop,
+        FrameProblem::YieldedNotOnTop,
+        FrameProblem::NotCFunction,
+        FrameProblem::NotPcall,
+        FrameProblem::PcallOnTop,
+        FrameProblem::TooLarge,
+        FrameProblem::TailCallToLua,
+        FrameProblem::UnknownFlags,
+    ];
+
+    /// The problem with the C file's number (its order here).
+    pub(crate) fn from_index(index: usize) -> FrameProblem {
+        Self::ALL
+            .get(index)
+            .copied()
+            .unwrap_or(FrameProblem::UnknownFlags)
+    }
+}
+
+impl core::fmt::Display for FrameProblem {
+    /// Its name, which says what is wrong (the docs above say more).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self, f)
+    }
 }
 
 /// Why a value could not be serialized or deserialized. Messages name the value (by its

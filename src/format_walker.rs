@@ -361,22 +361,24 @@ impl<'a> Walker<'a> {
     /// A suspended coroutine after its state byte: what the decoder checks before it has
     /// the frames' functions (slot ranges and order, counts, frame kinds, upvalue indices).
     fn suspended_coroutine(&mut self, offset: usize) -> Result<(), SerializationError> {
-        let invalid = |problem| SerializationError::InvalidCoroutine { offset, problem };
         let slots = self.take_u32()?;
-        self.at_least(slots)?;
-        if slots > 1_000_000 {
+        let remaining = self.input.len() - self.pos;
+        if slots as usize > remaining {
+            return Err(SerializationError::Truncated {
+                offset: self.pos,
+                needed: slots as usize - remaining,
+            });
+        }
+        let invalid = |problem| SerializationError::InvalidCoroutine { offset, problem };
+        if slots > crate::suspended_coroutines::MAX_SLOTS {
             return Err(invalid(CoroutineProblem::StackTooLarge { slots }));
         }
-        let out_of_range = |slot| invalid(CoroutineProblem::SlotOutOfRange { slot, slots });
         let open = self.take_u32()?;
-        if open > slots {
-            return Err(out_of_range(open));
-        }
-        let mut previous = u32::MAX;
+        let mut previous = slots + 1;
         for _ in 0..open {
             let slot = self.take_u32()?;
-            if slot == 0 || slot > slots || slot >= previous {
-                return Err(out_of_range(slot));
+            if slot == 0 || slot >= previous {
+                return Err(invalid(CoroutineProblem::SlotOutOfRange { slot, slots }));
             }
             previous = slot;
             self.upvalue_reference()?;
@@ -387,47 +389,8 @@ impl<'a> Walker<'a> {
             }
             Ok(())
         })?;
-        let frames = self.take_u32()?;
-        self.at_least(frames)?;
-        if frames == 0 {
-            return Err(invalid(CoroutineProblem::NoFrames));
-        }
-        if frames > slots {
-            return Err(invalid(CoroutineProblem::TooManyFrames { frames, slots }));
-        }
-        for frame in 0..frames {
-            match self.take_u8()? {
-                0x00 => {
-                    self.take(9)?; // pc, extra arguments, tail flag: checked against the function
-                }
-                0x01..=0x03 => {}
-                kind => return Err(invalid(CoroutineProblem::UnknownFrameKind { frame, kind })),
-            }
-        }
-        let tbc = self.take_u32()?;
-        if tbc > slots {
-            return Err(out_of_range(tbc));
-        }
-        let mut previous = 0;
-        for _ in 0..tbc {
-            let slot = self.take_u32()?;
-            if slot <= previous || slot > slots {
-                return Err(out_of_range(slot));
-            }
-            previous = slot;
-        }
-        Ok(())
-    }
-
-    /// Each of `count` items takes at least one byte.
-    fn at_least(&mut self, count: u32) -> Result<(), SerializationError> {
-        let remaining = self.input.len() - self.pos;
-        if count as usize > remaining {
-            return Err(SerializationError::Truncated {
-                offset: self.pos,
-                needed: count as usize - remaining,
-            });
-        }
+        let at = self.pos;
+        self.pos += crate::suspended_coroutines::frames_shape(&self.input[at..], offset, at, slots)?;
         Ok(())
     }
 

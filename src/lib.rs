@@ -33,7 +33,7 @@ pub mod runner;
 pub mod sandbox;
 pub mod serializer;
 pub mod store;
-mod suspended_coroutines;
+pub(crate) mod suspended_coroutines;
 pub mod table_refs;
 pub mod trust;
 pub mod wasm;

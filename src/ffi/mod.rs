@@ -714,57 +714,46 @@ pub fn abort_on_panic<R>(body: impl FnOnce() -> R) -> R {
     }
 }
 
-/// The frames of a suspended coroutine (`src/lua_user/coroutine_frames.c`; the Rust half is
-/// `src/suspended_coroutines.rs`, which documents the codes).
+/// The frames of a suspended coroutine (`src/lua_user/coroutine_frames.c`, which documents
+/// each function; the Rust half is `src/suspended_coroutines.rs`, which names the codes).
 pub mod coroutine_frames {
     use super::{lua_CFunction, lua_State};
-    use core::ffi::{c_int, c_void};
-
-    /// One frame, as the C file's `struct lp_co_frame`.
-    #[repr(C)]
-    #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
-    pub struct Frame {
-        pub kind: c_int,
-        pub pc: c_int,
-        pub extra: c_int,
-        pub tail: c_int,
-        pub func: c_int,
-        pub base: c_int,
-        pub top: c_int,
-        pub nresults: c_int,
-        pub callstatus: c_int,
-    }
+    use core::ffi::{c_int, c_long, c_void};
 
     extern "C" {
-        pub fn lp_co_layout(
+        pub fn lp_co_slots(co: *mut lua_State) -> c_int;
+        pub fn lp_co_next_open_upvalue(
             co: *mut lua_State,
-            top: c_int,
-            frames: *mut Frame,
-            n: c_int,
+            prev: *mut c_void,
+            slot: *mut c_int,
+        ) -> *mut c_void;
+        pub fn lp_co_push_slot(L: *mut lua_State, co: *mut lua_State, slot: c_int);
+        pub fn lp_co_write(
+            co: *mut lua_State,
             pcall: lua_CFunction,
             xpcall: lua_CFunction,
-            max_top: *mut c_int,
+            out: *mut u8,
+            cap: usize,
+            failed: *mut c_int,
+        ) -> c_long;
+        pub fn lp_co_shape(
+            bytes: *const u8,
+            len: usize,
+            slots: u32,
+            used: *mut usize,
             failed: *mut c_int,
             detail: *mut c_int,
         ) -> c_int;
-        pub fn lp_co_frame_count(co: *mut lua_State) -> c_int;
-        pub fn lp_co_read(
+        pub fn lp_co_load(
+            L: *mut lua_State,
             co: *mut lua_State,
-            frames: *mut Frame,
-            n: c_int,
+            bytes: *const u8,
+            len: usize,
             pcall: lua_CFunction,
             xpcall: lua_CFunction,
             failed: *mut c_int,
+            detail: *mut c_int,
         ) -> c_int;
-        pub fn lp_co_open_upvalues(
-            co: *mut lua_State,
-            slots: *mut c_int,
-            ids: *mut *mut c_void,
-            cap: c_int,
-        ) -> c_int;
-        pub fn lp_co_tbc_slots(co: *mut lua_State, slots: *mut c_int, cap: c_int) -> c_int;
-        pub fn lp_co_push_slot(L: *mut lua_State, co: *mut lua_State, slot: c_int);
-        pub fn lp_co_closable(co: *mut lua_State, slot: c_int) -> c_int;
         pub fn lp_co_open_upvalue(
             L: *mut lua_State,
             co: *mut lua_State,
@@ -779,14 +768,6 @@ pub mod coroutine_frames {
             n: c_int,
             co: *mut lua_State,
             slot: c_int,
-        ) -> c_int;
-        pub fn lp_co_build(
-            co: *mut lua_State,
-            frames: *const Frame,
-            n: c_int,
-            max_top: c_int,
-            tbc: *const c_int,
-            ntbc: c_int,
         ) -> c_int;
     }
 }
