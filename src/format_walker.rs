@@ -16,8 +16,8 @@
 
 use crate::bytecode::validate_bytecode;
 use crate::format::{
-    CoroutineProblem, DeserializeOptions, FunctionSerializationError, ReadBytes, SerializationError,
-    SerializationType,
+    CoroutineProblem, DeserializeOptions, FunctionSerializationError, ReadBytes,
+    SerializationError, SerializationType,
 };
 use crate::trust::{envelope_parts, signature_verifies, SignedPlace, SIGNED_HEADER_LEN};
 
@@ -390,7 +390,8 @@ impl<'a> Walker<'a> {
             Ok(())
         })?;
         let at = self.pos;
-        self.pos += crate::suspended_coroutines::frames_shape(&self.input[at..], offset, at, slots)?;
+        self.pos +=
+            crate::suspended_coroutines::frames_shape(&self.input[at..], offset, at, slots)?;
         Ok(())
     }
 

@@ -47,7 +47,10 @@ unsafe fn protected_calls(L: *mut lua_State) -> (lua_CFunction, lua_CFunction) {
 /// # Safety
 /// `co` is a suspended (LUA_YIELD) thread of the encoder's state, which has room for the
 /// encoder's level.
-pub(crate) unsafe fn encode(enc: &mut Encoder, co: *mut lua_State) -> Result<(), SerializationError> {
+pub(crate) unsafe fn encode(
+    enc: &mut Encoder,
+    co: *mut lua_State,
+) -> Result<(), SerializationError> {
     let L = enc.L;
     // SAFETY: co is suspended, so nothing of it changes while it is read; every value
     // pushed on L is popped.
@@ -73,7 +76,14 @@ pub(crate) unsafe fn encode(enc: &mut Encoder, co: *mut lua_State) -> Result<(),
             });
         }
         let mut frames = crate::fallible::try_zeroed(len as usize)?;
-        lp_co_write(co, pcall, xpcall, frames.as_mut_ptr(), frames.len(), &mut failed);
+        lp_co_write(
+            co,
+            pcall,
+            xpcall,
+            frames.as_mut_ptr(),
+            frames.len(),
+            &mut failed,
+        );
 
         enc.holds_code = true; // frames are positions in code
         let slots = lp_co_slots(co);
@@ -311,7 +321,9 @@ pub(crate) unsafe fn join_open_upvalue(
     unsafe {
         let co = lua_tothread(L, -1);
         if co.is_null() || lp_co_join_open_upvalue(L, f, n, co, slot) != 0 {
-            return Err(FunctionSerializationError::InvalidSharedUpvalue { index, known: 0 }.into());
+            return Err(
+                FunctionSerializationError::InvalidSharedUpvalue { index, known: 0 }.into(),
+            );
         }
         Ok(())
     }

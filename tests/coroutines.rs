@@ -66,7 +66,11 @@ fn deep_frames_pcall_xpcall_varargs_iterators_and_tail_calls_resume() {
 #[test]
 fn open_upvalues_stay_shared_with_persisted_closures() {
     // The closures are met before the coroutine, after it, and only through its stack.
-    for order in ["{inc = inc, get = get, co = co}", "{co, inc, get}", "{inc, co, get}"] {
+    for order in [
+        "{inc = inc, get = get, co = co}",
+        "{co, inc, get}",
+        "{inc, co, get}",
+    ] {
         let make = format!(
             "local inc, get \
              local co = coroutine.create(function() \
@@ -187,14 +191,16 @@ fn a_restored_coroutine_persists_again_and_coroutines_nest() {
 fn what_cannot_be_described_is_refused_saying_why() {
     let s = State::new();
     let why = |code: &str| match s.serialize(code) {
-        Err(lua_persist::serializer::SerializationError::CoroutineNotPersistable { why, .. }) => {
-            why
-        }
+        Err(lua_persist::serializer::SerializationError::CoroutineNotPersistable {
+            why, ..
+        }) => why,
         other => panic!("{code}: {other:?}"),
     };
     assert_eq!(
-        why("local t = setmetatable({}, {__index = function(_, k) return coroutine.yield(k) end}) \
-             local co = coroutine.create(function() return t.x end) coroutine.resume(co) return co"),
+        why(
+            "local t = setmetatable({}, {__index = function(_, k) return coroutine.yield(k) end}) \
+             local co = coroutine.create(function() return t.x end) coroutine.resume(co) return co"
+        ),
         "it yielded inside a metamethod"
     );
     assert_eq!(
@@ -204,9 +210,9 @@ fn what_cannot_be_described_is_refused_saying_why() {
         "it yielded inside a __close metamethod"
     );
     // A C hook may yield (a Lua hook cannot: it is called across C).
-    unsafe extern "C-unwind" fn yielding_hook(L: *mut lua_State, _: *mut lua_Debug) {
+    unsafe extern "C-unwind" fn yielding_hook(state: *mut lua_State, _: *mut lua_Debug) {
         // SAFETY: called by Lua as a line hook of a coroutine, which may yield from hooks.
-        unsafe { lua_yield(L, 0) };
+        unsafe { lua_yield(state, 0) };
     }
     s.eval("local co = coroutine.create(function() local x = 1 return x end) return co");
     // SAFETY: a thread on top of a valid state.
@@ -246,9 +252,9 @@ fn chunk_ranges(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
 }
 
 /// A count hook that stops whatever a changed coroutine runs into.
-unsafe extern "C-unwind" fn budget_hook(L: *mut lua_State, _: *mut lua_Debug) {
+unsafe extern "C-unwind" fn budget_hook(state: *mut lua_State, _: *mut lua_Debug) {
     // SAFETY: called by Lua as a count hook; raising there is allowed.
-    unsafe { luaL_error(L, c"instruction budget spent".as_ptr()) }
+    unsafe { luaL_error(state, c"instruction budget spent".as_ptr()) }
 }
 
 const HOSTILE_SOURCE: &str = "local shared \
@@ -267,12 +273,19 @@ const HOSTILE_SOURCE: &str = "local shared \
 fn every_prefix_and_byte_flip_of_coroutine_bytes_fails_cleanly() {
     let bytes = State::new().serialize(HOSTILE_SOURCE).unwrap();
     let chunks = chunk_ranges(&bytes);
-    assert_eq!(chunks.len(), 4, "the body, va, the __close function and shared");
+    assert_eq!(
+        chunks.len(),
+        4,
+        "the body, va, the __close function and shared"
+    );
     let s = State::new();
     // SAFETY: a valid state; threads it makes take its hook.
     unsafe { lua_sethook(s.0, Some(budget_hook), LUA_MASKCOUNT, 100_000) };
     for len in 0..bytes.len() {
-        assert!(s.deserialize(&bytes[..len], "v").is_err(), "prefix of {len} bytes decoded");
+        assert!(
+            s.deserialize(&bytes[..len], "v").is_err(),
+            "prefix of {len} bytes decoded"
+        );
     }
     let (mut decoded, mut refused) = (0, 0);
     for at in 0..bytes.len() {
@@ -322,7 +335,10 @@ fn under_authenticate_a_coroutine_is_code_and_must_be_signed() {
     for at in 0..signed.len() {
         let mut changed = signed.clone();
         changed[at] ^= 0x01;
-        assert!(b.deserialize(&changed, "v").is_err(), "flip at {at} decoded");
+        assert!(
+            b.deserialize(&changed, "v").is_err(),
+            "flip at {at} decoded"
+        );
     }
     b.deserialize(&signed, "v").unwrap();
     b.run("local ok, r = coroutine.resume(v[1], 10) assert(ok and r == 15, r)");
