@@ -207,6 +207,14 @@ impl<'a> Encoder<'a> {
             // (The main thread is always running: it is L, or it resumed the coroutine that is
             // L.)
             let co = lua_tothread(L, idx);
+            // The main thread is never suspended: after the host's call it holds the host's
+            // values, and its C frame (the host) cannot be written down.
+            lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD.into());
+            let main = lua_tothread(L, -1);
+            lua_pop(L, 1);
+            if co == main {
+                return refuse("it is the main thread");
+            }
             if co == L {
                 return refuse("it is running");
             }
@@ -216,7 +224,7 @@ impl<'a> Encoder<'a> {
                     return Ok(());
                 }
                 self.put_tag(SerializationType::Coroutine)?;
-                return crate::suspended_coroutines::encode(self, co);
+                return self.whole(|enc| crate::suspended_coroutines::encode(enc, co));
             }
             let mut frame: lua_Debug = core::mem::zeroed();
             if status == LUA_OK && lua_getstack(co, 0, &mut frame) != 0 {
@@ -239,10 +247,23 @@ impl<'a> Encoder<'a> {
             self.put(&[0x00])?;
             lua_pushvalue(co, 1);
             lua_xmove(co, L, 1);
-            let r = self.value(-1);
+            let r = self.whole(|enc| enc.value(-1));
             lua_pop(L, 1);
             r
         }
+    }
+
+    /// Encodes a coroutine's contents whole, without the table sink: an external table
+    /// would turn the tables on its stack into proxies, which have no metatable of their own
+    /// (a pending to-be-closed variable could never close, an object would lose its methods).
+    fn whole(
+        &mut self,
+        encode: impl FnOnce(&mut Self) -> Result<(), SerializationError>,
+    ) -> Result<(), SerializationError> {
+        let sink = self.tables.take();
+        let r = encode(self);
+        self.tables = sink;
+        r
     }
 
     fn count_entries(&mut self, n: usize) -> Result<(), SerializationError> {

@@ -175,6 +175,6 @@ fn coroutines_that_have_not_started_or_are_dead_persist() {
     assert!(matches!(
         err,
         lua_persist::serializer::SerializationError::CoroutineNotPersistable { ref why, .. }
-            if why == "it is running"
+            if why == "it is the main thread"
     ));
 }

@@ -240,8 +240,8 @@ test('compute: every kind of value, tagged as FORMAT.md says', () => {
 
 test('compute: a value that cannot be encoded is an error result', () => {
   const host = initialized();
-  assert.equal(errorOf(host, 'return coroutine.running()'),
-    'cannot return the result: cannot persist the coroutine: it is running');
+  assert.equal(errorOf(host, 'return (coroutine.running())'),
+    'cannot return the result: cannot persist the coroutine: it is the main thread');
   assert.equal(errorOf(host, 'return io.stdout'), 'cannot return the result: cannot serialize a userdata value');
   assert.deepEqual(host.value('return 1'), int(1));
 });
