@@ -262,9 +262,9 @@ fn every_yield_persisted_and_restored_gives_the_uninterrupted_trace() {
     let mut json = String::from("[\n");
     for (n, (program, trace)) in corpus.iter().enumerate() {
         let lines: Vec<String> = trace.iter().map(|t| json_string(t)).collect();
-        write!(
+        writeln!(
             json,
-            "{{\"program\": {}, \"trace\": [{}]}}{}\n",
+            "{{\"program\": {}, \"trace\": [{}]}}{}",
             json_string(program),
             lines.join(", "),
             if n + 1 < corpus.len() { "," } else { "" }
