@@ -68,6 +68,44 @@ test('native -> Node -> native: same bytes, closures and cycles work on both sid
     '3\twasm\t11\tcycle\n');
 });
 
+test('examples/conversation.lua: a suspended coroutine in _home goes on run by run, native -> Node -> native', () => {
+  const script = join(repoRoot, 'examples/conversation.lua');
+  const db = join(tmp, 'conversation.db');
+  assert.equal(ok(native(['--store', db, script])), 'What is your name?\n');
+  assert.equal(ok(native(['--store', db, script, 'Ada'])), "Name a colour you like, Ada (or 'done'):\n");
+  // No answer: the question again, and the coroutine stays where it is.
+  assert.equal(ok(native(['--store', db, script])), "Name a colour you like, Ada (or 'done'):\n");
+  const fromNative = join(tmp, 'conversation.dump');
+  ok(native(['--store', db, '--export', fromNative]));
+
+  // The same coroutine (its frames, the pcall it is inside, its pending <close>) in Node.
+  const dir = join(tmp, 'conversation-store');
+  ok(node(['--store', dir, '--import', fromNative]));
+  assert.equal(ok(node(['--store', dir, script, 'red'])), "Name a colour you like, Ada (or 'done'):\n");
+  const fromNode = join(tmp, 'conversation-back.dump');
+  ok(node(['--store', dir, '--export', fromNode]));
+
+  // And back: the native side loads code the wasm side stored only when told to trust it.
+  const back = join(tmp, 'conversation-back.db');
+  assert.match(native(['--store', back, '--import', fromNode]).stderr, /key "conversation" holds functions/);
+  ok(native(['--store', back, '--import-trusted', fromNode]));
+  assert.equal(ok(native(['--store', back, script, 'blue'])), "Name a colour you like, Ada (or 'done'):\n");
+  assert.equal(ok(native(['--store', back, script, 'done'])),
+    '(the conversation is over; run again to start another)\nGoodbye, Ada! You like red, blue.\n');
+  // Over: the next run starts another; an error raised inside the pcall frame ends it.
+  assert.equal(ok(native(['--store', back, script])), 'What is your name?\n');
+  ok(native(['--store', back, script, 'Bob']));
+  assert.equal(ok(native(['--store', back, script, 'none'])),
+    '(the conversation is over; run again to start another)\nBob says: no colours at all?\n');
+
+  // The Node runner alone, run by run.
+  const own = join(tmp, 'conversation-node');
+  const answers = [[[], 'What is your name?'], [['Eve'], "Name a colour you like, Eve (or 'done'):"],
+    [['green'], "Name a colour you like, Eve (or 'done'):"],
+    [['done'], '(the conversation is over; run again to start another)\nGoodbye, Eve! You like green.']];
+  for (const [args, said] of answers) assert.equal(ok(node(['--store', own, script, ...args])), said + '\n');
+});
+
 test('Node refuses to import into a store that has keys, and leaves it alone', () => {
   const dir = join(tmp, 'busy-store');
   ok(node(['--store', dir, '-e', '_home.mine = 1']));
