@@ -1789,8 +1789,12 @@ fn encoder_limits() {
 #[test]
 fn unsupported_values_are_named_by_their_path() {
     let s = State::new();
-    // A suspended coroutine (one that has not started, or a dead one, persists).
-    s.run("ud = io.stdout co = coroutine.create(coroutine.yield) coroutine.resume(co)");
+    // A coroutine suspended inside a metamethod (one suspended at a plain yield persists).
+    s.run(
+        "ud = io.stdout \
+         local t = setmetatable({}, {__index = function(_, k) return coroutine.yield(k) end}) \
+         co = coroutine.create(function() return t.x end) coroutine.resume(co)",
+    );
     for (code, type_name, path) in [
         ("return {a = {b = {1, 2, ud}}}", "userdata", ".a.b[3]"),
         ("return {a = {b = {1, 2, co}}}", "thread", ".a.b[3]"),
