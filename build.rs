@@ -43,6 +43,19 @@ const LUA_SOURCES: &[&str] = &[
     "linit.c",
 ];
 
+/// The files of Lua's interpreter loop and what it calls on every instruction, table access,
+/// call and string: compiled at -O2 in the module with LUA_PERSIST_WASM_FAST_VM=1.
+const WASM_SPEED_SOURCES: &[&str] = &[
+    "lvm.c",
+    "ldo.c",
+    "ltable.c",
+    "lstring.c",
+    "lgc.c",
+    "lfunc.c",
+    "lapi.c",
+    "lstrlib.c",
+];
+
 /// Our libc for wasm32 (the Rust half is src/wasm/libc.rs).
 const WASM_LIBC_SOURCES: &[&str] = &[
     "wasm/libc/stdio.c",
@@ -67,19 +80,13 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi/noreturn.c");
     println!("cargo:rerun-if-changed=src/lua_user");
 
+    // Flags first, files after: the files compiled for speed take a copy of the flags.
     let mut lua = cc::Build::new();
     lua.include("lua-src").warnings(false);
-    lua.files(LUA_SOURCES.iter().map(|f| Path::new("lua-src").join(f)));
-    // lua_error/luaL_error returning void, for Rust's `-> !` (see the file).
-    lua.file("src/ffi/noreturn.c");
     // lua.h includes LUA_USER_H in every Lua file (see the header): the limits' ticks and
     // their checkpoints, and the output points.
     lua.include("src/lua_user")
-        .define("LUA_USER_H", Some("\"lua_user.h\""))
-        .file("src/lua_user/checkpoints.c")
-        .file("src/lua_user/output_gate.c")
-        .file("src/lua_user/coroutine_frames.c")
-        .file("src/lua_user/libraries.c");
+        .define("LUA_USER_H", Some("\"lua_user.h\""));
     // Debug and test builds check every C API call (LUA_USE_APICHECK, as lua-src-rs does):
     // a misuse aborts at once instead of corrupting memory. Release builds do not pay for it.
     println!("cargo:rerun-if-env-changed=PROFILE");
@@ -87,6 +94,7 @@ fn main() {
         lua.define("LUA_USE_APICHECK", None);
     }
 
+    let wasm = target == "wasm32-unknown-unknown";
     match target.as_str() {
         "wasm32-unknown-unknown" => configure_wasm(&mut lua),
         // Natively -O2, as Lua's own makefile (the crate's Rust code is built for size).
@@ -101,14 +109,45 @@ fn main() {
              supported (see README, section Targets)"
         ),
     }
+    // In the module all of Lua is -Oz, for the size budget; with LUA_PERSIST_WASM_FAST_VM=1
+    // the interpreter's hot paths are -O2 (README, Benchmarks: what that costs and buys).
+    // Natively all of Lua is -O2.
+    println!("cargo:rerun-if-env-changed=LUA_PERSIST_WASM_FAST_VM");
+    let fast_vm = wasm && env::var("LUA_PERSIST_WASM_FAST_VM").as_deref() == Ok("1");
+    let (speed, size): (Vec<&str>, Vec<&str>) = LUA_SOURCES
+        .iter()
+        .partition(|f| fast_vm && WASM_SPEED_SOURCES.contains(f));
+    if !speed.is_empty() {
+        let mut hot = lua.clone();
+        hot.flag("-O2");
+        for f in &speed {
+            hot.file(Path::new("lua-src").join(f));
+        }
+        for object in hot.compile_intermediates() {
+            lua.object(object);
+        }
+    }
+    lua.files(size.iter().map(|f| Path::new("lua-src").join(f)));
+    // lua_error/luaL_error returning void, for Rust's `-> !` (see the file).
+    lua.file("src/ffi/noreturn.c")
+        .file("src/lua_user/checkpoints.c")
+        .file("src/lua_user/output_gate.c")
+        .file("src/lua_user/coroutine_frames.c")
+        .file("src/lua_user/libraries.c");
+    if wasm {
+        lua.files(WASM_LIBC_SOURCES);
+        if cfg!(feature = "wasm-module") {
+            lua.file(WASM_HOST_IMPORTS);
+        }
+    }
     lua.compile("lua54");
 
     #[cfg(feature = "buildtime-bindgen")]
     generate_bindings();
 }
 
-/// wasm32-unknown-unknown has no libc: compile Lua with clang against our headers,
-/// with setjmp/longjmp lowered to wasm exception handling, and add our C runtime.
+/// wasm32-unknown-unknown has no libc: compile Lua with clang against our headers, with
+/// setjmp/longjmp lowered to wasm exception handling (main adds our C runtime's files).
 fn configure_wasm(build: &mut cc::Build) {
     println!("cargo:rerun-if-env-changed=CC_wasm32_unknown_unknown");
     println!("cargo:rerun-if-env-changed=AR_wasm32_unknown_unknown");
@@ -134,12 +173,9 @@ fn configure_wasm(build: &mut cc::Build) {
         // The interpreter's dispatch as a switch: wasm has no computed goto (clang makes one
         // br_table of all the gotos anyway), and one fetch, not one per opcode, keeps the
         // limits' tick (src/lua_user/lua_user.h) in one place.
-        .define("LUA_USE_JUMPTABLE", Some("0"))
-        .files(WASM_LIBC_SOURCES);
+        .define("LUA_USE_JUMPTABLE", Some("0"));
     if cfg!(feature = "wasm-module") {
-        build
-            .define("LP_HOST_IMPORTS", None)
-            .file(WASM_HOST_IMPORTS);
+        build.define("LP_HOST_IMPORTS", None);
     }
 }
 

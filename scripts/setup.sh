@@ -71,12 +71,13 @@ setup_bindgen() {
   export LIBCLANG_PATH="${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}"
 }
 
-# The npm packages of wasm/ (wasm-opt, typescript, playwright-core; wasm/package-lock.json
-# pins them).
+# The npm packages of wasm/ (wasm-opt, typescript, playwright-core, and wasmoon for
+# bench/race.mjs; wasm/package-lock.json pins them).
 need_wasm_opt() {
   need_node
   if [ ! -x wasm/node_modules/.bin/wasm-opt ] || [ ! -f wasm/node_modules/typescript/bin/tsc ] ||
-    [ ! -f wasm/node_modules/playwright-core/package.json ]; then
+    [ ! -f wasm/node_modules/playwright-core/package.json ] ||
+    [ ! -f wasm/node_modules/wasmoon/package.json ]; then
     echo "lua-persist setup: installing npm packages in wasm/" >&2
     (cd wasm && npm ci --silent --no-audit --no-fund) >&2 || die "npm ci in wasm/ failed (is the npm registry reachable?)"
   fi
