@@ -22,53 +22,81 @@ pub(crate) struct FloatSpec {
 
 /// Formats `value` as glibc's printf does for `spec`.
 pub(crate) fn format_double(value: f64, spec: &FloatSpec) -> String {
+    let mut out = String::new();
+    // ASCII only: each byte is its char.
+    write_double(value, spec, &mut |bytes| {
+        out.extend(bytes.iter().map(|&b| char::from(b)))
+    });
+    out
+}
+
+/// Writes `value` as glibc's printf does for `spec`, in pieces through `emit`: the sign,
+/// prefix, padding and body are not joined into one string first (the module's
+/// `snprintf` writes them straight into its output).
+pub(crate) fn write_double(value: f64, spec: &FloatSpec, emit: &mut dyn FnMut(&[u8])) {
     let flag = |f: u32| spec.flags & f != 0;
     let alt = flag(F_HASH);
     // glibc prints the sign bit of every value, NaN included ("-nan").
-    let sign = if value.is_sign_negative() {
-        "-"
+    let sign: &[u8] = if value.is_sign_negative() {
+        b"-"
     } else if flag(F_PLUS) {
-        "+"
+        b"+"
     } else if flag(F_SPACE) {
-        " "
+        b" "
     } else {
-        ""
+        b""
     };
     let magnitude = value.abs();
-    let (prefix, mut body) = if value.is_nan() {
-        ("", String::from("nan"))
+    let upper = spec.conversion.is_ascii_uppercase();
+    let mut prefix: &[u8] = b"";
+    let mut body = if value.is_nan() {
+        b"nan".to_vec()
     } else if value.is_infinite() {
-        ("", String::from("inf"))
+        b"inf".to_vec()
     } else {
         match spec.conversion.to_ascii_lowercase() {
-            b'e' => ("", exponential(magnitude, spec.precision.unwrap_or(6), alt)),
-            b'g' => ("", general(magnitude, spec.precision.unwrap_or(6), alt)),
-            b'a' => ("0x", hexadecimal(magnitude, spec.precision, alt)),
-            _ => ("", fixed(magnitude, spec.precision.unwrap_or(6), alt)),
+            b'e' => exponential(magnitude, spec.precision.unwrap_or(6), alt),
+            b'g' => general(magnitude, spec.precision.unwrap_or(6), alt),
+            b'a' => {
+                prefix = if upper { b"0X" } else { b"0x" };
+                hexadecimal(magnitude, spec.precision, alt).into_bytes()
+            }
+            _ => fixed(magnitude, spec.precision.unwrap_or(6), alt),
         }
     };
-    let mut prefix = String::from(prefix);
-    if spec.conversion.is_ascii_uppercase() {
+    if upper {
         body.make_ascii_uppercase();
-        prefix.make_ascii_uppercase();
     }
 
-    let len = sign.len() + prefix.len() + body.len();
-    let fill = spec.width.saturating_sub(len);
-    let mut out = String::with_capacity(len + fill);
+    let fill = spec
+        .width
+        .saturating_sub(sign.len() + prefix.len() + body.len());
+    let pad = |byte: u8, emit: &mut dyn FnMut(&[u8])| {
+        let run = [byte; 32];
+        let mut left = fill;
+        while left > 0 {
+            let n = left.min(run.len());
+            emit(&run[..n]);
+            left -= n;
+        }
+    };
     if flag(F_MINUS) {
-        out.extend([sign, &prefix, &body]);
-        out.push_str(&" ".repeat(fill));
+        emit(sign);
+        emit(prefix);
+        emit(&body);
+        pad(b' ', emit);
     } else if flag(F_ZERO) && value.is_finite() {
         // Zeros go between the sign / "0x" and the digits; glibc pads inf and nan with spaces.
-        out.extend([sign, &prefix]);
-        out.push_str(&"0".repeat(fill));
-        out.push_str(&body);
+        emit(sign);
+        emit(prefix);
+        pad(b'0', emit);
+        emit(&body);
     } else {
-        out.push_str(&" ".repeat(fill));
-        out.extend([sign, &prefix, &body]);
+        pad(b' ', emit);
+        emit(sign);
+        emit(prefix);
+        emit(&body);
     }
-    out
 }
 
 /// The exact decimal expansion of a finite `x >= 0`: `x = 0.d₁d₂d₃… × 10^point`, the digits
@@ -164,12 +192,12 @@ impl Decimal {
         Decimal { digits, point }
     }
 
-    /// The digit `dᵢ₊₁` (index 0 is the first digit) as a char; '0' outside the digits.
-    fn digit(&self, i: i64) -> char {
+    /// The digit `dᵢ₊₁` (index 0 is the first digit) in ASCII; '0' outside the digits.
+    fn digit(&self, i: i64) -> u8 {
         usize::try_from(i)
             .ok()
             .and_then(|i| self.digits.get(i))
-            .map_or('0', |&d| char::from(d))
+            .map_or(b'0', |&d| d)
     }
 
     /// Rounds to the first `keep` digits, to nearest with ties to even as glibc does. A carry
@@ -209,27 +237,31 @@ impl Decimal {
     }
 
     /// `%f` style: the integer digits ("0" if none), then `precision` fraction digits.
-    fn fixed(&self, precision: usize, alt: bool) -> String {
-        let mut s = String::new();
+    fn fixed(&self, precision: usize, alt: bool, out: &mut Vec<u8>) {
         if self.point <= 0 {
-            s.push('0');
+            out.push(b'0');
         }
-        s.extend((0..self.point).map(|i| self.digit(i)));
+        self.digits_at(0..self.point, out);
         if precision > 0 || alt {
-            s.push('.');
+            out.push(b'.');
         }
-        s.extend((self.point..self.point + precision as i64).map(|i| self.digit(i)));
-        s
+        self.digits_at(self.point..self.point + precision as i64, out);
     }
 
     /// `%e` style without the exponent: one digit, then `precision` fraction digits.
-    fn mantissa(&self, precision: usize, alt: bool) -> String {
-        let mut s = String::from(self.digit(0));
+    fn mantissa(&self, precision: usize, alt: bool, out: &mut Vec<u8>) {
+        out.push(self.digit(0));
         if precision > 0 || alt {
-            s.push('.');
+            out.push(b'.');
         }
-        s.extend((1..=precision as i64).map(|i| self.digit(i)));
-        s
+        self.digits_at(1..precision as i64 + 1, out);
+    }
+
+    /// The digits at `places` (see `digit`).
+    fn digits_at(&self, places: core::ops::Range<i64>, out: &mut Vec<u8>) {
+        for i in places {
+            out.push(self.digit(i));
+        }
     }
 }
 
@@ -276,22 +308,27 @@ pub(crate) fn digits_of(n: u64, twos: u32, fives: u32) -> Vec<u8> {
 }
 
 /// `%f` of a non-negative finite value.
-fn fixed(x: f64, precision: usize, alt: bool) -> String {
+fn fixed(x: f64, precision: usize, alt: bool) -> Vec<u8> {
     let mut d = Decimal::of(x, Need::Fraction(precision));
     d.round(d.point + precision as i64);
-    d.fixed(precision, alt)
+    let mut out = Vec::with_capacity(d.point.max(1) as usize + precision + 1);
+    d.fixed(precision, alt, &mut out);
+    out
 }
 
 /// `%e` of a non-negative finite value.
-fn exponential(x: f64, precision: usize, alt: bool) -> String {
+fn exponential(x: f64, precision: usize, alt: bool) -> Vec<u8> {
     let mut d = Decimal::of(x, Need::Significant(precision + 1));
     d.round(precision as i64 + 1);
-    d.mantissa(precision, alt) + &exponent_suffix(d.point - 1)
+    let mut out = Vec::with_capacity(precision + 8);
+    d.mantissa(precision, alt, &mut out);
+    exponent_suffix(d.point - 1, &mut out);
+    out
 }
 
 /// `%g` of a non-negative finite value: C's rule picks `%f` or `%e` style from the exponent
 /// the value has once rounded to P significant digits.
-fn general(x: f64, precision: usize, alt: bool) -> String {
+fn general(x: f64, precision: usize, alt: bool) -> Vec<u8> {
     let p = precision.max(1);
     let mut d = Decimal::of(x, Need::Significant(p));
     let exact_point = d.point;
@@ -299,35 +336,45 @@ fn general(x: f64, precision: usize, alt: bool) -> String {
     // X being the exponent after rounding: a carry only adds zeros.
     d.round(p as i64);
     let exponent = d.point - 1;
+    let mut out = Vec::with_capacity(p + 8);
     // glibc quirk: a value below 10^P that rounds up to 10^P is first laid out in `%f`
     // style, whose zero fraction digits `#` keeps; the carry then switches it to `%e` style
     // without them, so `%#g` of 999999.5 is "1.e+06", not "1.00000e+06".
     if alt && exponent == p as i64 && exact_point < d.point {
-        return format!("1.{}", exponent_suffix(exponent));
+        out.extend_from_slice(b"1.");
+        exponent_suffix(exponent, &mut out);
+        return out;
     }
-    let (mut digits, suffix) = if (-4..p as i64).contains(&exponent) {
-        (
-            d.fixed((p as i64 - 1 - exponent) as usize, alt),
-            String::new(),
-        )
+    let fixed_style = (-4..p as i64).contains(&exponent);
+    if fixed_style {
+        d.fixed((p as i64 - 1 - exponent) as usize, alt, &mut out);
     } else {
-        (d.mantissa(p - 1, alt), exponent_suffix(exponent))
-    };
-    if !alt && digits.contains('.') {
-        while digits.ends_with('0') {
-            digits.pop();
+        d.mantissa(p - 1, alt, &mut out);
+    }
+    if !alt && out.contains(&b'.') {
+        while out.last() == Some(&b'0') {
+            out.pop();
         }
-        if digits.ends_with('.') {
-            digits.pop();
+        if out.last() == Some(&b'.') {
+            out.pop();
         }
     }
-    digits + &suffix
+    if !fixed_style {
+        exponent_suffix(exponent, &mut out);
+    }
+    out
 }
 
 /// C's exponent spelling: a sign and at least two digits.
-fn exponent_suffix(exponent: i64) -> String {
-    let sign = if exponent < 0 { '-' } else { '+' };
-    format!("e{sign}{:02}", exponent.unsigned_abs())
+fn exponent_suffix(exponent: i64, out: &mut Vec<u8>) {
+    out.push(b'e');
+    out.push(if exponent < 0 { b'-' } else { b'+' });
+    let magnitude = exponent.unsigned_abs(); // at most 324
+    if magnitude >= 100 {
+        out.push(b'0' + (magnitude / 100) as u8);
+    }
+    out.push(b'0' + (magnitude / 10 % 10) as u8);
+    out.push(b'0' + (magnitude % 10) as u8);
 }
 
 /// `%a` of a non-negative finite value, without the "0x" prefix. glibc writes normal numbers

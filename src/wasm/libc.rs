@@ -7,7 +7,7 @@ use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
 use std::alloc::{alloc, dealloc, realloc, Layout};
 
-use crate::portable_libc::printf::{format_double, FloatSpec};
+use crate::portable_libc::printf::{write_double, FloatSpec};
 use crate::portable_libc::time::Tm;
 
 /// The table `wasm/libc/runtime.h` declares; field order must match.
@@ -129,10 +129,16 @@ unsafe extern "C" fn rt_format_double(
         width: width.max(0) as usize,
         precision: usize::try_from(precision).ok(),
     };
-    let text = format_double(value, &spec);
-    // SAFETY: out has room for cap bytes.
-    unsafe { ptr::copy_nonoverlapping(text.as_ptr(), out as *mut u8, text.len().min(cap)) };
-    text.len()
+    let mut len = 0;
+    write_double(value, &spec, &mut |bytes| {
+        let n = bytes.len().min(cap.saturating_sub(len));
+        if n > 0 {
+            // SAFETY: out has room for cap bytes, and len + n <= cap.
+            unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), (out as *mut u8).add(len), n) };
+        }
+        len += bytes.len();
+    });
+    len
 }
 
 unsafe extern "C" fn rt_gmtime(t: i64, out: *mut Tm) -> c_int {
