@@ -189,9 +189,10 @@ fn set_limit_option(limits: &mut Limits, name: &str, value: &[u8]) -> Result<(),
             "a positive whole number",
         ),
         _ => (
-            core::str::from_utf8(value)
-                .ok()
-                .and_then(|text| text.parse::<f64>().ok())
+            // C's strtod, as Lua reads numbers (the wasm module has no other float parser).
+            Some(crate::portable_libc::strtod::parse(value))
+                .filter(|r| r.consumed == value.len() && !value.is_empty())
+                .map(|r| r.value)
                 .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
                 .map(|s| limits.time = Some(crate::limits::duration_from_ms(s * 1000.0))),
             "a positive number of seconds",

@@ -436,10 +436,8 @@ pub(crate) fn shortest(value: f64) -> String {
             precision: Some(precision),
         };
         let text = format_double(value, &spec);
-        if text
-            .parse::<f64>()
-            .map_or(true, |back| back == value || value.is_nan())
-        {
+        let back = super::strtod::parse(text.as_bytes());
+        if back.consumed != text.len() || back.value == value || value.is_nan() {
             return text;
         }
     }

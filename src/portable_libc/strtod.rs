@@ -1,7 +1,9 @@
 //! C's `strtod` in the "C" locale, bit-for-bit as glibc computes it, for the wasm libc.
 //!
-//! Decimal input goes through Rust's correctly rounded parser. glibc is correctly rounded
-//! too, except for one quirk in its subnormal rounding (`round_and_return` in
+//! Decimal input is rounded correctly here (an exact multiplication or division for short
+//! inputs, else an estimate corrected by exact comparisons with the midpoints between
+//! doubles), without Rust's `str::parse`, which costs the wasm module about 9 KB. glibc is
+//! correctly rounded too, except for one quirk in its subnormal rounding (`round_and_return` in
 //! stdlib/strtod_l.c forgets the bit just below the 53 significant bits when it shifts the
 //! mantissa into subnormal position). Hex input is rounded here the way glibc rounds it, and
 //! the decimal results that the quirk can change are patched up by exact comparisons.
@@ -350,19 +352,14 @@ fn significant(int: &[u8], frac: &[u8], exponent: i64) -> Option<Decimal> {
 
 /// The double nearest to `decimal`, as glibc rounds it, and whether that is out of range.
 fn convert(decimal: &Decimal) -> (f64, bool) {
-    // 10^310 overflows and 10^-330 underflows to zero; in between, Rust's parser gets a
-    // short exponent (it mishandles huge exponents together with many digits).
+    // 10^310 overflows and 10^-330 underflows to zero.
     if decimal.exp10 > 310 {
         return (f64::INFINITY, true);
     }
     if decimal.exp10 < -330 {
         return (0.0, true);
     }
-    let mut text = String::with_capacity(decimal.digits.len() + 10);
-    text.push_str("0.");
-    text.extend(decimal.digits.iter().map(|&d| char::from(d)));
-    text.push_str(&format!("e{}", decimal.exp10));
-    let nearest: f64 = text.parse().unwrap_or(0.0);
+    let nearest = nearest_double(decimal);
     if nearest.is_infinite() {
         (nearest, true)
     } else if nearest <= f64::MIN_POSITIVE {
@@ -370,6 +367,104 @@ fn convert(decimal: &Decimal) -> (f64, bool) {
     } else {
         (nearest, false)
     }
+}
+
+/// The double nearest to `decimal` (ties to even), `exp10` within -330..=310. Few digits
+/// and a small power of ten are one correctly rounded multiplication or division (both
+/// factors are exact doubles); otherwise a close estimate is stepped one ulp at a time until
+/// `decimal` lies between its two midpoints, compared exactly. (Rust's `str::parse` would
+/// do this too, at about 9 KB of the wasm module.)
+fn nearest_double(decimal: &Decimal) -> f64 {
+    let digits = &decimal.digits;
+    let mut leading = 0u64;
+    for &d in digits.iter().take(19) {
+        leading = leading * 10 + u64::from(d - b'0');
+    }
+    let taken = digits.len().min(19) as i64;
+    let scale = decimal.exp10 - taken; // decimal ≈ leading × 10^scale
+    if digits.len() <= 15 && (-22..=22).contains(&scale) {
+        let m = leading as f64; // below 10^15: exact
+        let p = POWERS_OF_TEN[scale.unsigned_abs() as usize];
+        return if scale >= 0 { m * p } else { m / p };
+    }
+    // An estimate within a few ulps (two steps keep 10^scale in range).
+    let half = (scale / 2) as i32;
+    let mut x = leading as f64 * 10f64.powi(half) * 10f64.powi(scale as i32 - half);
+    if !x.is_finite() {
+        x = f64::MAX;
+    }
+    loop {
+        let bits = x.to_bits();
+        let (m, e) = mantissa_exponent(x);
+        // The midpoint with the next double up: (2m + 1) × 2^(e - 1).
+        match compare_with_binary(decimal, 2 * m + 1, e - 1) {
+            Ordering::Greater => {
+                if bits == f64::MAX.to_bits() {
+                    return f64::INFINITY;
+                }
+                x = f64::from_bits(bits + 1);
+                continue;
+            }
+            Ordering::Equal => {
+                // A tie: the even mantissa; MAX's is odd, so a tie above it overflows.
+                return if m & 1 == 1 {
+                    f64::from_bits(bits + 1)
+                } else {
+                    x
+                };
+            }
+            Ordering::Less => {}
+        }
+        if bits == 0 {
+            return x;
+        }
+        // The midpoint with the next double down, half as far below a power of two.
+        let (odd, exponent) = if m == 1 << 52 && e > -1074 {
+            (4 * m - 1, e - 2)
+        } else {
+            (2 * m - 1, e - 1)
+        };
+        match compare_with_binary(decimal, odd, exponent) {
+            Ordering::Less => x = f64::from_bits(bits - 1),
+            Ordering::Equal => {
+                return if m & 1 == 1 {
+                    f64::from_bits(bits - 1)
+                } else {
+                    x
+                }
+            }
+            Ordering::Greater => return x,
+        }
+    }
+}
+
+/// 10^0 to 10^22, the powers of ten that are exact doubles.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A finite `x >= 0` as `m × 2^e` with `m` its 53-bit (or subnormal) significand.
+fn mantissa_exponent(x: f64) -> (u64, i64) {
+    let bits = x.to_bits();
+    let biased = (bits >> 52) as i64;
+    let fraction = bits & ((1 << 52) - 1);
+    if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased - 1075)
+    }
+}
+
+/// Compares `decimal` with `n × 2^e` (n > 0) exactly.
+fn compare_with_binary(decimal: &Decimal, n: u64, e: i64) -> Ordering {
+    // n × 2^e = n × 2^e × 10^0, or (n × 5^-e) × 10^e.
+    let (digits, shift) = if e >= 0 {
+        (super::printf::digits_of(n, e as u32, 0), 0)
+    } else {
+        (super::printf::digits_of(n, 0, (-e) as u32), e)
+    };
+    compare_digits(decimal, &digits, digits.len() as i64 + shift)
 }
 
 /// glibc's result and ERANGE for a decimal whose correctly rounded value `nearest` is at
@@ -406,17 +501,20 @@ fn below_normal(decimal: &Decimal, nearest: f64) -> (f64, bool) {
 fn compare_with_units(decimal: &Decimal, units: u64) -> Ordering {
     // units × 2^-1076 = (units × 5^1076) × 10^-1076.
     let digits = times_power_of_five(units, 1076);
-    let exp10 = digits.len() as i64 - 1076;
+    compare_digits(decimal, &digits, digits.len() as i64 - 1076)
+}
+
+/// Compares `decimal` with `0.digits × 10^exp10` (`digits` without leading zeros).
+fn compare_digits(decimal: &Decimal, digits: &[u8], exp10: i64) -> Ordering {
     decimal.exp10.cmp(&exp10).then_with(|| {
-        let len = decimal.digits.len().max(digits.len());
-        let padded = |d: &[u8]| {
-            d.iter()
-                .copied()
-                .chain(core::iter::repeat(b'0'))
-                .take(len)
-                .collect::<Vec<u8>>()
-        };
-        padded(&decimal.digits).cmp(&padded(&digits))
+        // Trailing zeros do not count: compare the common length, then whatever is left.
+        let common = decimal.digits.len().min(digits.len());
+        decimal.digits[..common]
+            .cmp(&digits[..common])
+            .then_with(|| {
+                let nonzero = |rest: &[u8]| rest.iter().any(|&d| d != b'0');
+                nonzero(&decimal.digits[common..]).cmp(&nonzero(&digits[common..]))
+            })
     })
 }
 
