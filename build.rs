@@ -112,11 +112,16 @@ fn main() {
     // In the module all of Lua is -Oz, for the size budget; with LUA_PERSIST_WASM_FAST_VM=1
     // the interpreter's hot paths are -O2 (README, Benchmarks: what that costs and buys).
     // Natively all of Lua is -O2.
+    // (Or a comma-separated list of Lua's files to compile at -O2: for measuring each.)
     println!("cargo:rerun-if-env-changed=LUA_PERSIST_WASM_FAST_VM");
-    let fast_vm = wasm && env::var("LUA_PERSIST_WASM_FAST_VM").as_deref() == Ok("1");
-    let (speed, size): (Vec<&str>, Vec<&str>) = LUA_SOURCES
-        .iter()
-        .partition(|f| fast_vm && WASM_SPEED_SOURCES.contains(f));
+    let fast_vm = env::var("LUA_PERSIST_WASM_FAST_VM").unwrap_or_default();
+    let fast: Vec<&str> = match fast_vm.as_str() {
+        _ if !wasm => Vec::new(),
+        "" | "0" => Vec::new(),
+        "1" => WASM_SPEED_SOURCES.to_vec(),
+        list => list.split(',').map(str::trim).collect(),
+    };
+    let (speed, size): (Vec<&str>, Vec<&str>) = LUA_SOURCES.iter().partition(|f| fast.contains(f));
     if !speed.is_empty() {
         let mut hot = lua.clone();
         hot.flag("-O2");
