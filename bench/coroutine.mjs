@@ -11,14 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, numberOption } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const option = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const RUNS = option('--runs', 5);
-const ROUNDS = option('--rounds', 2000);
+const RUNS = numberOption('--runs', 5);
+const ROUNDS = numberOption('--rounds', 2000);
 const script = join(root, 'bench/coroutine.lua');
 const dir = mkdtempSync(join(tmpdir(), 'lua-persist-bench-'));
 
@@ -41,7 +38,6 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pad = (s, n) => String(s).padStart(n);
 console.log(`persist + restore per second, a coroutine 10 frames deep with 50 stack values`);
 console.log(`(median of ${RUNS} runs, ${ROUNDS} round trips each; reference: the same values and`);

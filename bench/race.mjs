@@ -15,6 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileModule, LuaModule } from '../wasm/lua-persist.mjs';
+import { bestOf, median, numberOption } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const nativeBin = `${root}target/release/lua-persist`;
@@ -24,7 +25,7 @@ const option = (name) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const RUNS = Number(option('--runs') ?? 5);
+const RUNS = numberOption('--runs', 5);
 const only = option('--only')?.split(',');
 
 for (const [path, how] of [[nativeBin, 'cargo build --release --bin lua-persist'],
@@ -84,15 +85,7 @@ const engines = {
 };
 
 async function startup() {
-  const best = async (f) => {
-    let min = Infinity;
-    for (let i = 0; i < RUNS; i++) {
-      const start = performance.now();
-      await f();
-      min = Math.min(min, performance.now() - start);
-    }
-    return min;
-  };
+  const best = (f) => bestOf(RUNS, f);
   return {
     native: await best(() => spawnSync(nativeBin, ['--store', ':memory:', '-e', ''])),
     ours: await best(async () => (await LuaModule.instantiate(ourModule)).newState().exec('')),
@@ -120,10 +113,6 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 
-const median = (xs) => {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : NaN;
-};
 const fmt = (x, d = 2) => (Number.isNaN(x) ? 'n/a' : x.toFixed(d));
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 const wasmoonBytes = readFileSync(`${wasmoonDir}/glue.wasm`);

@@ -4,14 +4,13 @@
 // copying the same memory (the least any snapshot costs) in the same run.
 //   node bench/snapshot.mjs [--runs N]
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { LuaModule, compileModule } from '../wasm/lua-persist.mjs';
+import { bestOf, numberOption } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wasmPath = process.env.LUA_PERSIST_WASM || `${root}target/wasm32-unknown-unknown/release/lua_persist.wasm`;
-const runsIndex = process.argv.indexOf('--runs');
-const RUNS = runsIndex > 0 ? Number(process.argv[runsIndex + 1]) : 5;
+const RUNS = numberOption('--runs', 5);
 const module = await compileModule(readFileSync(wasmPath));
 
 const lua = await LuaModule.instantiate(module);
@@ -23,15 +22,7 @@ const r = S.exec(`data = {} for i = 1, 32000 do data[i] = {id = i, name = 'item 
 if (r.status !== 0) throw new Error(new TextDecoder().decode(r.stderr));
 const held = S.memoryUsed;
 
-async function best(f) {
-  let min = Infinity;
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await f();
-    min = Math.min(min, performance.now() - start);
-  }
-  return min;
-}
+const best = (f) => bestOf(RUNS, f);
 let snapshot;
 const snapMs = await best(async () => { snapshot = await lua.snapshot(); });
 const restoreMs = await best(async () => { await LuaModule.restore(module, snapshot); });
