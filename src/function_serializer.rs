@@ -444,6 +444,29 @@ pub unsafe fn deserialize_lua_bytecode(
     Ok(())
 }
 
+/// Reads a shared upvalue's `u32 k` (the `01 k` form) and pushes the object that owns
+/// upvalue `k`: a closure (returned with its upvalue number) or a suspended coroutine
+/// (returned with minus the stack slot of its open upvalue).
+///
+/// # Safety
+/// Inside the protected decode call, with room for 1 stack slot.
+pub(crate) unsafe fn push_shared_upvalue_owner(
+    dec: &mut Decoder,
+) -> Result<(u32, c_int), SerializationError> {
+    let offset = dec.pos;
+    let k = dec.take_u32()?;
+    let Some((owner, n)) = dec.upvalues.get(k as usize) else {
+        return Err(FunctionSerializationError::InvalidSharedUpvalue {
+            index: k,
+            known: dec.upvalues.len(),
+        }
+        .into());
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { dec.push_object(owner, offset)? };
+    Ok((k, n))
+}
+
 /// Restores the upvalues of the closure on top of the stack (object index `object`).
 ///
 /// # Safety
@@ -474,16 +497,7 @@ pub unsafe fn deserialize_upvalues(
                     lua_setupvalue(L, f, i);
                 }
                 0x01 => {
-                    let offset = dec.pos;
-                    let k = dec.take_u32()?;
-                    let Some((owner, n)) = dec.upvalues.get(k as usize) else {
-                        return Err(FunctionSerializationError::InvalidSharedUpvalue {
-                            index: k,
-                            known: dec.upvalues.len(),
-                        }
-                        .into());
-                    };
-                    dec.push_object(owner, offset)?;
+                    let (k, n) = push_shared_upvalue_owner(dec)?;
                     // A negative number: the upvalue is a suspended coroutine's open one, at
                     // that slot of its stack (src/suspended_coroutines.rs).
                     let r = if n < 0 {

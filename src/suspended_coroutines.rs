@@ -23,6 +23,7 @@ use crate::ffi::*;
 use crate::format::{
     CoroutineProblem, FrameProblem, FunctionSerializationError, ReadBytes, SerializationError,
 };
+use crate::function_serializer::push_shared_upvalue_owner;
 
 /// The most slots a coroutine's stack holds (Lua's LUAI_MAXSTACK).
 pub(crate) const MAX_SLOTS: u32 = 1_000_000;
@@ -248,7 +249,6 @@ pub(crate) unsafe fn decode(
                 return Err(invalid(CoroutineProblem::SlotOutOfRange { slot, slots }));
             }
             previous = slot;
-            let at = dec.pos;
             match dec.take_u8()? {
                 0x00 => {
                     lp_co_open_upvalue(L, co, slot as c_int, 0, 0, &mut tail);
@@ -256,15 +256,7 @@ pub(crate) unsafe fn decode(
                     dec.upvalues.push((object, -(slot as c_int)))?;
                 }
                 0x01 => {
-                    let k = dec.take_u32()?;
-                    let Some((owner, n)) = dec.upvalues.get(k as usize) else {
-                        return Err(FunctionSerializationError::InvalidSharedUpvalue {
-                            index: k,
-                            known: dec.upvalues.len(),
-                        }
-                        .into());
-                    };
-                    dec.push_object(owner, at)?;
+                    let (k, n) = push_shared_upvalue_owner(dec)?;
                     let r = n > 0
                         && lp_co_open_upvalue(L, co, slot as c_int, lua_gettop(L), n, &mut tail)
                             == 0;
