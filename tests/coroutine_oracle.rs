@@ -155,20 +155,15 @@ fn start(program: &str) -> State {
 
 /// Every step in one state.
 fn uninterrupted(program: &str) -> Vec<String> {
-    let s = start(program);
-    let mut trace = Vec::new();
-    for i in 1..=MAX_STEPS {
-        let (lines, ended) = step(&s, i);
-        trace.push(lines);
-        if ended {
-            return trace;
-        }
-    }
-    panic!("the program did not end in {MAX_STEPS} steps:\n{program}");
+    run(program, false)
 }
 
 /// Every step in a fresh state, the coroutine carried over as bytes.
 fn interrupted(program: &str) -> Vec<String> {
+    run(program, true)
+}
+
+fn run(program: &str, restore_at_every_yield: bool) -> Vec<String> {
     let mut s = start(program);
     let mut trace = Vec::new();
     for i in 1..=MAX_STEPS {
@@ -177,13 +172,15 @@ fn interrupted(program: &str) -> Vec<String> {
         if ended {
             return trace;
         }
-        let bytes = s
-            .serialize("return co")
-            .unwrap_or_else(|e| panic!("step {i}: {e}\n{program}"));
-        s = State::new();
-        s.run(PRELUDE);
-        s.deserialize(&bytes, "co")
-            .unwrap_or_else(|e| panic!("step {i}: {e}\n{program}"));
+        if restore_at_every_yield {
+            let bytes = s
+                .serialize("return co")
+                .unwrap_or_else(|e| panic!("step {i}: {e}\n{program}"));
+            s = State::new();
+            s.run(PRELUDE);
+            s.deserialize(&bytes, "co")
+                .unwrap_or_else(|e| panic!("step {i}: {e}\n{program}"));
+        }
     }
     panic!("the program did not end in {MAX_STEPS} steps:\n{program}");
 }
@@ -259,7 +256,12 @@ fn every_yield_persisted_and_restored_gives_the_uninterrupted_trace() {
         "only {yields} yields in {} programs",
         corpus.len()
     );
-    let mut json = String::from("[\n");
+    // The driver's chunks go with the programs, so that the wasm test runs the same ones.
+    let mut json = format!(
+        "{{\"prelude\": {}, \"step\": {},\n\"programs\": [\n",
+        json_string(PRELUDE),
+        json_string(STEP)
+    );
     for (n, (program, trace)) in corpus.iter().enumerate() {
         let lines: Vec<String> = trace.iter().map(|t| json_string(t)).collect();
         writeln!(
@@ -271,7 +273,7 @@ fn every_yield_persisted_and_restored_gives_the_uninterrupted_trace() {
         )
         .unwrap();
     }
-    json.push_str("]\n");
+    json.push_str("]}\n");
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("coroutine-oracle.json");
     std::fs::write(&path, json).expect("the corpus for the wasm test");
 }

@@ -12,13 +12,6 @@ import { LuaModule, LuaStatus, MemoryStore } from '../lua-persist.mjs';
 
 const corpusPath = join(repoRoot, 'target/tmp/coroutine-oracle.json');
 
-// As in tests/coroutine_oracle.rs: `emit` appends to the trace; one step resumes `co`.
-const PRELUDE = "trace = {} function emit(x) trace[#trace + 1] = tostring(x) end";
-const step = (i) => `local ok, r = coroutine.resume(co, ${i})
-  emit((ok and 'ok ' or 'error ') .. tostring(r))
-  emit(coroutine.status(co))
-  io.write(table.concat(trace, '\\n')) trace = {}`;
-
 function exec(state, code) {
   const r = state.exec(code);
   assert.equal(r.status, LuaStatus.OK, `${code}\n${text(r.stderr)}`);
@@ -27,26 +20,30 @@ function exec(state, code) {
 
 const load = (program) => `co = assert(load([==[${program}]==]))()`;
 
-async function uninterrupted(program, steps) {
+// The driver of tests/coroutine_oracle.rs, from its corpus: the prelude defines `emit` and
+// the trace, and the step chunk resumes `co` with STEP_NUMBER and returns the step's lines.
+const step = (driver, i) => `STEP_NUMBER = ${i} io.write((function() ${driver.step} end)())`;
+
+async function uninterrupted(driver, program, steps) {
   const lua = await LuaModule.instantiate(wasmModule, { store: new MemoryStore() });
   const S = lua.newState();
-  exec(S, PRELUDE);
+  exec(S, driver.prelude);
   exec(S, load(program));
   const trace = [];
-  for (let i = 1; i <= steps; i++) trace.push(exec(S, step(i)));
+  for (let i = 1; i <= steps; i++) trace.push(exec(S, step(driver, i)));
   return trace;
 }
 
-async function interrupted(program, steps) {
+async function interrupted(driver, program, steps) {
   const store = new MemoryStore();
   const trace = [];
   for (let i = 1; i <= steps; i++) {
     // A fresh instance every step: the coroutine lives only in the store's bytes.
     const lua = await LuaModule.instantiate(wasmModule, { store });
     const S = lua.newState();
-    exec(S, PRELUDE);
+    exec(S, driver.prelude);
     exec(S, i === 1 ? load(program) : 'co = _home.co');
-    trace.push(exec(S, step(i)));
+    trace.push(exec(S, step(driver, i)));
     exec(S, '_home.co = co');
   }
   return trace;
@@ -55,12 +52,13 @@ async function interrupted(program, steps) {
 test('generated coroutine programs give the native trace in the module, persisted at every yield', async () => {
   assert.ok(existsSync(corpusPath),
     `${corpusPath} is missing: \`cargo test --test coroutine_oracle\` writes it (scripts/test runs it first)`);
-  const corpus = JSON.parse(readFileSync(corpusPath, 'utf8'));
+  const driver = JSON.parse(readFileSync(corpusPath, 'utf8'));
+  const corpus = driver.programs;
   assert.ok(corpus.length >= 32, `${corpus.length} programs`);
   let yields = 0;
   for (const { program, trace } of corpus) {
-    assert.deepEqual(await uninterrupted(program, trace.length), trace, program);
-    assert.deepEqual(await interrupted(program, trace.length), trace, program);
+    assert.deepEqual(await uninterrupted(driver, program, trace.length), trace, program);
+    assert.deepEqual(await interrupted(driver, program, trace.length), trace, program);
     yields += trace.length - 1;
   }
   assert.ok(yields > corpus.length, `${yields} yields`);
