@@ -88,6 +88,10 @@ pub(crate) struct Account {
     pub(crate) in_chunk: bool,
     /// The last chunk, once it ended.
     pub(crate) last_chunk: Option<ChunkRecord>,
+    /// Whether the state's bytecode policy is "trust" (none set): a copy that
+    /// `trust::set_bytecode_policy` keeps, so that every serialization and deserialization
+    /// need not look the policy up in the registry.
+    pub(crate) trusts_bytecode: bool,
 }
 
 /// What a chunk used, and the limit it exceeded.
@@ -115,6 +119,7 @@ impl Account {
             exceeded: None,
             in_chunk: false,
             last_chunk: None,
+            trusts_bytecode: true,
         }
     }
 

@@ -62,7 +62,11 @@ pub unsafe fn set_bytecode_policy(
             }
             lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&POLICY_KEY));
         })
-        .map_err(|e| SerializationError::Lua(e.0))
+        .map_err(|e| SerializationError::Lua(e.0))?;
+        if let Some(account) = crate::budget::account(L) {
+            account.trusts_bytecode = matches!(policy, BytecodePolicy::Trust);
+        }
+        Ok(())
     }
 }
 
@@ -71,8 +75,14 @@ pub unsafe fn set_bytecode_policy(
 /// # Safety
 /// `L` must be a valid state with room for 2 stack slots.
 pub unsafe fn bytecode_policy(L: *mut lua_State) -> BytecodePolicy {
-    // SAFETY: forwarded caller contract; raw reads do not allocate.
+    // SAFETY: forwarded caller contract; raw reads do not allocate. No other reference to
+    // the account is alive here.
     unsafe {
+        // States of lua::new_state keep whether they trust in their account; the registry
+        // stays the record (and the only one for states with another allocator).
+        if crate::budget::account(L).is_some_and(|account| account.trusts_bytecode) {
+            return BytecodePolicy::Trust;
+        }
         let policy = match lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&POLICY_KEY)) {
             LUA_TSTRING => BytecodePolicy::Refuse,
             LUA_TTABLE => {

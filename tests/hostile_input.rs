@@ -1421,6 +1421,41 @@ fn authenticate_refuse_and_trust() {
     }
 }
 
+/// A state keeps whether it trusts bytecode beside its allocator's account, as well as in
+/// the registry: every change of policy on one state, in any order, is what the next
+/// serialization and deserialization obey.
+#[test]
+fn a_state_obeys_each_change_of_its_policy() {
+    let key = b"secret key".to_vec();
+    let s = State::new();
+    let plain_fn = serialize(&s, "return function(a) return a * 2 end");
+    // SAFETY: a valid state.
+    let policy = |s: &State| unsafe { lua_persist::function_serializer::bytecode_policy(s.0) };
+    for round in 0..2 {
+        set_policy(&s, BytecodePolicy::Refuse);
+        assert_eq!(policy(&s), BytecodePolicy::Refuse, "round {round}");
+        assert!(matches!(function_error(decode(&s, &plain_fn)), F::FunctionsRefused));
+
+        set_policy(&s, BytecodePolicy::Trust);
+        assert_eq!(policy(&s), BytecodePolicy::Trust, "round {round}");
+        decode(&s, &plain_fn).unwrap();
+        assert_eq!(serialize(&s, "return function() end")[0], 0x0A);
+
+        set_policy(&s, BytecodePolicy::Authenticate(key.clone()));
+        assert_eq!(policy(&s), BytecodePolicy::Authenticate(key.clone()), "round {round}");
+        assert!(matches!(function_error(decode(&s, &plain_fn)), F::UnsignedBytecode));
+        // Serialized under "authenticate": signed, and loads here.
+        let signed = serialize(&s, "return function(a) return a + 1 end");
+        assert_eq!(signed[0], 0x0C);
+        s.deserialize(&signed, "f").unwrap();
+        s.run("assert(f(1) == 2)");
+
+        set_policy(&s, BytecodePolicy::Trust);
+        decode(&s, &plain_fn).unwrap();
+    }
+    assert_usable(&s);
+}
+
 /// Object indices run on through a signed envelope (FORMAT.md, 0x0C), so the MAC does not
 /// fix what a reference inside it points to: wrapped in an unsigned table (data only, which
 /// Authenticate accepts), a signed closure's upvalue `09 00000000` ("the table I am in")
