@@ -1,23 +1,10 @@
-/* string.h and ctype.h ("C" locale) for Lua on wasm32-unknown-unknown (lua-persist).
+/* string.h ("C" locale) for Lua on wasm32-unknown-unknown (lua-persist); ctype.h is all
+   inline (wasm/include/ctype.h).
    memcpy, memmove, memset, memcmp and strlen come from Rust's compiler-builtins. */
 #include <ctype.h>
 #include <errno.h>
 #include <locale.h>
 #include <string.h>
-
-int isdigit(int c) { return c >= '0' && c <= '9'; }
-int islower(int c) { return c >= 'a' && c <= 'z'; }
-int isupper(int c) { return c >= 'A' && c <= 'Z'; }
-int isalpha(int c) { return islower(c) || isupper(c); }
-int isalnum(int c) { return isalpha(c) || isdigit(c); }
-int isxdigit(int c) { return isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-int iscntrl(int c) { return (c >= 0 && c < 32) || c == 127; }
-int isgraph(int c) { return c > 32 && c < 127; }
-int isprint(int c) { return c >= 32 && c < 127; }
-int ispunct(int c) { return isgraph(c) && !isalnum(c); }
-int isspace(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-int tolower(int c) { return isupper(c) ? c + ('a' - 'A') : c; }
-int toupper(int c) { return islower(c) ? c - ('a' - 'A') : c; }
 
 void *memchr(const void *s, int c, size_t n) {
   const unsigned char *p = s;
