@@ -92,11 +92,6 @@ int lp_strlib_checkpoint(lua_State *L) {
   return !charge(L);
 }
 
-/* lstrlib.c's tick in the wasm module (see lua_user.h). */
-int lp_strlib_tick(lua_State *L) {
-  return LP_TICK(L) && lp_strlib_checkpoint(L);
-}
-
 /* src/ffi/noreturn.c: luaL_error's body on a va_list. */
 void lp_luaL_verror(lua_State *L, const char *fmt, va_list argp);
 
