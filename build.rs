@@ -43,6 +43,10 @@ const LUA_SOURCES: &[&str] = &[
     "linit.c",
 ];
 
+/// Compiled at -O2 in the module by default: Lua's calls and returns (luaD_precall,
+/// luaD_poscall), for 1.25 KB (README, Benchmarks: what each file at -O2 costs and buys).
+const WASM_DEFAULT_SPEED_SOURCES: &[&str] = &["ldo.c"];
+
 /// The files of Lua's interpreter loop and what it calls on every instruction, table access,
 /// call and string: compiled at -O2 in the module with LUA_PERSIST_WASM_FAST_VM=1.
 const WASM_SPEED_SOURCES: &[&str] = &[
@@ -109,15 +113,16 @@ fn main() {
              supported (see README, section Targets)"
         ),
     }
-    // In the module all of Lua is -Oz, for the size budget; with LUA_PERSIST_WASM_FAST_VM=1
-    // the interpreter's hot paths are -O2 (README, Benchmarks: what that costs and buys).
-    // Natively all of Lua is -O2.
+    // In the module Lua is -Oz, for the size budget, but for ldo.c; with
+    // LUA_PERSIST_WASM_FAST_VM=1 the interpreter's hot paths are -O2 (README, Benchmarks:
+    // what that costs and buys), with =0 all of it is -Oz. Natively all of Lua is -O2.
     // (Or a comma-separated list of Lua's files to compile at -O2: for measuring each.)
     println!("cargo:rerun-if-env-changed=LUA_PERSIST_WASM_FAST_VM");
     let fast_vm = env::var("LUA_PERSIST_WASM_FAST_VM").unwrap_or_default();
     let fast: Vec<&str> = match fast_vm.as_str() {
         _ if !wasm => Vec::new(),
-        "" | "0" => Vec::new(),
+        "" => WASM_DEFAULT_SPEED_SOURCES.to_vec(),
+        "0" => Vec::new(),
         "1" => WASM_SPEED_SOURCES.to_vec(),
         list => list.split(',').map(str::trim).collect(),
     };

@@ -81,7 +81,11 @@ fn paired_medians(
         v[v.len() / 2]
     };
     ratios.sort_by(f64::total_cmp);
-    (median(&mut times_a), median(&mut times_b), ratios[ratios.len() / 2])
+    (
+        median(&mut times_a),
+        median(&mut times_b),
+        ratios[ratios.len() / 2],
+    )
 }
 
 unsafe extern "C-unwind" fn writer(

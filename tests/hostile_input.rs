@@ -1434,7 +1434,10 @@ fn a_state_obeys_each_change_of_its_policy() {
     for round in 0..2 {
         set_policy(&s, BytecodePolicy::Refuse);
         assert_eq!(policy(&s), BytecodePolicy::Refuse, "round {round}");
-        assert!(matches!(function_error(decode(&s, &plain_fn)), F::FunctionsRefused));
+        assert!(matches!(
+            function_error(decode(&s, &plain_fn)),
+            F::FunctionsRefused
+        ));
 
         set_policy(&s, BytecodePolicy::Trust);
         assert_eq!(policy(&s), BytecodePolicy::Trust, "round {round}");
@@ -1442,8 +1445,15 @@ fn a_state_obeys_each_change_of_its_policy() {
         assert_eq!(serialize(&s, "return function() end")[0], 0x0A);
 
         set_policy(&s, BytecodePolicy::Authenticate(key.clone()));
-        assert_eq!(policy(&s), BytecodePolicy::Authenticate(key.clone()), "round {round}");
-        assert!(matches!(function_error(decode(&s, &plain_fn)), F::UnsignedBytecode));
+        assert_eq!(
+            policy(&s),
+            BytecodePolicy::Authenticate(key.clone()),
+            "round {round}"
+        );
+        assert!(matches!(
+            function_error(decode(&s, &plain_fn)),
+            F::UnsignedBytecode
+        ));
         // Serialized under "authenticate": signed, and loads here.
         let signed = serialize(&s, "return function(a) return a + 1 end");
         assert_eq!(signed[0], 0x0C);
