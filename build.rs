@@ -44,8 +44,9 @@ const LUA_SOURCES: &[&str] = &[
 ];
 
 /// Compiled at -O2 in the module by default: Lua's calls and returns (luaD_precall,
-/// luaD_poscall), for 1.25 KB (README, Benchmarks: what each file at -O2 costs and buys).
-const WASM_DEFAULT_SPEED_SOURCES: &[&str] = &["ldo.c"];
+/// luaD_poscall) and the interpreter, for 4.4 KB (README, Benchmarks: what each file at
+/// -O2 costs and buys).
+const WASM_DEFAULT_SPEED_SOURCES: &[&str] = &["ldo.c", "lvm.c"];
 
 /// The files of Lua's interpreter loop and what it calls on every instruction, table access,
 /// call and string: compiled at -O2 in the module with LUA_PERSIST_WASM_FAST_VM=1.
@@ -113,7 +114,7 @@ fn main() {
              supported (see README, section Targets)"
         ),
     }
-    // In the module Lua is -Oz, for the size budget, but for ldo.c; with
+    // In the module Lua is -Oz, for the size budget, but for ldo.c and lvm.c; with
     // LUA_PERSIST_WASM_FAST_VM=1 the interpreter's hot paths are -O2 (README, Benchmarks:
     // what that costs and buys), with =0 all of it is -Oz. Natively all of Lua is -O2.
     // (Or a comma-separated list of Lua's files to compile at -O2: for measuring each.)

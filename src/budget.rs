@@ -12,8 +12,22 @@ use std::alloc::{alloc, dealloc, realloc, Layout};
 
 use crate::ffi::{abort_on_panic, lua_Alloc, lua_State, lua_getallocf};
 
-/// Lua's blocks are aligned as C's max_align_t (16 on every supported target).
+/// The alignment of Lua's blocks. Lua needs its LUAI_MAXALIGN (llimits.h: the strictest of
+/// lua_Number, double, void *, lua_Integer and long): 8 bytes on every supported target.
+/// Natively the blocks get C's max_align_t (16), which malloc gives anyway. In the wasm
+/// module they get 8, dlmalloc's own alignment there: with 16, every allocation went
+/// through its memalign and every reallocation became allocate, copy and free (README,
+/// Benchmarks).
+#[cfg(not(target_arch = "wasm32"))]
 const BLOCK_ALIGN: usize = 16;
+#[cfg(target_arch = "wasm32")]
+const BLOCK_ALIGN: usize = 8;
+const _: () = assert!(
+    BLOCK_ALIGN >= core::mem::align_of::<f64>()
+        && BLOCK_ALIGN >= core::mem::align_of::<i64>()
+        && BLOCK_ALIGN >= core::mem::align_of::<*const c_void>()
+        && BLOCK_ALIGN >= core::mem::align_of::<core::ffi::c_long>()
+);
 
 /// Units of work (instructions, C calls, pattern-matching steps) between two checkpoints of
 /// a thread: how late an instruction limit or a deadline can be noticed, and how often the
@@ -21,15 +35,17 @@ const BLOCK_ALIGN: usize = 16;
 pub const CHECKPOINT_INTERVAL: u64 = 10_000;
 
 /// What a block of `size` bytes costs the process: C's malloc (glibc's, and dlmalloc in the
-/// wasm module) puts a one-word header before each block and rounds it up to 16 bytes, at
-/// least 32. Counting that, a memory limit bounds what the process really takes: Lua's
-/// blocks are small (a table is 56 bytes), and by their sizes alone a state full of small
-/// tables would take a third more than its limit.
+/// wasm module) puts a one-word header before each block and rounds it up to two words, at
+/// least four: 16 and 32 bytes on 64-bit targets, 8 and 16 on wasm32. Counting that, a
+/// memory limit bounds what the process really takes: Lua's blocks are small (a table is
+/// 56 bytes natively), and by their sizes alone a state full of small tables would take a
+/// third more than its limit.
 pub fn block_cost(size: usize) -> usize {
+    const WORD: usize = core::mem::size_of::<usize>();
     if size == 0 {
         0
     } else {
-        (size.saturating_add(8 + 15) & !15).max(32)
+        (size.saturating_add(WORD + 2 * WORD - 1) & !(2 * WORD - 1)).max(4 * WORD)
     }
 }
 
