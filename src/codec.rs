@@ -338,16 +338,33 @@ impl<'a> Encoder<'a> {
 
     /// A reference to the external table `id` (tag `07`).
     pub(crate) fn put_table_ref(&mut self, id: u32) -> Result<(), SerializationError> {
-        self.put_tag(SerializationType::TableRef)?;
-        self.put_u32(id)
+        self.put_tagged(SerializationType::TableRef, &id.to_le_bytes())
     }
 
     pub(crate) fn put_tag(&mut self, tag: SerializationType) -> Result<(), SerializationError> {
+        self.put_tagged(tag, &[])
+    }
+
+    /// A tag and the first bytes of its payload (at most 8) in one write: most values are a
+    /// tag and a number or a length, and each write goes through `dyn Output`.
+    pub(crate) fn put_tagged(
+        &mut self,
+        tag: SerializationType,
+        payload: &[u8],
+    ) -> Result<(), SerializationError> {
         self.holds_code |= matches!(
             tag,
             SerializationType::Closure | SerializationType::CFunction | SerializationType::Globals
         );
-        self.put(&[tag as u8])
+        let mut bytes = [0u8; 9];
+        let n = payload.len().min(8);
+        bytes[0] = tag as u8;
+        bytes[1..=n].copy_from_slice(&payload[..n]);
+        self.put(&bytes[..=n])?;
+        if n < payload.len() {
+            self.put(&payload[n..])?;
+        }
+        Ok(())
     }
 
     /// Writes a reference if the object at `idx` was met before; otherwise gives it the next

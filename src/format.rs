@@ -343,8 +343,10 @@ pub trait Output {
 
 impl Output for Vec<u8> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), SerializationError> {
-        self.try_reserve(bytes.len())
-            .map_err(|_| SerializationError::OutOfMemory)?;
+        if self.capacity() - self.len() < bytes.len() {
+            self.try_reserve(bytes.len())
+                .map_err(|_| SerializationError::OutOfMemory)?;
+        }
         self.extend_from_slice(bytes);
         Ok(())
     }

@@ -75,11 +75,11 @@ impl<'a> Encoder<'a> {
                 ]),
                 LUA_TNUMBER => {
                     if lua_isinteger(L, idx) != 0 {
-                        self.put_tag(SerializationType::Integer)?;
-                        self.put(&lua_tointeger(L, idx).to_le_bytes())
+                        let n = lua_tointeger(L, idx);
+                        self.put_tagged(SerializationType::Integer, &n.to_le_bytes())
                     } else {
-                        self.put_tag(SerializationType::Float)?;
-                        self.put(&lua_tonumber(L, idx).to_le_bytes())
+                        let x = lua_tonumber(L, idx);
+                        self.put_tagged(SerializationType::Float, &x.to_le_bytes())
                     }
                 }
                 LUA_TSTRING => {
@@ -90,8 +90,7 @@ impl<'a> Encoder<'a> {
                             path: String::new(),
                         });
                     };
-                    self.put_tag(SerializationType::String)?;
-                    self.put_u32(len)?;
+                    self.put_tagged(SerializationType::String, &len.to_le_bytes())?;
                     self.put(bytes)
                 }
                 LUA_TTABLE => self.table(idx),
