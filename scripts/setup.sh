@@ -77,7 +77,7 @@ need_wasm_opt() {
   need_node
   if [ ! -x wasm/node_modules/.bin/wasm-opt ] || [ ! -f wasm/node_modules/typescript/bin/tsc ] ||
     [ ! -f wasm/node_modules/playwright-core/package.json ] ||
-    [ ! -f wasm/node_modules/wasmoon/package.json ]; then
+    [ ! -f wasm/node_modules/wasmoon/package.json ] || [ ! -f wasm/node_modules/esbuild/package.json ]; then
     echo "lua-persist setup: installing npm packages in wasm/" >&2
     (cd wasm && npm ci --silent --no-audit --no-fund) >&2 || die "npm ci in wasm/ failed (is the npm registry reachable?)"
   fi

@@ -71,3 +71,18 @@ export async function browserLocked(): Promise<string> {
   await store.close();
   return 'opened';
 }
+
+// The npm package's two entries (wasm/node.mjs, wasm/browser.mjs), as npm/README.md uses them.
+import * as nodeEntry from '../../node.mjs';
+import * as browserEntry from '../../browser.mjs';
+
+export async function packageEntries(wasmUrl: string): Promise<void> {
+  const inNode = await nodeEntry.LuaModule.instantiate(await nodeEntry.loadModule(), { store: new nodeEntry.FileStore('./lua-store') });
+  const r = inNode.newState().exec('_home.runs = (_home.runs or 0) + 1 print("run", _home.runs)');
+  const out: Uint8Array = r.stdout;
+  const dump: Uint8Array = nodeEntry.encodeDump(nodeEntry.readStore(new nodeEntry.MemoryStore()));
+  const store: browserEntry.IdbStore = await browserEntry.IdbStore.open('my-app');
+  const inPage = await browserEntry.LuaModule.instantiate(await browserEntry.loadModule(wasmUrl), { store });
+  inPage.newState().exec('_home.visits = (_home.visits or 0) + 1');
+  void out; void dump;
+}
