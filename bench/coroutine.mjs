@@ -4,7 +4,7 @@
 // lua-persist binary) and in the module (wasm/run.mjs), runs alternating between them; each
 // against its reference measured in the same process: the same values and functions
 // without the coroutine.
-//   cargo build --release --bin lua-persist && scripts/build-wasm
+//   cargo build --release --features cli --bin lua-persist && scripts/build-wasm
 //   node bench/coroutine.mjs [--runs N] [--rounds N]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -7,7 +7,7 @@
 // alternate between the engines (their order rotating) after one untimed pass that lets V8
 // optimize, and each wasm time is divided by the native time of the same run. Prints the median ratio over the runs and its spread,
 // start-up times, and both modules' sizes raw and gzip.
-//   cargo build --release --bin lua-persist && scripts/build-wasm
+//   cargo build --release --features cli --bin lua-persist && scripts/build-wasm
 //   node bench/race.mjs [--runs N] [--only NAME,NAME]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -28,7 +28,7 @@ const option = (name) => {
 const RUNS = numberOption('--runs', 5);
 const only = option('--only')?.split(',');
 
-for (const [path, how] of [[nativeBin, 'cargo build --release --bin lua-persist'],
+for (const [path, how] of [[nativeBin, 'cargo build --release --features cli --bin lua-persist'],
   [wasmPath, 'scripts/build-wasm'], [`${wasmoonDir}/index.js`, 'npm ci --prefix wasm']]) {
   if (!existsSync(path)) {
     console.error(`missing ${path}: run \`${how}\` first`);

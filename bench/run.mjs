@@ -19,7 +19,7 @@ const wasmPath = process.env.LUA_PERSIST_WASM || `${root}target/wasm32-unknown-u
 const runsIndex = process.argv.indexOf('--runs');
 const RUNS = runsIndex > 0 ? Number(process.argv[runsIndex + 1]) : 5;
 
-for (const [path, build] of [[native, 'cargo build --release --bin lua-persist'],
+for (const [path, build] of [[native, 'cargo build --release --features cli --bin lua-persist'],
   [wasmPath, 'scripts/build-wasm']]) {
   if (!existsSync(path)) {
     console.error(`missing ${path}: run \`${build}\` first`);

@@ -1,6 +1,6 @@
 //! PostgreSQL against SQLite (README, "Benchmarks"), on the server `$LUA_PERSIST_TEST_PG`
 //! names (a database `lp_bench` is made there afresh):
-//!   scripts/with-postgres cargo run --release --example pg-bench [-- --runs N]
+//!   scripts/with-postgres cargo run --release --features postgres --example pg-bench [-- --runs N]
 //! `_home` set, get and `ext.atomic` increment rates for one client, then with 1, 4 and 16
 //! clients at once (each a thread with its own state and connection). SQLite runs the same
 //! work on a file in the same run, as the reference (durability: SQLite's FULL; the

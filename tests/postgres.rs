@@ -27,7 +27,7 @@ fn server() -> String {
     std::env::var("LUA_PERSIST_TEST_PG").unwrap_or_else(|_| {
         panic!(
             "LUA_PERSIST_TEST_PG is not set: run the tests under a throwaway cluster, \
-             `scripts/with-postgres cargo test` (scripts/test does)"
+             `scripts/with-postgres cargo test --features cli` (scripts/test does)"
         )
     })
 }

@@ -3,7 +3,7 @@
 // (target/wasm32-unknown-unknown/release/lua_persist.wasm): stdout, stderr and exit code.
 //
 // Build both first:
-//   cargo build --release --bin lua-persist
+//   cargo build --release --features cli --bin lua-persist
 //   scripts/build-wasm
 // Run: node --test wasm/test/corpus.test.mjs
 //
@@ -25,7 +25,7 @@ const wasmFile = path.join(root, 'target/wasm32-unknown-unknown/release/lua_pers
 const corpusDir = 'tests/corpus';
 
 const missing = [];
-if (!existsSync(nativeBin)) missing.push(`${nativeBin} (build it with: cargo build --release --bin lua-persist)`);
+if (!existsSync(nativeBin)) missing.push(`${nativeBin} (build it with: cargo build --release --features cli --bin lua-persist)`);
 if (!existsSync(wasmFile)) missing.push(`${wasmFile} (build it with: scripts/build-wasm)`);
 
 const scripts = existsSync(path.join(root, corpusDir))

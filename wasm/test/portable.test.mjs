@@ -13,7 +13,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'lua-persist-portable-'));
 const script = (name) => readFileSync(join(repoRoot, 'tests/portable', name));
 
 function runNative(args) {
-  assert.ok(existsSync(native), `build ${native} first (cargo build --release --bin lua-persist)`);
+  assert.ok(existsSync(native), `build ${native} first (cargo build --release --features cli --bin lua-persist)`);
   const env = { ...process.env, LUA_PERSIST_STORE: ':memory:' }; // no store file
   const r = spawnSync(native, args, { cwd: repoRoot, encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);

@@ -16,7 +16,7 @@ const nativeBin = join(repoRoot, 'target/release/lua-persist');
 const keyFile = join(tmp, 'key');
 
 function native(args) {
-  assert.ok(existsSync(nativeBin), `build ${nativeBin} first (cargo build --release --bin lua-persist)`);
+  assert.ok(existsSync(nativeBin), `build ${nativeBin} first (cargo build --release --features cli --bin lua-persist)`);
   const r = spawnSync(nativeBin, args, { encoding: 'utf8', env: { ...process.env, LUA_PERSIST_KEY: keyFile } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
