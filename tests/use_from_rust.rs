@@ -21,12 +21,14 @@ fn embed(db: &Path) -> Result<(), Box<dyn std::error::Error>> {
     // bytecode policy set first: only payloads signed with KEY may hold code.
     let owned = lua::OwnedState::with_libs(64 << 20).ok_or("no memory for a state")?;
     let L = owned.as_ptr();
+    // SAFETY: L is a live state, used on this thread only (in every block below too).
     unsafe { set_bytecode_policy(L, &BytecodePolicy::Authenticate(KEY.to_vec()))? };
 
     // What raises must run protected: lua_createtable and lua_setfield may need memory,
     // and an error would jump over this frame. lua::protected runs the body as a C
     // function (on a stack of its own: it sees none of the caller's values) and turns an
     // error into Err(LuaError).
+    // SAFETY: as above; the body holds nothing with a destructor.
     unsafe {
         lua::protected(L, &mut |L| {
             lua_createtable(L, 0, 1);
@@ -44,6 +46,7 @@ fn embed(db: &Path) -> Result<(), Box<dyn std::error::Error>> {
         time: Some(Duration::from_secs(1)),
     })?;
     let chunk = c"local n = config.start return function() n = n + 1 return n end";
+    // SAFETY: as above; the stack has room for the chunk and its result.
     unsafe {
         assert_eq!(luaL_loadstring(L, chunk.as_ptr()), LUA_OK);
         assert_eq!(limits::pcall(L, 0, 1, 0), LUA_OK);
@@ -52,6 +55,7 @@ fn embed(db: &Path) -> Result<(), Box<dyn std::error::Error>> {
     // Persist the closure (signed, as the policy says) and keep it in an SQLite store:
     // table 1 is `_home`, the runners' table; any table id and key will do.
     let mut bytes = Vec::new();
+    // SAFETY: as above; -1 is the closure.
     unsafe { serialize_value_to_vec(L, -1, &mut bytes)? };
     let mut store = SqliteStore::open(db)?;
     store.set(1, b"counter", &bytes)?;
@@ -60,10 +64,12 @@ fn embed(db: &Path) -> Result<(), Box<dyn std::error::Error>> {
     // Later, elsewhere: a fresh state with the same policy restores and calls it.
     let later = lua::OwnedState::with_libs(64 << 20).ok_or("no memory for a state")?;
     let L = later.as_ptr();
+    // SAFETY: as above, for the new state.
     unsafe { set_bytecode_policy(L, &BytecodePolicy::Authenticate(KEY.to_vec()))? };
     let bytes = SqliteStore::open(db)?
         .get(1, b"counter")?
         .ok_or("not stored")?;
+    // SAFETY: as above; the restored closure is on top, each call pops what it pushed.
     unsafe {
         deserialize_value(L, &bytes)?;
         for expected in 11..=13 {
@@ -79,6 +85,7 @@ fn embed(db: &Path) -> Result<(), Box<dyn std::error::Error>> {
         instructions: Some(100_000),
         ..Limits::NONE
     })?;
+    // SAFETY: as above.
     unsafe {
         assert_eq!(luaL_loadstring(L, c"while true do end".as_ptr()), LUA_OK);
         assert_eq!(limits::pcall(L, 0, 0, 0), LUA_ERRRUN);
