@@ -533,6 +533,101 @@ unsafe fn run_chunk(
     }
 }
 
+/// Registry keys (these statics' addresses, as light userdata) where [`eval_chunk`]'s
+/// message handler leaves an error's message and traceback; the error value itself stays as
+/// raised. Light-userdata keys make no string, so setting them to nil and reading them
+/// cannot raise.
+static EVAL_MESSAGE_KEY: u8 = 0;
+static EVAL_TRACEBACK_KEY: u8 = 0;
+
+/// Loads and calls one chunk as [`exec_chunk`] does, but for a host that takes its values:
+/// on success the chunk's results are left on the stack above its height before the call;
+/// on an error the error value as raised is left there (one value), and
+/// [`push_eval_error_notes`] pushes its message and traceback (both nil when the error was
+/// not raised by the chunk: a syntax error, or its writes that could not be stored, whose
+/// value is the message). Nothing is printed. Returns the status.
+///
+/// # Safety
+/// `L` valid. The caller resets the stack.
+pub unsafe fn eval_chunk(L: *mut lua_State, chunk: &[u8], name: &CStr) -> c_int {
+    // SAFETY: forwarded caller contract; nil into a registry key that may be absent makes
+    // no entry (Lua does not store nil), so nothing here allocates before the protected call.
+    unsafe {
+        let base = lua_gettop(L);
+        for key in [&EVAL_MESSAGE_KEY, &EVAL_TRACEBACK_KEY] {
+            lua_pushnil(L);
+            lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(key));
+        }
+        let mut status = lua::loadbuffer(L, chunk, name, None);
+        if status == LUA_OK {
+            lua_pushcfunction(L, Some(eval_message_handler));
+            lua_insert(L, base + 1);
+            status = limits::pcall(L, 0, LUA_MULTRET, base + 1);
+            lua_remove(L, base + 1);
+        }
+        if status == LUA_OK {
+            let stored = commit_writes(L, status);
+            if stored != LUA_OK {
+                // The results are not the chunk's outcome any more: its error is.
+                lua_rotate(L, base + 1, 1);
+                lua_settop(L, base + 1);
+            }
+            return stored;
+        }
+        commit_writes(L, status)
+    }
+}
+
+/// Pushes the message and the traceback that [`eval_chunk`]'s handler noted for the last
+/// error (nil, nil when it noted none).
+///
+/// # Safety
+/// `L` valid, with room for 2 values.
+pub unsafe fn push_eval_error_notes(L: *mut lua_State) {
+    // SAFETY: forwarded caller contract; raw reads do not allocate.
+    unsafe {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&EVAL_MESSAGE_KEY));
+        lua_rawgetp(L, LUA_REGISTRYINDEX, lua::registry_key(&EVAL_TRACEBACK_KEY));
+    }
+}
+
+/// [`eval_chunk`]'s handler: keeps the error value, and notes its message (as the runners
+/// print it) and the traceback from where it was raised.
+unsafe extern "C-unwind" fn eval_message_handler(L: *mut lua_State) -> c_int {
+    // SAFETY: the body has the same contract; a panic must not unwind into C.
+    crate::lua::abort_on_panic(|| unsafe { eval_message_handler_body(L) })
+}
+
+unsafe fn eval_message_handler_body(L: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua with the error object at index 1; an allocation error in here
+    // is Lua's "error in error handling".
+    unsafe {
+        match lua_type(L, 1) {
+            LUA_TSTRING | LUA_TNUMBER => {
+                lua_pushvalue(L, 1);
+                lua_tolstring(L, -1, core::ptr::null_mut());
+            }
+            _ => {
+                if luaL_callmeta(L, 1, c"__tostring".as_ptr()) == 0
+                    || lua_type(L, -1) != LUA_TSTRING
+                {
+                    lua_settop(L, 1);
+                    lua_pushfstring(
+                        L,
+                        c"(error object is a %s value)".as_ptr(),
+                        luaL_typename(L, 1),
+                    );
+                }
+            }
+        }
+        lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&EVAL_MESSAGE_KEY));
+        luaL_traceback(L, L, core::ptr::null(), 1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&EVAL_TRACEBACK_KEY));
+        lua_settop(L, 1);
+        1
+    }
+}
+
 /// Commits the state's pending external-table writes at the end of a chunk (whose status is
 /// `status`). When they cannot be stored, that is the chunk's error (replacing its own),
 /// with the message on top.

@@ -169,9 +169,37 @@ export interface Usage {
   exceeded: null | 'memory' | 'instructions' | 'time';
 }
 
+/** A Lua value as LuaState.eval returns it (see decodeHostValues). */
+export type LuaResult =
+  | null | boolean | number | bigint | string | Uint8Array | LuaOpaqueValue
+  | LuaResult[] | { [key: string]: LuaResult } | Map<LuaResult, LuaResult>;
+
+/** A function, coroutine (`thread`) or userdata — or a table nested more than 200 deep —
+ * which JavaScript cannot hold: its Lua type only. */
+export class LuaOpaqueValue {
+  readonly type: 'function' | 'thread' | 'userdata' | 'lightuserdata' | 'table';
+}
+
+/** A Lua error met by LuaState.eval. */
+export class LuaError extends Error {
+  /** The LuaStatus: ERRRUN, ERRSYNTAX, ERRMEM, ERRERR, or EXITED + code. */
+  readonly status: number;
+  /** The error value as raised (`error({code = 42})` gives `{code: 42}`). */
+  readonly value: LuaResult;
+  /** Lua's traceback from where the error was raised; null for a syntax error. */
+  readonly traceback: string | null;
+}
+
+/** The values lp_eval left in stream 3, decoded (the rules: LuaState.eval). */
+export function decodeHostValues(bytes: Uint8Array): LuaResult[];
+
 export class LuaState {
   /** Runs a chunk; after `os.exit(code)` the status is `LuaStatus.EXITED + code` and the state is closed. */
   exec(chunk: string | Uint8Array, name?: string): RunResult & { status: number };
+  /** Runs a chunk and returns its results; a Lua error throws a LuaError. Arrays for
+   * tables with keys 1..n, objects for string/number keys, Maps otherwise; shared and cyclic
+   * tables stay shared; functions and the like come back as LuaOpaqueValue. */
+  eval(chunk: string | Uint8Array, name?: string): LuaResult[];
   /** Past this many bytes, Lua raises "not enough memory". */
   setMemoryLimit(bytes: number): void;
   /** Limits for the chunks the state runs next, replacing earlier ones. A chunk exceeding

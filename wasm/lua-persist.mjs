@@ -671,10 +671,10 @@ export class LuaModule {
     return { report: utf8.encode(`lua-persist: the store failed: ${why}\n`), failedHere };
   }
 
-  _exec(L, chunk, name) {
+  _exec(L, chunk, name, exportName = 'lp_exec') {
     const c = this.#copyIn(chunk);
     const n = this.#copyIn(name);
-    const status = this._call('lp_exec', L, c[0], c[1], n[0], n[1]);
+    const status = this._call(exportName, L, c[0], c[1], n[0], n[1]);
     if (status === LuaStatus.TRAPPED) this.#checkTrapped();
     this.#free(c);
     this.#free(n);
@@ -735,15 +735,49 @@ export class LuaState {
    * After os.exit(code) the status is LuaStatus.EXITED + code and the state is closed.
    */
   exec(chunk, name = '=input') {
-    if (this.L === 0) throw new Error('lua-persist: state is closed');
-    let status = this.module._exec(this.L, chunk, name);
+    let status = this.#run(chunk, name, 'lp_exec');
+    const { report, failedHere } = this.module._storeWrites();
+    if (failedHere && status === LuaStatus.OK) status = LuaStatus.ERRRUN;
+    return { status, stdout: this.module.takeOutput(1), stderr: concat(this.module.takeOutput(2), report) };
+  }
+
+  /**
+   * Runs a chunk and returns its results as JavaScript values, in an array (`const [n] =
+   * state.eval('return 1 + 1')`); see decodeHostValues for how each Lua value comes back.
+   * A Lua error (syntax, runtime, a limit exceeded, writes that could not be stored) throws a
+   * LuaError with Lua's message, the traceback and the error value as raised. What the chunk
+   * prints stays in the module's output (lua.takeOutput(1)). The chunk is named as given:
+   * `eval('error("x")', 'setup')` fails with "setup:1: x" (a name starting with `@` is a
+   * file name, as in Lua). After os.exit(code) it throws a LuaError with status
+   * LuaStatus.EXITED + code, and the state is closed.
+   */
+  eval(chunk, name = 'eval') {
+    const status = this.#run(chunk, name, 'lp_eval');
+    const values = decodeHostValues(this.module.takeOutput(RESULTS_STREAM));
+    const { report, failedHere } = this.module._storeWrites();
+    if (failedHere) {
+      throw new LuaError(fromUtf8.decode(report).trim(), { status: LuaStatus.ERRRUN, value: null, traceback: null });
+    }
+    if (status === LuaStatus.OK) return values;
+    if (status >= LuaStatus.EXITED) {
+      throw new LuaError(`the chunk called os.exit(${status - LuaStatus.EXITED}): the state is closed`,
+        { status, value: null, traceback: null });
+    }
+    const [value = null, message = null, traceback = null] = values;
+    const text = message ?? (typeof value === 'string' ? value : status === LuaStatus.ERRMEM ? 'not enough memory' : String(value));
+    throw new LuaError(text, { status, value, traceback });
+  }
+
+  #run(chunk, name, exportName) {
+    this.#open();
+    // Named as given: Lua would show a plain name as [string "name"].
+    const chunkName = /^[=@]/.test(name) ? name : `=${name}`;
+    const status = this.module._exec(this.L, chunk, chunkName, exportName);
     if (status >= LuaStatus.EXITED) {
       this.L = 0;
       this.module._states.delete(this);
     }
-    const { report, failedHere } = this.module._storeWrites();
-    if (failedHere && status === LuaStatus.OK) status = LuaStatus.ERRRUN;
-    return { status, stdout: this.module.takeOutput(1), stderr: concat(this.module.takeOutput(2), report) };
+    return status;
   }
 
   setMemoryLimit(bytes) {
@@ -889,6 +923,133 @@ export function decodeValue(store, bytes, seen = new Map()) {
     }
     default: return null; // nil, functions, inline tables, the globals table
   }
+}
+
+/** The module's output stream that holds lp_eval's values (src/wasm/exports.rs). */
+const RESULTS_STREAM = 3;
+
+/** A Lua error that LuaState.eval met: `message` is Lua's (with the chunk's name and line),
+ * `value` the error value as raised, as a JavaScript value (a string error is that string;
+ * `error({code = 42})` gives `{code: 42}`), `traceback` Lua's traceback from where it was
+ * raised (null for a syntax error), `status` the LuaStatus. */
+export class LuaError extends Error {
+  constructor(message, { status, value, traceback }) {
+    super(message);
+    this.name = 'LuaError';
+    this.status = status;
+    this.value = value;
+    this.traceback = traceback;
+  }
+}
+
+/** A Lua value JavaScript cannot hold — a function, a coroutine (`thread`), a userdata — or a
+ * table nested more than 200 deep (`table`), as LuaState.eval returns it: its Lua type only. */
+export class LuaOpaqueValue {
+  constructor(type) {
+    this.type = type;
+    Object.freeze(this);
+  }
+  toString() {
+    return `[Lua ${this.type}]`;
+  }
+}
+
+const LUA_TYPE_NAMES = ['nil', 'boolean', 'lightuserdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The values lp_eval left (layout: src/wasm/host_values.rs) as JavaScript values:
+ * nil → null; booleans; integers → numbers, or bigints past 2^53; floats → numbers; strings →
+ * strings when they are UTF-8, else Uint8Array (the bytes); tables → arrays when their keys
+ * are exactly 1..n (an empty table too), else plain objects when every key is a string or a
+ * number (numbers as property names; a table with both 1 and "1" as keys becomes a Map),
+ * else Maps (keys converted the same way). A table met twice — shared, or a cycle — is one
+ * JavaScript object met twice. Functions, coroutines and userdata → LuaOpaqueValue.
+ */
+export function decodeHostValues(bytes) {
+  if (bytes.length === 0) return [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tables = [];
+  let at = 0;
+  const u32 = () => { const v = view.getUint32(at, true); at += 4; return v; };
+  const value = () => {
+    const tag = bytes[at++];
+    switch (tag) {
+      case 0: return null;
+      case 1: return false;
+      case 2: return true;
+      case 3: {
+        const v = view.getBigInt64(at, true);
+        at += 8;
+        return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+      }
+      case 4: { const v = view.getFloat64(at, true); at += 8; return v; }
+      case 5: {
+        const len = u32();
+        const raw = bytes.subarray(at, at + len);
+        at += len;
+        try { return strictUtf8.decode(raw); } catch { return raw.slice(); }
+      }
+      case 6: return table();
+      case 7: return tables[u32()];
+      case 8: return new LuaOpaqueValue(LUA_TYPE_NAMES[bytes[at++]] ?? 'userdata');
+      case 9: return new LuaOpaqueValue('table');
+      default: throw new Error(`lua-persist: unknown value tag ${tag} from lp_eval`);
+    }
+  };
+  // A table: its keys are looked at first (values skipped), to choose the container; the
+  // container is numbered before its pairs are read, so a cycle comes back to it.
+  const table = () => {
+    const count = u32();
+    const start = at;
+    const keys = [];
+    for (let i = 0; i < count; i++) {
+      keys.push(peekKey());
+      skipValue();
+      skipValue();
+    }
+    at = start;
+    const isArray = keys.every((k) => Number.isInteger(k) && k >= 1 && k <= count);
+    const plain = !isArray && keys.every((k) => typeof k === 'string' || typeof k === 'number') &&
+      new Set(keys.map(String)).size === keys.length;
+    const result = isArray ? new Array(count) : plain ? {} : new Map();
+    tables.push(result);
+    for (let i = 0; i < count; i++) {
+      const k = value();
+      const v = value();
+      if (isArray) result[Number(k) - 1] = v;
+      else if (plain) result[String(k)] = v;
+      else result.set(k, v);
+    }
+    return result;
+  };
+  // The key at `at`: a number (integer keys as numbers), a UTF-8 string, or skipMarker.
+  const peekKey = () => {
+    const tag = bytes[at];
+    if (tag === 3) return Number(view.getBigInt64(at + 1, true));
+    if (tag === 4) return view.getFloat64(at + 1, true);
+    if (tag === 5) {
+      const len = view.getUint32(at + 1, true);
+      try { return strictUtf8.decode(bytes.subarray(at + 5, at + 5 + len)); } catch { return skipMarker; }
+    }
+    return skipMarker;
+  };
+  const skipValue = () => {
+    const tag = bytes[at++];
+    if (tag === 3 || tag === 4) at += 8;
+    else if (tag === 5) { const len = u32(); at += len; } // (`at += u32()` would add to the old `at`)
+    else if (tag === 7) at += 4;
+    else if (tag === 8) at += 1;
+    else if (tag === 6) {
+      const pairs = u32();
+      for (let i = 0; i < 2 * pairs; i++) skipValue();
+    }
+  };
+  const skipMarker = Symbol('key that is not a string or a number');
+  const count = u32();
+  const out = [];
+  for (let i = 0; i < count; i++) out.push(value());
+  return out;
 }
 
 /**

@@ -94,6 +94,8 @@ pub extern "C" fn lp_output_ptr(stream: c_int) -> *const u8 {
     match stream {
         // SAFETY: a read of the C runtime's buffer bookkeeping.
         1 | 2 => unsafe { __lp_output_data(stream, &mut len) },
+        // SAFETY: a read of the buffer; the host copies it before its next call.
+        RESULTS_STREAM => unsafe { (*RESULTS.as_ptr()).as_ptr() },
         _ => core::ptr::null(),
     }
 }
@@ -113,6 +115,9 @@ pub extern "C" fn lp_output_len(stream: c_int) -> usize {
     if let 1 | 2 = stream {
         // SAFETY: as lp_output_ptr.
         unsafe { __lp_output_data(stream, &mut len) };
+    } else if stream == RESULTS_STREAM {
+        // SAFETY: as lp_output_ptr.
+        len = unsafe { (*RESULTS.as_ptr()).len() };
     }
     len
 }
@@ -128,8 +133,18 @@ pub(crate) fn output_clear(stream: c_int) {
     if let 1 | 2 = stream {
         // SAFETY: frees the C runtime's buffer; the host no longer reads it.
         unsafe { __lp_output_clear(stream) };
+    } else if stream == RESULTS_STREAM {
+        // SAFETY: the host no longer reads the buffer; nothing else refers to it.
+        unsafe { *RESULTS.as_ptr() = Vec::new() };
     }
 }
+
+/// The stream (for `lp_output_ptr`, `lp_output_len`, `lp_output_clear`) that holds what the
+/// last `lp_eval` returned: src/wasm/host_values.rs describes the bytes.
+pub const RESULTS_STREAM: c_int = 3;
+
+/// The last `lp_eval`'s results or error (src/wasm/host_values.rs).
+static RESULTS: ModuleCell<Vec<u8>> = ModuleCell::new(Vec::new());
 
 /// Whether the module's memory may grow (1) or not (0, the default). Growing memory
 /// replaces `memory.buffer` and detaches every view of the old one; cu's module never grows,
@@ -515,6 +530,84 @@ unsafe fn exec(
         // SAFETY: L is valid; exec_chunk balances the stack. The closure's frame holds only
         // references, so an exit may jump over it.
         status = unsafe { runner::exec_chunk(L, &ModuleHost, chunk, &name) }
+    }) {
+        Ok(()) => status,
+        Err(code) => {
+            // SAFETY: the exit jumped out of the state; the host must not use L again.
+            unsafe { lua::forget_abandoned(abandoned) };
+            EXITED + (code & 0xff)
+        }
+    }
+}
+
+/// Runs a chunk in a state from `lp_state_new`, as `lp_exec` does, but keeps its outcome for
+/// the host to read as values from stream 3 (`RESULTS_STREAM`; layout in
+/// src/wasm/host_values.rs): on success the chunk's results; on an error three values — the
+/// error value as raised, its message, and the traceback from where it was raised (message
+/// and traceback nil for a syntax error or writes that could not be stored, whose value is
+/// the message). Nothing is printed for an error. Returns the status, as `lp_exec`; when not
+/// even the copy of the values fits in memory, `LUA_ERRMEM` with no values.
+///
+/// # Safety
+/// As `lp_exec`.
+#[no_mangle]
+pub unsafe extern "C" fn lp_eval(
+    L: *mut lua_State,
+    chunk: *const u8,
+    chunk_len: usize,
+    name: *const u8,
+    name_len: usize,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    guarded(
+        || TRAPPED,
+        || unsafe { eval(L, chunk, chunk_len, name, name_len) },
+    )
+}
+
+/// # Safety
+/// As `lp_exec`.
+unsafe fn eval(
+    L: *mut lua_State,
+    chunk: *const u8,
+    chunk_len: usize,
+    name: *const u8,
+    name_len: usize,
+) -> c_int {
+    output_clear(RESULTS_STREAM);
+    if L.is_null() {
+        crate::ffi::c_stderr_write(b"lua-persist: lp_eval: no state (null)\n");
+        return LUA_ERRRUN;
+    }
+    // SAFETY: forwarded caller contract.
+    let (chunk, name) = unsafe { (host_bytes(chunk, chunk_len), host_bytes(name, name_len)) };
+    let name = std::ffi::CString::new(name).unwrap_or_else(|_| c"=?".into());
+    // SAFETY: L is a valid state from lp_state_new.
+    let abandoned = unsafe { lua::abandonable(L) };
+    let mut status = LUA_OK;
+    match catching_exit(&mut || {
+        // SAFETY: L is valid; the stack is reset below. The closure's frame holds only
+        // references, so an exit may jump over it.
+        unsafe {
+            let base = lua_gettop(L);
+            status = runner::eval_chunk(L, chunk, &name);
+            if status != LUA_OK && lua_checkstack(L, 2) != 0 {
+                runner::push_eval_error_notes(L);
+            }
+            let count = lua_gettop(L) - base;
+            let copied =
+                super::host_values::HostValues::new(count as u32).and_then(|mut values| {
+                    for i in 1..=count {
+                        values.value(L, base + i, 0)?;
+                    }
+                    Ok(values.into_bytes())
+                });
+            lua_settop(L, base);
+            match copied {
+                Ok(bytes) => *RESULTS.as_ptr() = bytes,
+                Err(_) => status = LUA_ERRMEM,
+            }
+        }
     }) {
         Ok(()) => status,
         Err(code) => {

@@ -17,6 +17,8 @@ pub(crate) mod guard;
 pub(crate) mod heap;
 #[cfg(all(target_arch = "wasm32", feature = "wasm-module"))]
 pub(crate) mod host_store;
+#[cfg(all(target_arch = "wasm32", feature = "wasm-module"))]
+pub mod host_values;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod libc;
 #[cfg(all(target_arch = "wasm32", feature = "wasm-module"))]

@@ -95,8 +95,36 @@ test('a bundler for browsers finds no FileStore and no store dumps in the packag
   }
 });
 
-test('a browser: a page bundled by esbuild runs Lua and keeps _home in IndexedDB across a reload', hang, async (t) => {
+/** Serves `site` over HTTP and opens it in headless Chromium; returns { page, errors, url }
+ * (closed when the test ends). */
+async function openInChromium(t, site) {
   assert.ok(existsSync(executablePath), `Chromium is missing at ${executablePath}: install Debian's package 'chromium' (scripts/test does) or set LUA_PERSIST_CHROMIUM`);
+  writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>');
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = createServer((req, res) => {
+    const file = join(site, req.url === '/' ? 'index.html' : decodeURIComponent(req.url.slice(1)));
+    if (req.url === '/favicon.ico') { res.writeHead(204).end(); return; }
+    if (!file.startsWith(site) || !existsSync(file)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const browser = await chromium.launch({ executablePath, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  const close = async () => {
+    await browser.close();
+    server.close();
+  };
+  return { page, errors, close };
+}
+
+test('a browser: a page bundled by esbuild runs Lua and keeps _home in IndexedDB across a reload', hang, async (t) => {
   const site = join(work, 'site');
   await bundle(`
     import { loadModule, LuaModule, IdbStore, LuaStatus } from 'lua-persist';
@@ -109,28 +137,56 @@ test('a browser: a page bundled by esbuild runs Lua and keeps _home in IndexedDB
     document.body.dataset.status = r.status === LuaStatus.OK ? 'ok' : 'error';
     document.body.dataset.output = new TextDecoder().decode(r.status === LuaStatus.OK ? r.stdout : r.stderr);
   `, site);
-  writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>');
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
-  const server = createServer((req, res) => {
-    const file = join(site, req.url === '/' ? 'index.html' : decodeURIComponent(req.url.slice(1)));
-    if (!file.startsWith(site) || !existsSync(file)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => server.close());
-  const browser = await chromium.launch({ executablePath, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
+  const { page, errors } = await openInChromium(t, site);
   const visit = async () => {
     await page.waitForFunction(() => document.body?.dataset.status, null, { timeout: 60_000 });
     return page.evaluate(() => ({ status: document.body.dataset.status, output: document.body.dataset.output }));
   };
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
   assert.deepEqual(await visit(), { status: 'ok', output: 'visit\t1\n' });
   await page.reload();
   assert.deepEqual(await visit(), { status: 'ok', output: 'visit\t2\n' }, 'the state came back from IndexedDB');
   assert.deepEqual(errors, []);
+});
+
+/** The ```js blocks of a Markdown file. */
+function jsBlocks(file) {
+  const markdown = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+  return [...markdown.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m, i) => ({ name: `${file} #${i + 1}`, code: m[1] }));
+}
+const readmeBlocks = [...jsBlocks('README.md'), ...jsBlocks('npm/README.md')];
+// Browser examples are the ones that reach IndexedDB.
+const inBrowser = (block) => block.code.includes('IdbStore');
+
+test("the README's JavaScript examples for Node run as pasted", hang, () => {
+  const blocks = readmeBlocks.filter((b) => !inBrowser(b));
+  assert.ok(blocks.length >= 3, `only ${blocks.length} Node examples found`);
+  for (const [i, block] of blocks.entries()) {
+    // Each in a folder of its own inside the project (a FileStore example makes ./lua-store).
+    const dir = join(project, `readme-${i}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'example.mjs'), block.code);
+    const r = spawnSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, `${block.name} failed:\n${block.code}\n${r.stderr}`);
+    if (block.code.includes("'run', _home.runs") || block.code.includes('"run", _home.runs')) {
+      assert.equal(r.stdout, 'run\t1\n', block.name);
+    }
+    if (block.code.includes('L.eval(')) {
+      assert.equal(r.stdout, ' 3.14 [ 1, 2, { x: 3 } ]\n(error object is a table value) 42\n0 42\n\n{ sum: 3.5 }\n', block.name);
+    }
+  }
+});
+
+test("the README's JavaScript examples for browsers run as pasted, bundled by esbuild", hang, async (t) => {
+  const blocks = readmeBlocks.filter(inBrowser);
+  assert.ok(blocks.length >= 2, `only ${blocks.length} browser examples found`);
+  // One page each, one after the other: an open IdbStore holds its database's lock (one
+  // page at a time), and the examples open the same database without closing it.
+  for (const [i, block] of blocks.entries()) {
+    const site = join(work, `readme-site-${i}`);
+    await bundle(`${block.code}\ndocument.body.dataset.done = 'yes';\n`, site);
+    const { page, errors, close } = await openInChromium(t, site);
+    await page.waitForFunction(() => document.body?.dataset.done, null, { timeout: 60_000 });
+    assert.deepEqual(errors, [], block.name);
+    await close();
+  }
 });

@@ -86,3 +86,18 @@ export async function packageEntries(wasmUrl: string): Promise<void> {
   inPage.newState().exec('_home.visits = (_home.visits or 0) + 1');
   void out; void dump;
 }
+
+// LuaState.eval and its errors.
+import { LuaError, LuaOpaqueValue, type LuaResult } from '../../lua-persist.mjs';
+
+export function evaluate(L: import('../../lua-persist.mjs').LuaState): LuaResult {
+  try {
+    const [sum] = L.eval('return 1 + 1', 'sum');
+    const fn = L.eval('return print')[0];
+    if (fn instanceof LuaOpaqueValue && fn.type === 'function') return sum;
+    return null;
+  } catch (e) {
+    if (e instanceof LuaError) return [e.message, e.status, e.value, e.traceback];
+    throw e;
+  }
+}
