@@ -83,6 +83,19 @@ need_wasm_opt() {
   fi
 }
 
+# The wasm-bindgen CLI for examples/wasm-bindgen: exactly the version of the wasm-bindgen
+# crate that the example pins (the CLI refuses any other), built by cargo install once
+# (a few minutes) into ~/.cargo/bin.
+WASM_BINDGEN_VERSION=0.2.130
+need_wasm_bindgen() {
+  setup_rust
+  if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSION"; then
+    echo "lua-persist setup: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install)" >&2
+    cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" >&2 ||
+      die "cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION failed (is the crates.io registry reachable?)"
+  fi
+}
+
 # Chromium for the browser test (wasm/test/browser.test.mjs): Debian's package at
 # /usr/bin/chromium, or the binary LUA_PERSIST_CHROMIUM names (the test reads it too).
 need_chromium() {
