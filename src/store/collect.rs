@@ -8,7 +8,7 @@
 //! This file has the graph work that every store shares, and the collection of a store with
 //! one user ([`collect_single_user`]). A store shared by processes adds the protocol that
 //! keeps other processes' tables (`SqliteStore`, `PgStore`, README "Reclaiming space"),
-//! deciding with [`judge`].
+//! deciding with `judge`.
 
 use super::{ExtStore, StoreError, Write, FIRST_NEW_TABLE_ID};
 use crate::fallible::{try_push, try_with_capacity, AllocError};

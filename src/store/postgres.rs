@@ -593,7 +593,7 @@ impl ExtStore for PgStore {
 
     /// The collection for a store shared by clients, as [`super::SqliteStore`]'s, in one
     /// write transaction: roots are `_home`, `_io`, `held`, and every live client's
-    /// published held ids and id block; [`judge`] decides.
+    /// published held ids and id block; `judge` decides.
     fn collect(&mut self, held: &[u32]) -> Result<Collection, StoreError> {
         let me = self.client_id;
         let mut roots = roots(held).map_err(StoreError::from)?;
