@@ -518,10 +518,7 @@ unsafe fn run_chunk(
             for a in args {
                 lua::pushstring(L, a);
             }
-            lua_pushcfunction(L, Some(message_handler));
-            lua_insert(L, base + 1);
-            status = limits::pcall(L, args.len() as c_int, 0, base + 1);
-            lua_remove(L, base + 1);
+            status = call_with_handler(L, base, args.len() as c_int, 0, message_handler);
         }
         // The end of a chunk (and the report of its error) is an output point.
         status = commit_writes(L, status);
@@ -560,19 +557,10 @@ pub unsafe fn eval_chunk(L: *mut lua_State, chunk: &[u8], name: &CStr) -> c_int 
         }
         let mut status = lua::loadbuffer(L, chunk, name, None);
         if status == LUA_OK {
-            lua_pushcfunction(L, Some(eval_message_handler));
-            lua_insert(L, base + 1);
-            status = limits::pcall(L, 0, LUA_MULTRET, base + 1);
-            lua_remove(L, base + 1);
+            status = call_with_handler(L, base, 0, LUA_MULTRET, eval_message_handler);
         }
         if status == LUA_OK {
-            let stored = commit_writes(L, status);
-            if stored != LUA_OK {
-                // The results are not the chunk's outcome any more: its error is.
-                lua_rotate(L, base + 1, 1);
-                lua_settop(L, base + 1);
-            }
-            return stored;
+            return commit_keeping_results(L, base);
         }
         commit_writes(L, status)
     }
@@ -602,24 +590,7 @@ unsafe fn eval_message_handler_body(L: *mut lua_State) -> c_int {
     // SAFETY: called by Lua with the error object at index 1; an allocation error in here
     // is Lua's "error in error handling".
     unsafe {
-        match lua_type(L, 1) {
-            LUA_TSTRING | LUA_TNUMBER => {
-                lua_pushvalue(L, 1);
-                lua_tolstring(L, -1, core::ptr::null_mut());
-            }
-            _ => {
-                if luaL_callmeta(L, 1, c"__tostring".as_ptr()) == 0
-                    || lua_type(L, -1) != LUA_TSTRING
-                {
-                    lua_settop(L, 1);
-                    lua_pushfstring(
-                        L,
-                        c"(error object is a %s value)".as_ptr(),
-                        luaL_typename(L, 1),
-                    );
-                }
-            }
-        }
+        push_error_message(L);
         lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&EVAL_MESSAGE_KEY));
         luaL_traceback(L, L, core::ptr::null(), 1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, lua::registry_key(&EVAL_TRACEBACK_KEY));
@@ -660,19 +631,80 @@ unsafe extern "C-unwind" fn message_handler(L: *mut lua_State) -> c_int {
 unsafe fn message_handler_body(L: *mut lua_State) -> c_int {
     // SAFETY: called by Lua with the error object at index 1.
     unsafe {
-        let mut msg = lua_tostring(L, 1);
-        if msg.is_null() {
-            if luaL_callmeta(L, 1, c"__tostring".as_ptr()) != 0 && lua_type(L, -1) == LUA_TSTRING {
-                return 1; // a __tostring result is the message, without traceback
-            }
-            msg = lua_pushfstring(
-                L,
-                c"(error object is a %s value)".as_ptr(),
-                luaL_typename(L, 1),
-            );
+        if push_error_message(L) {
+            return 1; // a __tostring result is the message, without traceback
         }
-        luaL_traceback(L, L, msg, 1);
+        luaL_traceback(L, L, lua_tostring(L, -1), 1);
         1
+    }
+}
+
+/// Pushes the message of the error value at index 1 as the runners show it: a string or a
+/// number as its text, else its `__tostring` result, else "(error object is a X value)".
+/// Returns whether it is a `__tostring` result.
+///
+/// # Safety
+/// In a message handler (the error value at index 1); may raise on memory.
+unsafe fn push_error_message(L: *mut lua_State) -> bool {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        if lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER {
+            lua_pushvalue(L, 1);
+            lua_tolstring(L, -1, core::ptr::null_mut());
+            return false;
+        }
+        if luaL_callmeta(L, 1, c"__tostring".as_ptr()) != 0 {
+            if lua_type(L, -1) == LUA_TSTRING {
+                return true;
+            }
+            lua_pop(L, 1);
+        }
+        lua_pushfstring(
+            L,
+            c"(error object is a %s value)".as_ptr(),
+            luaL_typename(L, 1),
+        );
+        false
+    }
+}
+
+/// Calls the function at `base + 1`, with its `nargs` arguments above it, under
+/// `limits::pcall` with `handler` as the message handler; returns the status.
+///
+/// # Safety
+/// `L` valid, the function and arguments in place, room for one more value.
+unsafe fn call_with_handler(
+    L: *mut lua_State,
+    base: c_int,
+    nargs: c_int,
+    nresults: c_int,
+    handler: unsafe extern "C-unwind" fn(*mut lua_State) -> c_int,
+) -> c_int {
+    // SAFETY: forwarded caller contract; the handler sits below the function while it runs.
+    unsafe {
+        lua_pushcfunction(L, Some(handler));
+        lua_insert(L, base + 1);
+        let status = limits::pcall(L, nargs, nresults, base + 1);
+        lua_remove(L, base + 1);
+        status
+    }
+}
+
+/// Commits the pending writes after a chunk that succeeded with its results above `base`.
+/// When they cannot be stored, the results are no longer the chunk's outcome: its error
+/// is, alone at `base + 1`. Returns the status.
+///
+/// # Safety
+/// As [`commit_writes`].
+unsafe fn commit_keeping_results(L: *mut lua_State, base: c_int) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        let status = commit_writes(L, LUA_OK);
+        if status != LUA_OK {
+            lua_rotate(L, base + 1, 1);
+            lua_settop(L, base + 1);
+        }
+        status
     }
 }
 
@@ -729,20 +761,10 @@ unsafe fn repl(L: *mut lua_State, host: &dyn Host) {
                 }
             }
             if status == LUA_OK {
-                lua_pushcfunction(L, Some(message_handler));
-                lua_insert(L, base + 1);
-                status = limits::pcall(L, 0, LUA_MULTRET, base + 1);
-                lua_remove(L, base + 1);
+                status = call_with_handler(L, base, 0, LUA_MULTRET, message_handler);
                 if status == LUA_OK {
                     // Before the results print.
-                    let top = lua_gettop(L);
-                    if commit_writes(L, LUA_OK) != LUA_OK {
-                        lua_replace(L, base + 1);
-                        lua_settop(L, base + 1);
-                        status = LUA_ERRRUN;
-                    } else {
-                        lua_settop(L, top);
-                    }
+                    status = commit_keeping_results(L, base);
                 } else {
                     status = commit_writes(L, status);
                 }

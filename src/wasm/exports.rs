@@ -516,8 +516,41 @@ unsafe fn exec(
     name: *const u8,
     name_len: usize,
 ) -> c_int {
+    // SAFETY: forwarded caller contract; exec_chunk balances the stack.
+    unsafe {
+        run_in_state(
+            c"lp_exec",
+            L,
+            chunk,
+            chunk_len,
+            name,
+            name_len,
+            &mut |chunk, name| runner::exec_chunk(L, &ModuleHost, chunk, name),
+        )
+    }
+}
+
+/// What `lp_exec` and `lp_eval` share: their arguments as bytes and a chunk name, the null
+/// state, and `os.exit` in the chunk (status [`EXITED`]` + code`, the state forgotten).
+/// `run` runs the chunk and returns its status; it may hold only references, as an exit
+/// jumps over its frame.
+///
+/// # Safety
+/// As `lp_exec`; `export` names the export for the message about a null state.
+unsafe fn run_in_state(
+    export: &core::ffi::CStr,
+    L: *mut lua_State,
+    chunk: *const u8,
+    chunk_len: usize,
+    name: *const u8,
+    name_len: usize,
+    run: &mut dyn FnMut(&[u8], &core::ffi::CStr) -> c_int,
+) -> c_int {
     if L.is_null() {
-        crate::ffi::c_stderr_write(b"lua-persist: lp_exec: no state (null)\n");
+        let mut message = b"lua-persist: ".to_vec();
+        message.extend_from_slice(export.to_bytes());
+        message.extend_from_slice(b": no state (null)\n");
+        crate::ffi::c_stderr_write(&message);
         return LUA_ERRRUN;
     }
     // SAFETY: forwarded caller contract.
@@ -526,11 +559,7 @@ unsafe fn exec(
     // SAFETY: L is a valid state from lp_state_new.
     let abandoned = unsafe { lua::abandonable(L) };
     let mut status = LUA_OK;
-    match catching_exit(&mut || {
-        // SAFETY: L is valid; exec_chunk balances the stack. The closure's frame holds only
-        // references, so an exit may jump over it.
-        status = unsafe { runner::exec_chunk(L, &ModuleHost, chunk, &name) }
-    }) {
+    match catching_exit(&mut || status = run(chunk, &name)) {
         Ok(()) => status,
         Err(code) => {
             // SAFETY: the exit jumped out of the state; the host must not use L again.
@@ -575,45 +604,37 @@ unsafe fn eval(
     name_len: usize,
 ) -> c_int {
     output_clear(RESULTS_STREAM);
-    if L.is_null() {
-        crate::ffi::c_stderr_write(b"lua-persist: lp_eval: no state (null)\n");
-        return LUA_ERRRUN;
-    }
-    // SAFETY: forwarded caller contract.
-    let (chunk, name) = unsafe { (host_bytes(chunk, chunk_len), host_bytes(name, name_len)) };
-    let name = std::ffi::CString::new(name).unwrap_or_else(|_| c"=?".into());
-    // SAFETY: L is a valid state from lp_state_new.
-    let abandoned = unsafe { lua::abandonable(L) };
-    let mut status = LUA_OK;
-    match catching_exit(&mut || {
-        // SAFETY: L is valid; the stack is reset below. The closure's frame holds only
-        // references, so an exit may jump over it.
-        unsafe {
-            let base = lua_gettop(L);
-            status = runner::eval_chunk(L, chunk, &name);
-            if status != LUA_OK && lua_checkstack(L, 2) != 0 {
-                runner::push_eval_error_notes(L);
-            }
-            let count = lua_gettop(L) - base;
-            let copied =
-                super::host_values::HostValues::new(count as u32).and_then(|mut values| {
-                    for i in 1..=count {
-                        values.value(L, base + i, 0)?;
-                    }
-                    Ok(values.into_bytes())
-                });
-            lua_settop(L, base);
-            match copied {
-                Ok(bytes) => *RESULTS.as_ptr() = bytes,
-                Err(_) => status = LUA_ERRMEM,
-            }
-        }
-    }) {
-        Ok(()) => status,
-        Err(code) => {
-            // SAFETY: the exit jumped out of the state; the host must not use L again.
-            unsafe { lua::forget_abandoned(abandoned) };
-            EXITED + (code & 0xff)
-        }
+    // SAFETY: forwarded caller contract; the stack is reset below, and copying the values
+    // reads them only.
+    unsafe {
+        run_in_state(
+            c"lp_eval",
+            L,
+            chunk,
+            chunk_len,
+            name,
+            name_len,
+            &mut |chunk, name| {
+                let base = lua_gettop(L);
+                let mut status = runner::eval_chunk(L, chunk, name);
+                if status != LUA_OK && lua_checkstack(L, 2) != 0 {
+                    runner::push_eval_error_notes(L);
+                }
+                let count = lua_gettop(L) - base;
+                let copied =
+                    super::host_values::HostValues::new(count as u32).and_then(|mut values| {
+                        for i in 1..=count {
+                            values.value(L, base + i, 0)?;
+                        }
+                        Ok(values.into_bytes())
+                    });
+                lua_settop(L, base);
+                match copied {
+                    Ok(bytes) => *RESULTS.as_ptr() = bytes,
+                    Err(_) => status = LUA_ERRMEM,
+                }
+                status
+            },
+        )
     }
 }
