@@ -77,6 +77,10 @@ const WASM_LIBC_SOURCES: &[&str] = &[
 /// `wasm-module`). Without it nothing is imported, and `time.c` has no clock.
 const WASM_HOST_IMPORTS: &str = "wasm/libc/imports.S";
 
+/// The runner's module's files and environment (feature `host-files`): the imports of
+/// module `lp_os` and the streams over them.
+const WASM_HOST_FILES: &[&str] = &["wasm/libc/host_os.S", "wasm/libc/host_files.c"];
+
 fn main() {
     let target = env::var("TARGET").expect("cargo sets TARGET");
     println!("cargo:rerun-if-changed=lua-src");
@@ -150,6 +154,9 @@ fn main() {
         if cfg!(feature = "wasm-module") {
             lua.file(WASM_HOST_IMPORTS);
         }
+        if cfg!(feature = "host-files") {
+            lua.files(WASM_HOST_FILES);
+        }
     }
     lua.compile("lua54");
 
@@ -187,6 +194,9 @@ fn configure_wasm(build: &mut cc::Build) {
         .define("LUA_USE_JUMPTABLE", Some("0"));
     if cfg!(feature = "wasm-module") {
         build.define("LP_HOST_IMPORTS", None);
+    }
+    if cfg!(feature = "host-files") {
+        build.define("LP_HOST_FILES", None);
     }
 }
 

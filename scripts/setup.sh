@@ -109,6 +109,41 @@ need_chromium() {
     die "the package 'chromium' gave no /usr/bin/chromium: set LUA_PERSIST_CHROMIUM to a Chromium or Chrome binary"
 }
 
+# The official Lua 5.4 test suite (the "testes" folder of Lua's sources; lua.org's test
+# tarball is not on a package registry), for wasm/test/lua-test-suite.test.mjs: PyPI's lupa
+# sdist carries Lua's sources with it. Downloaded once into ~/.cache/lua-persist (checked
+# against its SHA-256), unpacked into target/lua-tests. Sets LUA_TEST_SUITE to the folder.
+LUA_TESTS_SDIST=lupa-2.8.tar.gz
+LUA_TESTS_SHA256=d8022641b9ec8ecf2c5ecbe9f47e5a70e0b87c4b5ae921b92cb02a638e0acd08
+LUA_TESTS_VERSION=5.4.8
+need_lua_test_suite() {
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/lua-persist"
+  local sdist="$cache/$LUA_TESTS_SDIST"
+  LUA_TEST_SUITE="$PWD/${CARGO_TARGET_DIR:-target}/lua-tests/$LUA_TESTS_VERSION"
+  export LUA_TEST_SUITE
+  [ -f "$LUA_TEST_SUITE/all.lua" ] && return 0
+  if ! echo "$LUA_TESTS_SHA256  $sdist" | sha256sum --check --status 2>/dev/null; then
+    command -v pip3 >/dev/null 2>&1 || need_packages python3-pip
+    mkdir -p "$cache"
+    echo "lua-persist setup: downloading the Lua $LUA_TESTS_VERSION test suite (PyPI: lupa 2.8, source)" >&2
+    rm -f "$sdist"
+    pip3 download --quiet --no-deps --no-binary lupa --dest "$cache" lupa==2.8 >&2 ||
+      die "pip3 download lupa==2.8 failed (is PyPI reachable?): it carries the Lua test suite"
+    echo "$LUA_TESTS_SHA256  $sdist" | sha256sum --check --status ||
+      die "$sdist is not the file expected (SHA-256 $LUA_TESTS_SHA256)"
+  fi
+  local unpack
+  unpack=$(mktemp -d) || die "mktemp failed"
+  tar -xzf "$sdist" -C "$unpack" lupa-2.8/third-party/lua54/testes lupa-2.8/third-party/lua54/lua.h ||
+    die "$sdist has no third-party/lua54/testes"
+  grep -q "LUA_VERSION_RELEASE\s*\"${LUA_TESTS_VERSION##*.}\"" "$unpack/lupa-2.8/third-party/lua54/lua.h" ||
+    die "the test suite in $sdist is not Lua $LUA_TESTS_VERSION's"
+  mkdir -p "$(dirname "$LUA_TEST_SUITE")"
+  rm -rf "$LUA_TEST_SUITE"
+  mv "$unpack/lupa-2.8/third-party/lua54/testes" "$LUA_TEST_SUITE"
+  rm -rf "$unpack"
+}
+
 # PostgreSQL's server programs (initdb, pg_ctl, postgres), for the throwaway cluster of
 # scripts/with-postgres: Debian's package, which also makes the system user `postgres`.
 # Sets PG_BIN to their directory.

@@ -85,6 +85,11 @@ export interface RunResult {
   stderr: Uint8Array;
 }
 
+/** What makes the imports of module "lp_os" (the host's files and environment), which only
+ * the runner's module `lua_persist_runner.wasm` has: `nodeOsImports` of `node-os.mjs`
+ * (docs/runner-module.md). It gets a function returning the instance's memory. */
+export type OsImports = (memory: () => WebAssembly.Memory) => Record<string, Function>;
+
 /** One instance of the module: one memory, any number of Lua states. */
 /** Why a snapshot cannot be restored: `damaged` (also: not a snapshot), `unsupported`
  * (another snapshot version), `module` (made with another build of the module). */
@@ -95,7 +100,7 @@ export class SnapshotError extends Error {
 
 export class LuaModule {
   /** Instantiates the module and allows its memory to grow (`lp_allow_memory_growth(1)`). */
-  static instantiate(module: WebAssembly.Module, options?: { store?: ExtStore }): Promise<LuaModule>;
+  static instantiate(module: WebAssembly.Module, options?: { store?: ExtStore; os?: OsImports }): Promise<LuaModule>;
   /** A live instance from `snapshot()` bytes of an instance of the same module build
    * (compiled with `compileModule`): every state goes on where it was; `states` are the
    * snapshot's open states in the order they were made. Restore only your own snapshots.
@@ -103,7 +108,7 @@ export class LuaModule {
   static restore(
     module: WebAssembly.Module,
     snapshot: Uint8Array | ArrayBuffer,
-    options?: { store?: ExtStore },
+    options?: { store?: ExtStore; os?: OsImports },
   ): Promise<{ lua: LuaModule; states: LuaState[] }>;
   /** The whole instance (FORMAT.md, "Instance snapshot"): its memory, gzip-compressed, the
    * module's hash and the open states. External tables stay in the store. */

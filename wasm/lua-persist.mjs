@@ -355,15 +355,26 @@ const STORE_FAILED = -2;
 export class LuaModule {
   /**
    * @param {WebAssembly.Module} module
-   * @param {{store?: object}} options the external-table store (default: a new MemoryStore)
+   * @param {{store?: object, os?: (memory: () => WebAssembly.Memory) => object}} options
+   *   store: the external-table store (default: a new MemoryStore); os: what makes the
+   *   imports of module "lp_os", which only the runner's module has (the host's files:
+   *   nodeOsImports of node-os.mjs; docs/runner-module.md)
    */
-  static async instantiate(module, { store = new MemoryStore() } = {}) {
+  static async instantiate(module, { store = new MemoryStore(), os } = {}) {
     let memory;
     // cu's clock import: milliseconds since the epoch.
     // The module's writes are held between its output points (HostWrites).
     const writes = new HostWrites(store);
     const env = { ...storeImports(writes, () => memory), js_time_now: () => Date.now() };
-    const instance = await WebAssembly.instantiate(module, { env });
+    const imports = { env };
+    if (WebAssembly.Module.imports(module).some((i) => i.module === 'lp_os')) {
+      if (!os) {
+        throw new TypeError("lua-persist: this is the runner's module (it imports the host's files, " +
+          "module \"lp_os\"): pass { os: nodeOsImports } from node-os.mjs, or use lua_persist.wasm");
+      }
+      imports.lp_os = os(() => memory);
+    }
+    const instance = await WebAssembly.instantiate(module, imports);
     memory = instance.exports.memory;
     // This host makes a new view of memory.buffer after every call, so memory may grow.
     // (A module older than this export grows anyway.)
@@ -427,7 +438,7 @@ export class LuaModule {
    * signature).
    * @returns {Promise<{lua: LuaModule, states: LuaState[]}>}
    */
-  static async restore(module, snapshot, { store = new MemoryStore() } = {}) {
+  static async restore(module, snapshot, { store = new MemoryStore(), os } = {}) {
     const bytes = snapshot instanceof Uint8Array ? snapshot : new Uint8Array(snapshot);
     const damaged = (why) => new SnapshotError('damaged', `the snapshot is damaged: ${why}`);
     if (bytes.length < 8 + 4 + 32 + 12 + 32 || !SNAPSHOT_MAGIC.every((b, i) => bytes[i] === b)) {
@@ -459,7 +470,7 @@ export class LuaModule {
       throw damaged(`its memory does not decompress (${e.message})`);
     }
     if (memoryBytes.length !== pages * PAGE) throw damaged(`its memory is ${memoryBytes.length} bytes, not ${pages} pages`);
-    const lua = await LuaModule.instantiate(module, { store });
+    const lua = await LuaModule.instantiate(module, { store, os });
     const memory = lua.exports.memory;
     const current = memory.buffer.byteLength / PAGE;
     if (pages < current) throw damaged(`its memory (${pages} pages) is smaller than the module's least (${current})`);

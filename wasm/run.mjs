@@ -6,8 +6,11 @@
 // the other external tables) kept in DIR: $LUA_PERSIST_WASM_STORE, or `.lua-persist-wasm`
 // in the current directory. --export writes the store to a dump file, --import reads one
 // into an empty store (FORMAT.md, "Store dump"; the native runner reads and writes the same
-// files). --collect removes the tables nothing reaches any more. The module: target/wasm32-unknown-unknown/release/lua_persist.wasm, or
-// $LUA_PERSIST_WASM. The store is locked while the runner runs: a second runner on DIR
+// files). --collect removes the tables nothing reaches any more. The module: the runner's,
+// target/wasm32-unknown-unknown/release/lua_persist_runner.wasm, whose scripts reach the
+// host's files as `lua`'s do (io, os.remove/rename/tmpname/getenv, loadfile, dofile,
+// require; node-os.mjs, docs/runner-module.md), or $LUA_PERSIST_WASM (cu's module reads
+// only the script: its `require` and `io.open` find no files). The store is locked while the runner runs: a second runner on DIR
 // fails with "the store DIR is in use by process PID" and exit code 1. The limits and
 // --sandbox are the module's runner's options (lp_main), as in the native runner: a chunk
 // past a limit ends with "lua-persist: ... limit exceeded" on stderr and exit code 1.
@@ -16,10 +19,11 @@ import { readFileSync, writeSync, writeFileSync, openSync, fsyncSync, closeSync,
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileModule, LuaModule } from './lua-persist.mjs';
+import { nodeOsImports } from './node-os.mjs';
 import { FileStore, FileStoreLockedError } from './file-store.mjs';
 import { readStore, writeStore, encodeDump, decodeDump } from './store-dump.mjs';
 
-const defaultWasm = fileURLToPath(new URL('../target/wasm32-unknown-unknown/release/lua_persist.wasm', import.meta.url));
+const defaultWasm = fileURLToPath(new URL('../target/wasm32-unknown-unknown/release/lua_persist_runner.wasm', import.meta.url));
 const wasmPath = process.env.LUA_PERSIST_WASM || defaultWasm;
 
 /** The runner's options that take a value (src/runner.rs, LIMIT_OPTIONS). */
@@ -131,7 +135,9 @@ try {
 } catch (e) {
   fail(e instanceof FileStoreLockedError ? e.message : `cannot open the store ${storeDir}: ${e.message}`);
 }
-const lua = await LuaModule.instantiate(await compileModule(bytes), { store });
+const module = await compileModule(bytes);
+const lua = await LuaModule.instantiate(module, { store, os: nodeOsImports });
+const readsHostFiles = WebAssembly.Module.imports(module).some((i) => i.module === 'lp_os');
 if (collect) {
   // The collection runs in Lua (ext.collect), as in the native runner's --collect.
   const report = 'local d = ext.collect() io.stderr:write(string.format(' +
@@ -145,7 +151,8 @@ if (collect) {
   }
 }
 const script = scriptOperand(args);
-if (script !== undefined) {
+// The runner's module opens the script itself; cu's is given it, and stdin.
+if (script === '-' || (script !== undefined && !readsHostFiles)) {
   try {
     lua.putFile(script, script === '-' ? readFileSync(0) : readFileSync(script));
   } catch {

@@ -1,6 +1,7 @@
 /* Minimal libc for Lua on wasm32-unknown-unknown (lua-persist).
-   stdout and stderr write into buffers the host drains; stdin is empty; there is no
-   file system, so fopen fails with ENOENT. */
+   stdout and stderr write into buffers the host drains; stdin reads what the host gave;
+   fopen opens the files the host put, and in the runner's module the host's files
+   (wasm/libc/stdio.c says how). */
 #ifndef _LP_STDIO_H
 #define _LP_STDIO_H
 #include <stddef.h>
@@ -12,7 +13,7 @@ extern FILE *const stdin, *const stdout, *const stderr;
 #define stderr stderr
 #define EOF (-1)
 #define BUFSIZ 1024
-#define L_tmpnam 20
+#define L_tmpnam 256 /* the host names the file: its temporary directory may be long */
 #define _IOFBF 0
 #define _IOLBF 1
 #define _IONBF 2

@@ -2,6 +2,7 @@
    exit unwinds (longjmp) to the innermost __lp_catch_exit, which reports the status.
    The Lua state that called os.exit is abandoned mid-call; the caller must not use it. */
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static jmp_buf *exit_target;
@@ -24,6 +25,9 @@ int __lp_catch_exit(void (*body)(void *), void *ud, int *status) {
 
 _Noreturn void exit(int status) {
   if (exit_target == NULL) __builtin_trap();
+#ifdef LP_HOST_FILES
+  fflush(NULL); /* the host files' buffers, as C's exit writes them */
+#endif
   exit_status = status;
   longjmp(*exit_target, 1);
 }

@@ -1,9 +1,14 @@
 /* stdio for Lua on wasm32-unknown-unknown (lua-persist): FILE streams and the printf family.
 
-   There is no file system and no import to reach one. stdout and stderr append to buffers
-   the host drains (lp_output_* in src/wasm/exports.rs); stdin reads bytes the host gave;
-   fopen opens, read-only, only files the host put with lp_file_put, and otherwise fails
-   with ENOENT as a missing file does.
+   stdout and stderr append to buffers the host drains (lp_output_* in src/wasm/exports.rs);
+   stdin reads bytes the host gave; fopen opens, read-only, the files the host put with
+   lp_file_put. In cu's module that is all: there is no file system and no import to reach
+   one, so any other name fails with ENOENT as a missing file does.
+
+   The runner's module (feature host-files, LP_HOST_FILES) also opens the host's files
+   through the imports of wasm/libc/host_os.S: a host file is a buffered stream over
+   positional reads and writes (the host keeps no file position, Node has no lseek), and
+   remove, rename, tmpnam and getenv (stdlib.c) ask the host too.
 
    The printf family is C because stable Rust cannot define variadic functions. Integer, string, character
    and pointer conversions are formatted here, as C99 specifies them; floating-point
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "file.h"
 #include "runtime.h"
 
 enum { F_MINUS = 1, F_PLUS = 2, F_SPACE = 4, F_HASH = 8, F_ZERO = 16 };
@@ -23,16 +29,9 @@ enum { F_MINUS = 1, F_PLUS = 2, F_SPACE = 4, F_HASH = 8, F_ZERO = 16 };
 
 /* ------------------------------------------------------------------ streams */
 
-struct __lp_file {
-  int output;                 /* 0 for input, 1 stdout, 2 stderr */
-  const unsigned char *data;  /* input bytes (not owned) */
-  size_t len, pos;
-  int pushed_back;            /* ungetc's byte, or EOF */
-  int eof, error;
-};
-
 static struct __lp_file standard_files[3] = {
-  {0, NULL, 0, 0, EOF, 0, 0}, {1, NULL, 0, 0, EOF, 0, 0}, {2, NULL, 0, 0, EOF, 0, 0}};
+  {MEMORY_INPUT, NULL, 0, 0, EOF, 0, 0, NULL}, {STDOUT_BUFFER, NULL, 0, 0, EOF, 0, 0, NULL},
+  {STDERR_BUFFER, NULL, 0, 0, EOF, 0, 0, NULL}};
 FILE *const stdin = &standard_files[0];
 FILE *const stdout = &standard_files[1];
 FILE *const stderr = &standard_files[2];
@@ -75,15 +74,19 @@ int __lp_file_put(const char *name, size_t name_len, const unsigned char *data, 
   memcpy(data_copy, data, len);
   *f = (struct host_file){host_files, name_copy, data_copy, len};
   host_files = f;
-  if (strcmp(name_copy, "-") == 0) *stdin = (struct __lp_file){0, data_copy, len, 0, EOF, 0, 0};
+  if (strcmp(name_copy, "-") == 0) *stdin = (struct __lp_file){MEMORY_INPUT, data_copy, len, 0, EOF, 0, 0, NULL};
   return 0;
 }
 
 FILE *fopen(const char *path, const char *mode) {
   const struct host_file *hf = find_host_file(path);
   if (hf == NULL) {
+#ifdef LP_HOST_FILES
+    return __lp_host_fopen(path, mode);
+#else
     errno = ENOENT;
     return NULL;
+#endif
   }
   if (mode[0] != 'r' || strchr(mode, '+') != NULL) {
     errno = EACCES; /* host files are read-only */
@@ -91,31 +94,66 @@ FILE *fopen(const char *path, const char *mode) {
   }
   FILE *f = malloc(sizeof *f);
   if (f == NULL) return NULL;
-  *f = (struct __lp_file){0, hf->data, hf->len, 0, EOF, 0, 0};
+  *f = (struct __lp_file){MEMORY_INPUT, hf->data, hf->len, 0, EOF, 0, 0, NULL};
   return f;
 }
 
+/* Only for what luaL_loadfilex does with it: a file opened again in another mode. The
+   stream returned may be another FILE (C lets it be the same one). */
 FILE *freopen(const char *path, const char *mode, FILE *f) {
+#ifdef LP_HOST_FILES
+  if (path != NULL && f != stdin && f != stdout && f != stderr) {
+    fclose(f);
+    return fopen(path, mode);
+  }
+#endif
   (void)path; (void)mode; (void)f;
   errno = ENOENT;
   return NULL;
 }
 
 FILE *tmpfile(void) {
+#ifdef LP_HOST_FILES
+  return __lp_host_tmpfile();
+#else
   errno = EACCES;
   return NULL;
+#endif
 }
 
 int fclose(FILE *f) {
+#ifdef LP_HOST_FILES
+  if (f->output == HOST_FILE) return __lp_host_close(f);
+#endif
   if (f != stdin && f != stdout && f != stderr) free(f);
   return 0;
 }
 
-int fflush(FILE *f) { (void)f; return 0; }
-int setvbuf(FILE *f, char *buf, int mode, size_t size) { (void)f; (void)buf; (void)mode; (void)size; return 0; }
+int fflush(FILE *f) {
+#ifdef LP_HOST_FILES
+  if (f == NULL || f->output == HOST_FILE) return __lp_host_flush(f);
+#endif
+  (void)f;
+  return 0;
+}
+
+int setvbuf(FILE *f, char *buf, int mode, size_t size) {
+  (void)buf; (void)size;
+#ifdef LP_HOST_FILES
+  if (f->output == HOST_FILE) return __lp_host_setvbuf(f, mode);
+#endif
+  (void)f; (void)mode;
+  return 0;
+}
 
 size_t fwrite(const void *p, size_t size, size_t n, FILE *f) {
-  if (f->output == 0) {
+#ifdef LP_HOST_FILES
+  if (f->output == HOST_FILE) {
+    if (size == 0 || n == 0 || n > (size_t)-1 / size) return 0;
+    return __lp_host_write(f, p, size * n) / size;
+  }
+#endif
+  if (f->output == MEMORY_INPUT) {
     f->error = 1;
     errno = EBADF;
     return 0;
@@ -153,15 +191,18 @@ int fputc(int c, FILE *f) {
 int putchar(int c) { return fputc(c, stdout); }
 
 int getc(FILE *f) {
-  if (f->output != 0) {
-    f->error = 1;
-    errno = EBADF;
-    return EOF;
-  }
   if (f->pushed_back != EOF) {
     int c = f->pushed_back;
     f->pushed_back = EOF;
     return c;
+  }
+#ifdef LP_HOST_FILES
+  if (f->output == HOST_FILE) return __lp_host_getc(f);
+#endif
+  if (f->output != MEMORY_INPUT) {
+    f->error = 1;
+    errno = EBADF;
+    return EOF;
   }
   if (f->pos >= f->len) {
     f->eof = 1;
@@ -173,7 +214,7 @@ int getc(FILE *f) {
 int fgetc(FILE *f) { return getc(f); }
 
 int ungetc(int c, FILE *f) {
-  if (c == EOF || f->output != 0) return EOF;
+  if (c == EOF || f->output == STDOUT_BUFFER || f->output == STDERR_BUFFER) return EOF;
   f->pushed_back = (unsigned char)c;
   f->eof = 0;
   return c;
@@ -204,7 +245,10 @@ int ferror(FILE *f) { return f->error; }
 void clearerr(FILE *f) { f->eof = f->error = 0; }
 
 int fseek(FILE *f, long offset, int whence) {
-  if (f->output != 0) {
+#ifdef LP_HOST_FILES
+  if (f->output == HOST_FILE) return __lp_host_seek(f, offset, whence);
+#endif
+  if (f->output != MEMORY_INPUT) {
     errno = ESPIPE; /* the output streams behave as pipes */
     return -1;
   }
@@ -221,17 +265,33 @@ int fseek(FILE *f, long offset, int whence) {
 }
 
 long ftell(FILE *f) {
-  if (f->output != 0) {
+#ifdef LP_HOST_FILES
+  if (f->output == HOST_FILE) {
+    long long at = __lp_host_tell(f);
+    if (at > __LONG_MAX__) {
+      errno = EOVERFLOW;
+      return -1;
+    }
+    return (long)at;
+  }
+#endif
+  if (f->output != MEMORY_INPUT) {
     errno = ESPIPE;
     return -1;
   }
   return (long)f->pos - (f->pushed_back != EOF);
 }
 
+#ifdef LP_HOST_FILES
+int remove(const char *path) { return __lp_host_remove(path); }
+int rename(const char *from, const char *to) { return __lp_host_rename(from, to); }
+char *tmpnam(char *s) { return __lp_host_tmpnam(s); }
+#else
 /* No file system to change. */
 int remove(const char *path) { (void)path; errno = ENOENT; return -1; }
 int rename(const char *from, const char *to) { (void)from; (void)to; errno = ENOENT; return -1; }
 char *tmpnam(char *s) { (void)s; return NULL; }
+#endif
 
 /* ------------------------------------------------------------------ printf */
 

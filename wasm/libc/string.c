@@ -92,6 +92,20 @@ char *strerror(int e) {
     case ERANGE: return "Numerical result out of range";
     case ENOSYS: return "Function not implemented";
     case EOVERFLOW: return "Value too large for defined data type";
+#ifdef LP_HOST_FILES /* what the host's files can answer (glibc's words) */
+    case EPERM: return "Operation not permitted";
+    case EBUSY: return "Device or resource busy";
+    case EEXIST: return "File exists";
+    case EXDEV: return "Invalid cross-device link";
+    case ENOTDIR: return "Not a directory";
+    case EISDIR: return "Is a directory";
+    case EMFILE: return "Too many open files";
+    case ENOSPC: return "No space left on device";
+    case EROFS: return "Read-only file system";
+    case ENAMETOOLONG: return "File name too long";
+    case ENOTEMPTY: return "Directory not empty";
+    case ELOOP: return "Too many levels of symbolic links";
+#endif
     default: return "Unknown error";
   }
 }
