@@ -119,7 +119,9 @@ LUA_TESTS_VERSION=5.4.8
 need_lua_test_suite() {
   local cache="${XDG_CACHE_HOME:-$HOME/.cache}/lua-persist"
   local sdist="$cache/$LUA_TESTS_SDIST"
-  LUA_TEST_SUITE="$PWD/${CARGO_TARGET_DIR:-target}/lua-tests/$LUA_TESTS_VERSION"
+  local target_dir="${CARGO_TARGET_DIR:-target}"
+  [[ "$target_dir" = /* ]] || target_dir="$PWD/$target_dir"
+  LUA_TEST_SUITE="$target_dir/lua-tests/$LUA_TESTS_VERSION"
   export LUA_TEST_SUITE
   [ -f "$LUA_TEST_SUITE/all.lua" ] && return 0
   if ! echo "$LUA_TESTS_SHA256  $sdist" | sha256sum --check --status 2>/dev/null; then

@@ -91,6 +91,7 @@ static int write_out(FILE *f) {
   while (done < s->fill) {
     double at = append ? -1 : (double)(s->position + (long long)done);
     int n = lp_os_file_write(s->handle, s->buffer + done, s->fill - done, at);
+    if (n > (int)(s->fill - done)) n = -EIO; /* a host claiming more than it was given */
     if (n <= 0) {
       /* What was not written is dropped, as a failed write drops it in C. */
       s->position += (long long)done;
@@ -136,6 +137,7 @@ int __lp_host_getc(FILE *f) {
   s->position += (long long)s->fill;
   s->fill = s->next = 0;
   int n = lp_os_file_read(s->handle, s->buffer, BUFFER_SIZE, (double)s->position);
+  if (n > BUFFER_SIZE) n = -EIO; /* a host claiming more than there is room for */
   if (n < 0) {
     f->error = 1;
     errno = -n;
