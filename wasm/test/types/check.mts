@@ -3,6 +3,14 @@
 import { compileModule, LuaModule, MemoryStore, LuaStatus, encodeValue, decodeValue } from '../../lua-persist.mjs';
 import { FileStore, FileStoreLockedError } from '../../file-store.mjs';
 import { IdbStore, IdbStoreLockedError } from '../../idb-store.mjs';
+import { nodeOsImports } from '../../node-os.mjs';
+
+/** The runner's module, with the host's files. */
+export async function runnerExample(runnerBytes: Uint8Array): Promise<number> {
+  const lua = await LuaModule.instantiate(await compileModule(runnerBytes), { os: nodeOsImports });
+  const imports = nodeOsImports(() => lua.exports.memory as WebAssembly.Memory);
+  return imports.file_size(0) + lua.main(['lua-persist', 'script.lua']).code;
+}
 
 export async function example(bytes: Uint8Array): Promise<void> {
   const lua = await LuaModule.instantiate(await compileModule(bytes), { store: new FileStore('/tmp/store') });
