@@ -185,6 +185,17 @@ local wo = assert(io.open("wo.txt", "w"))
 show("read from w", wo:read("a"))
 wo:close()
 
+-- a full disk (Linux's /dev/full): the write that reaches the device fails, as in C
+local full = io.open("/dev/full", "w")
+if full then
+  show("full: buffered write", full:write("x") == full)
+  show("full: flush", full:flush())
+  show("full: close", full:write("y") == full, full:close())
+  full = assert(io.open("/dev/full", "w"))
+  show("full: write past the buffer", full:write(string.rep("a", 10000)))
+  show("full: close after", full:close())
+end
+
 -- os.remove, os.rename, os.tmpname, io.tmpfile, os.getenv
 show("remove", os.remove("wo.txt"), io.open("wo.txt"))
 show("remove missing", os.remove("wo.txt"))
@@ -228,6 +239,11 @@ test('one script on files prints the same natively and on node wasm/run.mjs', ()
   assert.equal(shown['remove full dir'], 'nil | fulldir: Directory not empty | 39');
   assert.equal(shown['tmpname'], 'string | true |  | true');
   assert.equal(shown.getenv, 'héllo=1 | nil');
+  if (existsSync('/dev/full')) {
+    assert.equal(shown['full: flush'], 'nil | No space left on device | 28');
+    assert.equal(shown['full: close'], 'true | nil | No space left on device | 28');
+    assert.equal(shown['full: write past the buffer'], 'nil | No space left on device | 28');
+  }
 });
 
 test('a script ending with os.exit leaves its unwritten buffers written, as C exit does', () => {
