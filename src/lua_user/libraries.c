@@ -1,6 +1,6 @@
 /* What this build changes in Lua's standard libraries, through linit.c's luaopen_*
    (lua_user.h renames them): string.rep answers an empty repetition at once, and natively
-   os.exit is an output point (output_gate.c). Each original is one C function for every
+   and in the runner's module os.exit is an output point (output_gate.c). Each original is one C function for every
    state, kept in a static. */
 #include "lua.h"
 #include "lauxlib.h"
@@ -40,7 +40,7 @@ int lp_luaopen_string(lua_State *L) {
   return 1;
 }
 
-#if !defined(__wasm__)
+#if !defined(__wasm__) || defined(LP_HOST_FILES)
 static lua_CFunction lua_os_exit;
 
 /* os.exit: the output point, then Lua's os.exit (which may close the state, and exits). As

@@ -112,25 +112,34 @@ void lp_debug_sethook(lua_State *L, lua_State *target,
    running thread. */
 void lp_output_point(lua_State *L);
 
-/* (Not in the wasm module yet: its external tables write through at once, so nothing is
-   pending at an output point; see src/ext_cache.rs.) */
-#if !defined(__wasm__)
+/* In the wasm module a script's output leaves only when the host's call returns, after the
+   call's writes are stored (the host holds them; see docs/cu-interface.md), so cu's module
+   needs no output points of its own. The runner's module (LP_HOST_FILES) also writes the
+   host's files during a call: those writes, and os.remove, os.rename and os.exit, are output
+   points there; stdout and stderr stay held as in cu's module. */
+#if !defined(__wasm__) || defined(LP_HOST_FILES)
 
 #if defined(lbaselib_c) || defined(liolib_c) || defined(loslib_c)
 /* Their declarations first, so that the macros below change only the calls. */
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__wasm__)
+int __lp_is_host_file(FILE *f); /* wasm/libc/host_files.c */
+#define lp_output_point_for(L, f) (__lp_is_host_file(f) ? lp_output_point(L) : (void)0)
+#else
+#define lp_output_point_for(L, f) lp_output_point(L)
+#endif
 #endif
 
-#if defined(lbaselib_c)
+#if defined(lbaselib_c) && !defined(__wasm__)
 #define lua_writestring(s, l) (lp_output_point(L), fwrite((s), sizeof(char), (l), stdout))
 #endif
 
 #if defined(liolib_c)
-#define fwrite(p, size, n, f) (lp_output_point(L), fwrite(p, size, n, f))
-#define fprintf(f, ...) (lp_output_point(L), fprintf(f, __VA_ARGS__))
-#define fflush(f) (lp_output_point(L), fflush(f))
-#define fclose(f) (lp_output_point(L), fclose(f))
+#define fwrite(p, size, n, f) (lp_output_point_for(L, f), fwrite(p, size, n, f))
+#define fprintf(f, ...) (lp_output_point_for(L, f), fprintf(f, __VA_ARGS__))
+#define fflush(f) (lp_output_point_for(L, f), fflush(f))
+#define fclose(f) (lp_output_point_for(L, f), fclose(f))
 #endif
 
 #if defined(loslib_c)
@@ -146,7 +155,7 @@ int lp_luaopen_os(lua_State *L);
 #define luaopen_os lp_luaopen_os
 #endif
 
-#endif /* !__wasm__ */
+#endif /* !__wasm__ || LP_HOST_FILES */
 
 #if defined(lstate_c)
 /* A state and each new thread start with no fuel: their first tick is a checkpoint. (A new

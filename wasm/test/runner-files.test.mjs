@@ -6,7 +6,7 @@
 // cu's module beside it (no files).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -253,6 +253,38 @@ test('a script ending with os.exit leaves its unwritten buffers written, as C ex
     assert.equal(r.code, 3, `${side}: ${r.stderr}`);
     assert.equal(readFileSync(join(dir, 'kept.txt'), 'utf8'), 'written at exit', side);
   }
+});
+
+/** Runs `chunk` in the runner until `ready()`, then SIGKILLs it mid-chunk. */
+async function killWhen(dir, chunk, ready) {
+  const child = spawn(process.execPath, [runScript, '--store', join(dir, 'store'), '-e', chunk],
+    { cwd: dir, stdio: 'ignore', env: { ...process.env, LUA_PERSIST_WASM: runnerWasmPath } });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const deadline = Date.now() + 30_000;
+  while (!ready()) {
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the script never got to its file operation: ${chunk}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  child.kill('SIGKILL');
+  assert.equal(await exited, null); // killed, not ended
+}
+
+test('output gate: what a script does to files is never ahead of its store writes (SIGKILL right after)', async () => {
+  // The chunk's writes are held by the host until an output point; a file's write, flush
+  // or close, os.remove, os.rename and os.exit are output points in the runner's module,
+  // as natively: the writes before them are stored first.
+  const dir = folder('gate');
+  const flag = join(dir, 'flag');
+  await killWhen(dir, '_home.n = 123 local f = io.open("flag", "w") f:write("written") f:close() while true do end',
+    () => existsSync(flag) && readFileSync(flag, 'utf8') === 'written');
+  writeFileSync(join(dir, 'marker'), '');
+  await killWhen(dir, '_home.m = 456 os.remove("marker") while true do end', () => !existsSync(join(dir, 'marker')));
+  await killWhen(dir, '_home.k = 789 os.rename("flag", "moved") while true do end', () => existsSync(join(dir, 'moved')));
+  const r = run('wasm', dir, ['-e', 'print(_home.n, _home.m, _home.k)']);
+  assert.equal(r.stdout, '123\t456\t789\n', r.stderr);
 });
 
 test("the runner's module imports cu's four functions and lp_os; cu's module only the four", () => {
