@@ -23,7 +23,10 @@ import { nodeOsImports } from './node-os.mjs';
 import { FileStore, FileStoreLockedError } from './file-store.mjs';
 import { readStore, writeStore, encodeDump, decodeDump } from './store-dump.mjs';
 
-const defaultWasm = fileURLToPath(new URL('../target/wasm32-unknown-unknown/release/lua_persist_runner.wasm', import.meta.url));
+// Beside this file in the npm package (its bin lua-persist-node); in the repository, as built.
+const packagedWasm = fileURLToPath(new URL('./lua_persist_runner.wasm', import.meta.url));
+const defaultWasm = existsSync(packagedWasm) ? packagedWasm
+  : fileURLToPath(new URL('../target/wasm32-unknown-unknown/release/lua_persist_runner.wasm', import.meta.url));
 const wasmPath = process.env.LUA_PERSIST_WASM || defaultWasm;
 
 /** The runner's options that take a value (src/runner.rs, LIMIT_OPTIONS). */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import { wasmPath } from './helpers.mjs';
+import { wasmPath, runnerWasmPath } from './helpers.mjs';
 import { packNpm } from '../pack.mjs';
 
 const executablePath = process.env.LUA_PERSIST_CHROMIUM || '/usr/bin/chromium';
@@ -23,7 +23,7 @@ const project = join(work, 'project');
 let tarball;
 
 before(() => {
-  tarball = packNpm(join(work, 'pack'), { wasm: wasmPath });
+  tarball = packNpm(join(work, 'pack'), { wasm: wasmPath, runnerWasm: runnerWasmPath });
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-lua-persist', private: true, type: 'module' }));
   // No network: the package has no dependencies, and the tarball is a local file.
@@ -38,8 +38,29 @@ test('the tarball holds the host, its declarations, the module and the manifest,
   assert.deepEqual(listed, ['package.json', 'README.md', ...manifest.files].map((f) => `package/${f}`).sort());
   const installed = join(project, 'node_modules/lua-persist');
   assert.deepEqual(readFileSync(join(installed, 'lua_persist.wasm')), readFileSync(wasmPath), 'the module as built');
+  assert.deepEqual(readFileSync(join(installed, 'lua_persist_runner.wasm')), readFileSync(runnerWasmPath), "the runner's module as built");
   assert.equal(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).version,
     readFileSync(new URL('../../Cargo.toml', import.meta.url), 'utf8').match(/^version = "(.*)"/m)[1]);
+});
+
+test("Node: the package's runner, lua-persist-node, runs a script with files as lua does, and keeps _home", hang, () => {
+  const dir = join(work, 'runner');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'helper.lua'), 'return { greet = function (who) return "hello, " .. who end }');
+  writeFileSync(join(dir, 'main.lua'), [
+    'local helper = require "helper"',
+    '_home.runs = (_home.runs or 0) + 1',
+    'local f = assert(io.open("log.txt", "a")) f:write(helper.greet(arg[1]), " ", _home.runs, "\\n") f:close()',
+    'for line in io.lines("log.txt") do print(line) end'].join('\n'));
+  const bin = join(project, 'node_modules/.bin/lua-persist-node');
+  const run = (who) => {
+    const r = spawnSync(bin, ['--store', join(dir, 'store'), 'main.lua', who], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  assert.equal(run('Ada'), 'hello, Ada 1\n');
+  assert.equal(run('Lin'), 'hello, Ada 1\nhello, Lin 2\n');
+  assert.ok(!existsSync(join(dir, '.lua-persist-wasm')), 'the store is where --store says');
 });
 
 test('Node: imported by name, it runs Lua and keeps _home in a FileStore from one process to the next', hang, () => {
