@@ -5,7 +5,9 @@
 // Every import returns -errno (Linux numbers, wasm/include/errno.h) instead of throwing;
 // the module's wrappers would turn a throw into -EIO anyway. Handles are Node's file
 // descriptors: reads and writes name their position (Node has no lseek), -1 meaning the
-// descriptor's own (the end, for a file opened to append).
+// descriptor's own (the end, for a file opened to append). Handles 0, 1 and 2 are this
+// process's stdin, stdout and stderr: the module reads stdin when a script does, and
+// before that writes out the output it held (docs/runner-module.md).
 import { openSync, readSync, writeSync, fstatSync, closeSync, unlinkSync, rmdirSync,
   renameSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,9 @@ const ERRNO = {
   ESPIPE: 29, EROFS: 30, ENAMETOOLONG: 36, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, EOVERFLOW: 75,
 };
 const EIO = 5;
+
+/** Something to wait on for a moment (Atomics.wait), in the main thread too. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** file_open's flags (wasm/libc/host_files.c). */
 const OPEN_READ = 1, OPEN_WRITE = 2, OPEN_CREATE = 4, OPEN_TRUNCATE = 8, OPEN_APPEND = 16;
@@ -66,7 +71,17 @@ export function nodeOsImports(memory) {
       });
     },
     file_read(fd, ptr, len, at) {
-      return trying(() => readSync(fd, bytes(ptr, len), 0, len, position(at)));
+      return trying(() => {
+        for (;;) {
+          try {
+            return readSync(fd, bytes(ptr, len), 0, len, position(at));
+          } catch (e) {
+            // A standard input that another program made non-blocking: wait for input.
+            if (e.code !== 'EAGAIN') throw e;
+            Atomics.wait(pause, 0, 0, 10);
+          }
+        }
+      });
     },
     file_write(fd, ptr, len, at) {
       return trying(() => writeSync(fd, bytes(ptr, len), 0, len, position(at)));

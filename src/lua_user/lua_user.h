@@ -135,6 +135,13 @@ int __lp_is_host_file(FILE *f); /* wasm/libc/host_files.c */
 #define lua_writestring(s, l) (lp_output_point(L), fwrite((s), sizeof(char), (l), stdout))
 #endif
 
+#if defined(liolib_c) && defined(__wasm__)
+/* Every read of a file starts with clearerr (g_read): before a read of the host's stdin,
+   the output held so far is let out (output_gate.c). */
+void lp_before_read(lua_State *L, FILE *f);
+#define clearerr(f) (lp_before_read(L, f), clearerr(f))
+#endif
+
 #if defined(liolib_c)
 #define fwrite(p, size, n, f) (lp_output_point_for(L, f), fwrite(p, size, n, f))
 #define fprintf(f, ...) (lp_output_point_for(L, f), fprintf(f, __VA_ARGS__))

@@ -18,6 +18,8 @@ struct __lp_file {
 };
 
 #ifdef LP_HOST_FILES
+/* stdin: the host's handle 0, read where it stands (a pipe or a terminal has no position). */
+extern struct host_stream __lp_host_stdin;
 /* Each sets errno and returns NULL, EOF or -1 on failure, as its stdio namesake. */
 FILE *__lp_host_fopen(const char *path, const char *mode);
 int __lp_host_getc(FILE *f);
@@ -32,5 +34,7 @@ int __lp_host_rename(const char *from, const char *to);
 char *__lp_host_tmpnam(char *s);
 FILE *__lp_host_tmpfile(void);
 char *__lp_host_getenv(const char *name);
+/* Writes the held stdout and stderr to the host's handles 1 and 2 (see host_files.c). */
+void __lp_host_release_output(void);
 #endif
 #endif

@@ -16,6 +16,9 @@
 #include <string.h>
 #include "file.h"
 
+const unsigned char *__lp_output_data(int stream, size_t *len); /* stdio.c */
+void __lp_output_consume(int stream, size_t n);
+
 /* host_os.S: the wrapped imports. A negative result is -errno. */
 int lp_os_file_open(const char *path, size_t path_len, int flags);
 int lp_os_file_read(int handle, unsigned char *buf, size_t len, double position);
@@ -29,6 +32,10 @@ int lp_os_getenv(const char *name, size_t name_len, char *buf, size_t cap);
 
 /* file_open's flags (the host maps them to its own). */
 enum { OPEN_READ = 1, OPEN_WRITE = 2, OPEN_CREATE = 4, OPEN_TRUNCATE = 8, OPEN_APPEND = 16 };
+/* Not the host's: a stream read where the handle stands (position -1), never seeked. */
+enum { UNPOSITIONED = 32 };
+/* The host's standard handles. */
+enum { STDIN_HANDLE = 0, STDOUT_HANDLE = 1, STDERR_HANDLE = 2 };
 
 enum { BUFFER_SIZE = 4096 };
 
@@ -45,6 +52,9 @@ struct host_stream {
 };
 
 static struct host_stream *open_streams;
+
+struct host_stream __lp_host_stdin = {NULL, NULL, NULL, STDIN_HANDLE, OPEN_READ | UNPOSITIONED,
+                                      _IOFBF, 0, 0, 0, 0, {0}};
 
 /* For the output points (src/lua_user/lua_user.h): only the host's files leave the module
    during a call. */
@@ -140,7 +150,8 @@ int __lp_host_getc(FILE *f) {
   if (s->next < s->fill) return s->buffer[s->next++];
   s->position += (long long)s->fill;
   s->fill = s->next = 0;
-  int n = lp_os_file_read(s->handle, s->buffer, BUFFER_SIZE, (double)s->position);
+  double at = s->flags & UNPOSITIONED ? -1 : (double)s->position;
+  int n = lp_os_file_read(s->handle, s->buffer, BUFFER_SIZE, at);
   if (n > BUFFER_SIZE) n = -EIO; /* a host claiming more than there is room for */
   if (n < 0) {
     f->error = 1;
@@ -206,6 +217,7 @@ int __lp_host_close(FILE *f) {
 
 long long __lp_host_tell(FILE *f) {
   struct host_stream *s = f->host;
+  if (s->flags & UNPOSITIONED) return fail(ESPIPE);
   if (s->writing) {
     if (s->flags & OPEN_APPEND) return write_out(f) == 0 ? s->position : -1;
     return s->position + (long long)s->fill;
@@ -215,6 +227,7 @@ long long __lp_host_tell(FILE *f) {
 
 int __lp_host_seek(FILE *f, long long offset, int whence) {
   struct host_stream *s = f->host;
+  if (s->flags & UNPOSITIONED) return fail(ESPIPE);
   if (write_out(f) != 0) return -1;
   long long base;
   if (whence == SEEK_SET) {
@@ -261,6 +274,24 @@ char *__lp_host_tmpnam(char *s) {
   if (n < 0 || n >= L_tmpnam) return NULL;
   out[n] = '\0';
   return out;
+}
+
+/* The module holds stdout and stderr until the host's call returns (stdio.c). A script that
+   reads stdin may be waiting for an answer to what it wrote: before it reads, what is held
+   goes to the host's handles 1 and 2 (after an output point: lp_before_read in
+   src/lua_user/output_gate.c). What the host does not take stays held. */
+void __lp_host_release_output(void) {
+  for (int stream = 1; stream <= 2; stream++) {
+    size_t len, done = 0;
+    const unsigned char *data = __lp_output_data(stream, &len);
+    while (done < len) {
+      int n = lp_os_file_write(stream == 1 ? STDOUT_HANDLE : STDERR_HANDLE, data + done,
+                               len - done, -1);
+      if (n <= 0 || (size_t)n > len - done) break;
+      done += (size_t)n;
+    }
+    __lp_output_consume(stream, done);
+  }
 }
 
 /* A new file open to update, removed at once (a POSIX host keeps it until it is closed). */

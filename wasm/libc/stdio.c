@@ -29,8 +29,14 @@ enum { F_MINUS = 1, F_PLUS = 2, F_SPACE = 4, F_HASH = 8, F_ZERO = 16 };
 
 /* ------------------------------------------------------------------ streams */
 
+#ifdef LP_HOST_FILES
+/* The runner's module reads stdin from the host (handle 0), when a script reads it. */
+#define STDIN_FILE {HOST_FILE, NULL, 0, 0, EOF, 0, 0, &__lp_host_stdin}
+#else
+#define STDIN_FILE {MEMORY_INPUT, NULL, 0, 0, EOF, 0, 0, NULL}
+#endif
 static struct __lp_file standard_files[3] = {
-  {MEMORY_INPUT, NULL, 0, 0, EOF, 0, 0, NULL}, {STDOUT_BUFFER, NULL, 0, 0, EOF, 0, 0, NULL},
+  STDIN_FILE, {STDOUT_BUFFER, NULL, 0, 0, EOF, 0, 0, NULL},
   {STDERR_BUFFER, NULL, 0, 0, EOF, 0, 0, NULL}};
 FILE *const stdin = &standard_files[0];
 FILE *const stdout = &standard_files[1];
@@ -47,6 +53,18 @@ const unsigned char *__lp_output_data(int stream, size_t *len) {
   *len = outputs[stream].len;
   return outputs[stream].data;
 }
+
+#ifdef LP_HOST_FILES
+/* Drops the first n bytes of an output stream (the host took them). */
+void __lp_output_consume(int stream, size_t n) {
+  if (n >= outputs[stream].len) {
+    outputs[stream].len = 0;
+    return;
+  }
+  memmove(outputs[stream].data, outputs[stream].data + n, outputs[stream].len - n);
+  outputs[stream].len -= n;
+}
+#endif
 
 void __lp_output_clear(int stream) {
   free(outputs[stream].data);

@@ -287,6 +287,48 @@ test('output gate: what a script does to files is never ahead of its store write
   assert.equal(r.stdout, '123\t456\t789\n', r.stderr);
 });
 
+test('stdin: read when the script reads it, with the same bytes as natively', () => {
+  const dir = folder('stdin');
+  writeFileSync(join(dir, 'ask.lua'), 'io.write("name? ") local name = io.read() print("hi " .. tostring(name))\n' +
+    'io.stderr:write("to stderr\\n") print(io.read("n"), io.read("a"))');
+  for (const input of ['Ada\n42 rest\nmore\n', '', 'no newline']) {
+    const outputs = ['native', 'wasm'].map((side) => {
+      const r = spawnSync(side === 'native' ? nativeBin : process.execPath,
+        [...(side === 'native' ? ['--store', ':memory:'] : [runScript, '--store', join(dir, 'store')]), 'ask.lua'],
+        { cwd: dir, input, encoding: 'utf8', env: { ...process.env, LUA_PERSIST_WASM: runnerWasmPath } });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    });
+    assert.deepEqual(outputs[1], outputs[0], JSON.stringify(input));
+  }
+});
+
+test('stdin: a prompt is out before the script waits for its answer, and the writes before it are stored', async () => {
+  const dir = folder('prompt');
+  const chunk = '_home.asked = (_home.asked or 0) + 1 io.write("name? ") local name = io.read() print("hi " .. name)';
+  const start = () => {
+    const child = spawn(process.execPath, [runScript, '--store', join(dir, 'store'), '-e', chunk],
+      { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LUA_PERSIST_WASM: runnerWasmPath } });
+    let stdout = '';
+    const prompted = new Promise((resolve) => child.stdout.on('data', (d) => {
+      stdout += d;
+      if (stdout === 'name? ') resolve();
+    }));
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout })));
+    return { child, prompted, exited };
+  };
+  // Answered: the prompt came while the script waited, and the rest after the answer.
+  const answered = start();
+  await answered.prompted;
+  answered.child.stdin.end('Ada\n');
+  assert.deepEqual(await answered.exited, { code: 0, signal: null, stdout: 'name? hi Ada\n' });
+  // Killed while it waits: what it wrote before the prompt is stored.
+  const killed = start();
+  await killed.prompted;
+  killed.child.kill('SIGKILL');
+  assert.equal((await killed.exited).signal, 'SIGKILL');
+  assert.equal(run('wasm', dir, ['-e', 'print(_home.asked)']).stdout, '2\n');
+});
+
 test("the runner's module imports cu's four functions and lp_os; cu's module only the four", () => {
   const cuImports = WebAssembly.Module.imports(wasmModule).map((i) => `${i.module}.${i.name}`).sort();
   assert.deepEqual(cuImports, ['env.js_ext_table_get', 'env.js_ext_table_set', 'env.js_ext_table_size', 'env.js_time_now']);
