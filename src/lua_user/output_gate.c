@@ -13,13 +13,15 @@ void lp_output_point(lua_State *L) {
 
 #if defined(__wasm__) && defined(LP_HOST_FILES)
 #include <stdio.h>
-void __lp_host_release_output(void); /* wasm/libc/host_files.c */
+int __lp_host_output_held(void);     /* wasm/libc/host_files.c */
+void __lp_host_release_output(void);
 
 /* The runner's module holds stdout and stderr until its call returns. A script reading
    stdin from the host may wait for an answer to a prompt it wrote: the output held so far
-   leaves first, after an output point, as it would leave any other way. */
+   leaves first, after an output point, as it would leave any other way. (With nothing
+   held, nothing leaves: a loop over stdin that prints nothing stores nothing per line.) */
 void lp_before_read(lua_State *L, FILE *f) {
-  if (f != stdin) return;
+  if (f != stdin || !__lp_host_output_held()) return;
   lp_output_point(L);
   __lp_host_release_output();
 }

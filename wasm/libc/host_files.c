@@ -280,6 +280,13 @@ char *__lp_host_tmpnam(char *s) {
    reads stdin may be waiting for an answer to what it wrote: before it reads, what is held
    goes to the host's handles 1 and 2 (after an output point: lp_before_read in
    src/lua_user/output_gate.c). What the host does not take stays held. */
+int __lp_host_output_held(void) {
+  size_t out, err;
+  __lp_output_data(1, &out);
+  __lp_output_data(2, &err);
+  return out + err > 0;
+}
+
 void __lp_host_release_output(void) {
   for (int stream = 1; stream <= 2; stream++) {
     size_t len, done = 0;
