@@ -9,7 +9,8 @@
    buffer[0]) or bytes not yet written (buffer[0..fill) go to `position`), never both.
    An append stream writes at the host's end of file (position -1), as O_APPEND does, and
    learns its position from the file's size when asked. Open host files are kept in a list:
-   fflush(NULL), which exit() calls, writes what each still holds, as C's exit does. */
+   fflush(NULL), which exit() calls, writes what each still holds, as C's exit does.
+   stdin is the host's handle 0, read where it stands (it may be a pipe or a terminal). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
