@@ -11,4 +11,5 @@ export function nodeOsImports(memory: () => WebAssembly.Memory): {
   rename(from: number, fromLen: number, to: number, toLen: number): number;
   tmpname(buf: number, cap: number): number;
   getenv(name: number, nameLen: number, buf: number, cap: number): number;
+  isatty(fd: number): number;
 };

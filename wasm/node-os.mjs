@@ -11,6 +11,7 @@
 import { openSync, readSync, writeSync, fstatSync, closeSync, unlinkSync, rmdirSync,
   renameSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { isatty } from 'node:tty';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -84,7 +85,17 @@ export function nodeOsImports(memory) {
       });
     },
     file_write(fd, ptr, len, at) {
-      return trying(() => writeSync(fd, bytes(ptr, len), 0, len, position(at)));
+      return trying(() => {
+        for (;;) {
+          try {
+            return writeSync(fd, bytes(ptr, len), 0, len, position(at));
+          } catch (e) {
+            // A standard output that another program made non-blocking, full for now.
+            if (e.code !== 'EAGAIN') throw e;
+            Atomics.wait(pause, 0, 0, 10);
+          }
+        }
+      });
     },
     file_size(fd) {
       return trying(() => fstatSync(fd).size);
@@ -127,6 +138,9 @@ export function nodeOsImports(memory) {
           return length;
         }
       });
+    },
+    isatty(fd) {
+      return isatty(fd) ? 1 : 0;
     },
     getenv(ptr, len, buf, cap) {
       const value = process.env[text(ptr, len)];

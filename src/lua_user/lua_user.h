@@ -112,11 +112,12 @@ void lp_debug_sethook(lua_State *L, lua_State *target,
    running thread. */
 void lp_output_point(lua_State *L);
 
-/* In the wasm module a script's output leaves only when the host's call returns, after the
-   call's writes are stored (the host holds them; see docs/cu-interface.md), so cu's module
-   needs no output points of its own. The runner's module (LP_HOST_FILES) also writes the
-   host's files during a call: those writes, and os.remove, os.rename and os.exit, are output
-   points there; stdout and stderr stay held as in cu's module. */
+/* In cu's wasm module a script's output leaves only when the host's call returns, after the
+   call's writes are stored (the host holds them; see docs/cu-interface.md), so it needs no
+   output points of its own. The runner's module (LP_HOST_FILES) lets output out during a
+   call, as a process does: the host's files, and stdout and stderr as they fill (or line by
+   line on a terminal); there the same calls as natively are output points, and right after
+   a write to stdout or stderr the module lets out what is due (host_files.c, __lp_let_out). */
 #if !defined(__wasm__) || defined(LP_HOST_FILES)
 
 #if defined(lbaselib_c) || defined(liolib_c) || defined(loslib_c)
@@ -124,15 +125,27 @@ void lp_output_point(lua_State *L);
 #include <stdio.h>
 #include <stdlib.h>
 #if defined(__wasm__)
-int __lp_is_host_file(FILE *f); /* wasm/libc/host_files.c */
-#define lp_output_point_for(L, f) (__lp_is_host_file(f) ? lp_output_point(L) : (void)0)
+int __lp_leaves_module(FILE *f); /* wasm/libc/host_files.c */
+void __lp_let_out(FILE *f, int flushing);
+#define lp_output_point_for(L, f) (__lp_leaves_module(f) ? lp_output_point(L) : (void)0)
+static inline size_t lp_let_out_size(size_t result, FILE *f, int flushing) {
+  __lp_let_out(f, flushing);
+  return result;
+}
+static inline int lp_let_out_int(int result, FILE *f, int flushing) {
+  __lp_let_out(f, flushing);
+  return result;
+}
 #else
 #define lp_output_point_for(L, f) lp_output_point(L)
+#define lp_let_out_size(result, f, flushing) (result)
+#define lp_let_out_int(result, f, flushing) (result)
 #endif
 #endif
 
-#if defined(lbaselib_c) && !defined(__wasm__)
-#define lua_writestring(s, l) (lp_output_point(L), fwrite((s), sizeof(char), (l), stdout))
+#if defined(lbaselib_c)
+#define lua_writestring(s, l) \
+  (lp_output_point(L), lp_let_out_size(fwrite((s), sizeof(char), (l), stdout), stdout, 0))
 #endif
 
 #if defined(liolib_c) && defined(__wasm__)
@@ -143,9 +156,9 @@ void lp_before_read(lua_State *L, FILE *f);
 #endif
 
 #if defined(liolib_c)
-#define fwrite(p, size, n, f) (lp_output_point_for(L, f), fwrite(p, size, n, f))
-#define fprintf(f, ...) (lp_output_point_for(L, f), fprintf(f, __VA_ARGS__))
-#define fflush(f) (lp_output_point_for(L, f), fflush(f))
+#define fwrite(p, size, n, f) (lp_output_point_for(L, f), lp_let_out_size(fwrite(p, size, n, f), f, 0))
+#define fprintf(f, ...) (lp_output_point_for(L, f), lp_let_out_int(fprintf(f, __VA_ARGS__), f, 0))
+#define fflush(f) (lp_output_point_for(L, f), lp_let_out_int(fflush(f), f, 1))
 #define fclose(f) (lp_output_point_for(L, f), fclose(f))
 #endif
 

@@ -30,6 +30,7 @@ int lp_os_remove(const char *path, size_t path_len);
 int lp_os_rename(const char *from, size_t from_len, const char *to, size_t to_len);
 int lp_os_tmpname(char *buf, size_t cap);
 int lp_os_getenv(const char *name, size_t name_len, char *buf, size_t cap);
+int lp_os_isatty(int handle);
 
 /* file_open's flags (the host maps them to its own). */
 enum { OPEN_READ = 1, OPEN_WRITE = 2, OPEN_CREATE = 4, OPEN_TRUNCATE = 8, OPEN_APPEND = 16 };
@@ -57,9 +58,8 @@ static struct host_stream *open_streams;
 struct host_stream __lp_host_stdin = {NULL, NULL, NULL, STDIN_HANDLE, OPEN_READ | UNPOSITIONED,
                                       _IOFBF, 0, 0, 0, 0, {0}};
 
-/* For the output points (src/lua_user/lua_user.h): only the host's files leave the module
-   during a call. */
-int __lp_is_host_file(FILE *f) { return f != NULL && f->output == HOST_FILE; }
+/* For the output points (src/lua_user/lua_user.h): what leaves the module during a call. */
+int __lp_leaves_module(FILE *f) { return f != NULL && f != stdin && f->output != MEMORY_INPUT; }
 
 static int fail(int error) {
   errno = error;
@@ -277,10 +277,25 @@ char *__lp_host_tmpnam(char *s) {
   return out;
 }
 
-/* The module holds stdout and stderr until the host's call returns (stdio.c). A script that
-   reads stdin may be waiting for an answer to what it wrote: before it reads, what is held
-   goes to the host's handles 1 and 2 (after an output point: lp_before_read in
-   src/lua_user/output_gate.c). What the host does not take stays held. */
+/* stdout and stderr are buffers in stdio.c, which the host drains when its call returns.
+   The runner's module also lets them out during a call, to the host's handles 1 and 2, as
+   a process's stdio would: stderr at each write, stdout when a buffer's worth is held, at
+   each newline when the host's stdout is a terminal, at io.flush, and before a read of
+   stdin (a prompt). Only right after an output point (src/lua_user/lua_user.h,
+   output_gate.c): nothing leaves ahead of the writes before it. What the host does not take
+   stays held and comes with the rest. */
+static void let_out_stream(int stream) {
+  size_t len, done = 0;
+  const unsigned char *data = __lp_output_data(stream, &len);
+  while (done < len) {
+    int n = lp_os_file_write(stream == 1 ? STDOUT_HANDLE : STDERR_HANDLE, data + done,
+                             len - done, -1);
+    if (n <= 0 || (size_t)n > len - done) break;
+    done += (size_t)n;
+  }
+  __lp_output_consume(stream, done);
+}
+
 int __lp_host_output_held(void) {
   size_t out, err;
   __lp_output_data(1, &out);
@@ -289,16 +304,20 @@ int __lp_host_output_held(void) {
 }
 
 void __lp_host_release_output(void) {
-  for (int stream = 1; stream <= 2; stream++) {
-    size_t len, done = 0;
-    const unsigned char *data = __lp_output_data(stream, &len);
-    while (done < len) {
-      int n = lp_os_file_write(stream == 1 ? STDOUT_HANDLE : STDERR_HANDLE, data + done,
-                               len - done, -1);
-      if (n <= 0 || (size_t)n > len - done) break;
-      done += (size_t)n;
-    }
-    __lp_output_consume(stream, done);
+  let_out_stream(1);
+  let_out_stream(2);
+}
+
+void __lp_let_out(FILE *f, int flushing) {
+  static int stdout_is_terminal = -1;
+  if (f == stderr) {
+    let_out_stream(2);
+  } else if (f == stdout) {
+    size_t len;
+    const unsigned char *data = __lp_output_data(1, &len);
+    if (stdout_is_terminal < 0) stdout_is_terminal = lp_os_isatty(STDOUT_HANDLE) > 0;
+    if (flushing || len >= BUFFER_SIZE || (stdout_is_terminal && memchr(data, '\n', len) != NULL))
+      let_out_stream(1);
   }
 }
 

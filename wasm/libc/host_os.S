@@ -31,6 +31,9 @@
 .functype lp_os_import_getenv (i32, i32, i32, i32) -> (i32)
 .import_module lp_os_import_getenv, lp_os
 .import_name lp_os_import_getenv, getenv
+.functype lp_os_import_isatty (i32) -> (i32)
+.import_module lp_os_import_isatty, lp_os
+.import_name lp_os_import_isatty, isatty
 
   .section .text.lp_os_file_open,"",@
   .globl lp_os_file_open
@@ -160,6 +163,19 @@ lp_os_getenv:
     local.get 2
     local.get 3
     call lp_os_import_getenv
+  catch_all
+    i32.const -5
+  end_try
+  end_function
+
+  .section .text.lp_os_isatty,"",@
+  .globl lp_os_isatty
+  .type lp_os_isatty,@function
+lp_os_isatty:
+  .functype lp_os_isatty (i32) -> (i32)
+  try i32
+    local.get 0
+    call lp_os_import_isatty
   catch_all
     i32.const -5
   end_try

@@ -329,12 +329,57 @@ test('stdin: a prompt is out before the script waits for its answer, and the wri
   assert.equal(run('wasm', dir, ['-e', 'print(_home.asked)']).stdout, '2\n');
 });
 
+/** Starts `program args` and collects its stdout; `until(text)` resolves once it is seen. */
+function started(program, args, options) {
+  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'inherit'], ...options });
+  let stdout = '';
+  const waiting = [];
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    for (const w of waiting) if (w.test(stdout)) w.resolve();
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const until = (test) => new Promise((resolve, reject) => {
+    if (test(stdout)) return resolve();
+    waiting.push({ test, resolve });
+    setTimeout(() => reject(new Error(`no such output in 30 s; got ${JSON.stringify(stdout.slice(0, 200))}`)), 30_000).unref();
+  });
+  return { child, until, exited, stdout: () => stdout };
+}
+
+test('stdout streams while the script runs (a buffer at a time, and at io.flush), never ahead of the store', async () => {
+  const dir = folder('stream');
+  const p = started(process.execPath, [runScript, '--store', join(dir, 'store'), '-e',
+    '_home.k = 1 print("started") io.flush() _home.k = 2 io.write(string.rep("x", 5000)) while true do end'],
+  { cwd: dir, env: { ...process.env, LUA_PERSIST_WASM: runnerWasmPath } });
+  await p.until((out) => out === 'started\n' || out.length > 8);
+  await p.until((out) => out.length === 8 + 5000);
+  p.child.kill('SIGKILL');
+  assert.equal((await p.exited).signal, 'SIGKILL');
+  assert.equal(p.stdout(), 'started\n' + 'x'.repeat(5000));
+  assert.equal(run('wasm', dir, ['-e', 'print(_home.k)']).stdout, '2\n');
+});
+
+test('stdout on a terminal: each line as it is printed (script(1) gives the runner a terminal)', async () => {
+  const dir = folder('terminal');
+  const command = `exec ${process.execPath} ${runScript} --store ${join(dir, 'store')} -e ` +
+    `'_home.t = 1 print("first line") io.write("second ") print("line") while true do end'`;
+  const p = started('script', ['-qfec', command, '/dev/null'],
+    { cwd: dir, env: { ...process.env, LUA_PERSIST_WASM: runnerWasmPath } });
+  await p.until((out) => out.includes('first line\r\nsecond line\r\n'));
+  // The runner is script's child, in a session of its own: its pid is in the store's lock.
+  process.kill(Number(readFileSync(join(dir, 'store', 'lock'), 'utf8')), 'SIGKILL');
+  await p.exited;
+  const check = run('wasm', dir, ['-e', 'print(_home.t)']);
+  assert.equal(check.stdout, '1\n', check.stderr);
+});
+
 test("the runner's module imports cu's four functions and lp_os; cu's module only the four", () => {
   const cuImports = WebAssembly.Module.imports(wasmModule).map((i) => `${i.module}.${i.name}`).sort();
   assert.deepEqual(cuImports, ['env.js_ext_table_get', 'env.js_ext_table_set', 'env.js_ext_table_size', 'env.js_time_now']);
   const runnerImports = WebAssembly.Module.imports(runnerModule).map((i) => `${i.module}.${i.name}`).sort();
   assert.deepEqual(runnerImports, [...cuImports, ...['file_close', 'file_open', 'file_read', 'file_size',
-    'file_write', 'getenv', 'remove', 'rename', 'tmpname'].map((n) => `lp_os.${n}`)]);
+    'file_write', 'getenv', 'isatty', 'remove', 'rename', 'tmpname'].map((n) => `lp_os.${n}`)]);
   const names = (m) => WebAssembly.Module.exports(m).map((e) => e.name).sort();
   assert.deepEqual(names(runnerModule), names(wasmModule));
 });
