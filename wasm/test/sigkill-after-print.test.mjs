@@ -1,6 +1,7 @@
-// The Node runner and SIGKILL (README, "What is durable when"). The module's writes are
-// held by the host (HostWrites) until an output point, and the runner's output leaves only
-// when the run ends, after the last chunk's writes are stored. So a process killed at any
+// The Node runner on cu's module and SIGKILL (README, "What is durable when"). The module's
+// writes are held by the host (HostWrites) until an output point, and cu's module's output
+// leaves only when the run ends, after the last chunk's writes are stored (the runner's own
+// module streams output after output points: runner-files.test.mjs kills it after each). So a process killed at any
 // moment has shown nothing that its store does not hold, and each chunk's writes are
 // stored all or none (FileStore journals each batch).
 import { test, after } from 'node:test';
