@@ -12,7 +12,7 @@
 //! | failure | `get` or `size` returns less than -1 (a Lua error, not "missing") | never: -1 or more |
 //! | atomic block begins | `get(0, "begin")`; a host that keeps the block's writes apart, to drop them if it fails, answers a value | -1: the module undoes a failed block itself |
 //! | block ends | `get(0, "end")` stores the block's writes durably (an outer block's end only), `get(0, "undo")` drops them | -1 |
-//! | output point | `get(0, "commit")`: everything written so far, durably, before the output leaves | -1: it wrote through |
+//! | output point | `get(0, "commit")`, when the state wrote since its last one: everything written so far, durably, before the output leaves | -1: it wrote through |
 
 use super::module_cell::ModuleCell;
 use crate::ext_table::{ExtStore, StoreError};
@@ -32,11 +32,17 @@ static WINDOW: ModuleCell<[u8; GET_WINDOW]> = ModuleCell::new([0; GET_WINDOW]);
 pub(crate) struct HostStore {
     /// The host answered the open block's `begin`: it drops the block's writes itself.
     host_undoes: bool,
+    /// This state wrote since its last `commit` went through: an output point with nothing
+    /// written asks the host nothing (the runner's module has one at every `print`).
+    wrote_since_commit: bool,
 }
 
 impl HostStore {
     pub(crate) const fn new() -> Self {
-        HostStore { host_undoes: false }
+        HostStore {
+            host_undoes: false,
+            wrote_since_commit: false,
+        }
     }
 
     /// `get`, with the large-value protocol; None when the host has nothing.
@@ -72,6 +78,7 @@ impl HostStore {
     }
 
     fn write(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.wrote_since_commit = true;
         // SAFETY: the key and the value are valid for their lengths during the call.
         let rc =
             unsafe { js_ext_table_set(id, key.as_ptr(), key.len(), value.as_ptr(), value.len()) };
@@ -107,7 +114,12 @@ impl ExtStore for HostStore {
     }
 
     fn make_durable(&mut self) -> Result<(), StoreError> {
-        self.signal(b"commit").map(drop)
+        if !self.wrote_since_commit {
+            return Ok(());
+        }
+        self.signal(b"commit")?;
+        self.wrote_since_commit = false;
+        Ok(())
     }
 
     fn set(&mut self, id: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
