@@ -90,6 +90,9 @@ export interface RunResult {
  * (docs/runner-module.md). It gets a function returning the instance's memory. */
 export type OsImports = (memory: () => WebAssembly.Memory) => Record<string, Function>;
 
+/** Whether `module` is the runner's, which imports the host's files (module "lp_os"). */
+export function importsHostOs(module: WebAssembly.Module): boolean;
+
 /** One instance of the module: one memory, any number of Lua states. */
 /** Why a snapshot cannot be restored: `damaged` (also: not a snapshot), `unsupported`
  * (another snapshot version), `module` (made with another build of the module). */

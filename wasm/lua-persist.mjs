@@ -351,6 +351,11 @@ const SIGNALLED = new Uint8Array([1]);
 /** What get and size return when the store threw (-1 is "missing"). */
 const STORE_FAILED = -2;
 
+/** Whether `module` is the runner's, which imports the host's files (module "lp_os"). */
+export function importsHostOs(module) {
+  return WebAssembly.Module.imports(module).some((i) => i.module === 'lp_os');
+}
+
 /** One instance of the module: one wasm memory, any number of Lua states. */
 export class LuaModule {
   /**
@@ -367,7 +372,7 @@ export class LuaModule {
     const writes = new HostWrites(store);
     const env = { ...storeImports(writes, () => memory), js_time_now: () => Date.now() };
     const imports = { env };
-    if (WebAssembly.Module.imports(module).some((i) => i.module === 'lp_os')) {
+    if (importsHostOs(module)) {
       if (!os) {
         throw new TypeError("lua-persist: this is the runner's module (it imports the host's files, " +
           "module \"lp_os\"): pass { os: nodeOsImports } from node-os.mjs, or use lua_persist.wasm");

@@ -33,6 +33,19 @@ function errno(e) {
   return -(ERRNO[e?.code] ?? EIO);
 }
 
+/** Runs `io` again while it fails with EAGAIN: a standard input or output that another
+ * program made non-blocking, with nothing to read or no room yet. */
+function waitingOutEagain(io) {
+  for (;;) {
+    try {
+      return io();
+    } catch (e) {
+      if (e.code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+}
+
 /** Runs `body`, answering a thrown system error with -errno. */
 function trying(body) {
   try {
@@ -72,30 +85,10 @@ export function nodeOsImports(memory) {
       });
     },
     file_read(fd, ptr, len, at) {
-      return trying(() => {
-        for (;;) {
-          try {
-            return readSync(fd, bytes(ptr, len), 0, len, position(at));
-          } catch (e) {
-            // A standard input that another program made non-blocking: wait for input.
-            if (e.code !== 'EAGAIN') throw e;
-            Atomics.wait(pause, 0, 0, 10);
-          }
-        }
-      });
+      return trying(() => waitingOutEagain(() => readSync(fd, bytes(ptr, len), 0, len, position(at))));
     },
     file_write(fd, ptr, len, at) {
-      return trying(() => {
-        for (;;) {
-          try {
-            return writeSync(fd, bytes(ptr, len), 0, len, position(at));
-          } catch (e) {
-            // A standard output that another program made non-blocking, full for now.
-            if (e.code !== 'EAGAIN') throw e;
-            Atomics.wait(pause, 0, 0, 10);
-          }
-        }
-      });
+      return trying(() => waitingOutEagain(() => writeSync(fd, bytes(ptr, len), 0, len, position(at))));
     },
     file_size(fd) {
       return trying(() => fstatSync(fd).size);

@@ -18,7 +18,7 @@ import { readFileSync, writeSync, writeFileSync, openSync, fsyncSync, closeSync,
   readdirSync, rmSync, rmdirSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileModule, LuaModule } from './lua-persist.mjs';
+import { compileModule, importsHostOs, LuaModule } from './lua-persist.mjs';
 import { nodeOsImports } from './node-os.mjs';
 import { FileStore, FileStoreLockedError } from './file-store.mjs';
 import { readStore, writeStore, encodeDump, decodeDump } from './store-dump.mjs';
@@ -140,7 +140,7 @@ try {
 }
 const module = await compileModule(bytes);
 const lua = await LuaModule.instantiate(module, { store, os: nodeOsImports });
-const readsHostFiles = WebAssembly.Module.imports(module).some((i) => i.module === 'lp_os');
+const readsHostFiles = importsHostOs(module);
 if (collect) {
   // The collection runs in Lua (ext.collect), as in the native runner's --collect.
   const report = 'local d = ext.collect() io.stderr:write(string.format(' +

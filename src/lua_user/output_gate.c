@@ -13,8 +13,8 @@ void lp_output_point(lua_State *L) {
 
 #if defined(__wasm__) && defined(LP_HOST_FILES)
 #include <stdio.h>
-int __lp_host_output_held(void);     /* wasm/libc/host_files.c */
-void __lp_host_release_output(void);
+int __lp_host_output_held(void); /* wasm/libc/host_files.c */
+void __lp_let_out(FILE *f, int flushing);
 
 /* The runner's module holds stdout and stderr until its call returns. A script reading
    stdin from the host may wait for an answer to a prompt it wrote: the output held so far
@@ -23,6 +23,7 @@ void __lp_host_release_output(void);
 void lp_before_read(lua_State *L, FILE *f) {
   if (f != stdin || !__lp_host_output_held()) return;
   lp_output_point(L);
-  __lp_host_release_output();
+  __lp_let_out(stdout, 1);
+  __lp_let_out(stderr, 1);
 }
 #endif

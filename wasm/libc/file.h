@@ -34,7 +34,9 @@ int __lp_host_rename(const char *from, const char *to);
 char *__lp_host_tmpnam(char *s);
 FILE *__lp_host_tmpfile(void);
 char *__lp_host_getenv(const char *name);
-/* Writes the held stdout and stderr to the host's handles 1 and 2 (see host_files.c). */
-void __lp_host_release_output(void);
+/* stdio.c: the output held for the host (stream 1 stdout, 2 stderr), and dropping what the
+   host took of it. */
+const unsigned char *__lp_output_data(int stream, size_t *len);
+void __lp_output_consume(int stream, size_t n);
 #endif
 #endif

@@ -17,9 +17,6 @@
 #include <string.h>
 #include "file.h"
 
-const unsigned char *__lp_output_data(int stream, size_t *len); /* stdio.c */
-void __lp_output_consume(int stream, size_t n);
-
 /* host_os.S: the wrapped imports. A negative result is -errno. */
 int lp_os_file_open(const char *path, size_t path_len, int flags);
 int lp_os_file_read(int handle, unsigned char *buf, size_t len, double position);
@@ -175,20 +172,17 @@ size_t __lp_host_write(FILE *f, const unsigned char *p, size_t n) {
     return 0;
   }
   drop_read_ahead(f);
-  s->writing = 1;
-  size_t done = 0;
-  while (done < n) {
+  for (size_t done = 0; done < n;) {
     size_t room = BUFFER_SIZE - s->fill;
     size_t k = n - done < room ? n - done : room;
     memcpy(s->buffer + s->fill, p + done, k);
     s->fill += k;
-    done += k;
-    if (s->fill == BUFFER_SIZE && write_out(f) != 0) return 0;
     s->writing = 1;
+    done += k;
+    if (s->fill == BUFFER_SIZE && write_out(f) != 0) return 0; /* write_out: writing = 0 */
   }
   int flush_now = s->buffering == _IONBF || (s->buffering == _IOLBF && memchr(p, '\n', n) != NULL);
   if (flush_now && write_out(f) != 0) return 0;
-  if (s->fill == 0) s->writing = 0;
   return n;
 }
 
@@ -301,11 +295,6 @@ int __lp_host_output_held(void) {
   __lp_output_data(1, &out);
   __lp_output_data(2, &err);
   return out + err > 0;
-}
-
-void __lp_host_release_output(void) {
-  let_out_stream(1);
-  let_out_stream(2);
 }
 
 void __lp_let_out(FILE *f, int flushing) {
