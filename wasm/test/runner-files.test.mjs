@@ -408,6 +408,27 @@ test('a host whose file imports throw: Lua sees an I/O error, and the state goes
   S.close();
 });
 
+test('a host that claims more bytes than it was asked for: an I/O error, not a read past the buffer', async () => {
+  const dir = folder('overclaim');
+  writeFileSync(join(dir, 'data.txt'), 'data');
+  const lying = (memory) => {
+    const real = nodeOsImports(memory);
+    return { ...real, file_read: (fd, ptr, len, at) => real.file_read(fd, ptr, len, at) && len + 100,
+      file_write: (fd, ptr, len, at) => real.file_write(fd, ptr, len, at) + 1 };
+  };
+  const lua = await LuaModule.instantiate(runnerModule, { os: lying });
+  const S = lua.newState();
+  assert.deepEqual(S.eval(`
+    local r = assert(io.open(${JSON.stringify(join(dir, 'data.txt'))}))
+    local w = assert(io.open(${JSON.stringify(join(dir, 'out.txt'))}, "w"))
+    w:write("x")
+    local data, message, code = r:read("a")
+    return data, message, code, w:flush()`),
+  [null, 'Input/output error', 5, null, 'Input/output error', 5]);
+  assert.deepEqual(S.eval('return 1 + 1'), [2]);
+  S.close();
+});
+
 test('sandbox mode in the runner: no files, and require finds no file modules', () => {
   const dir = folder('sandbox');
   writeFileSync(join(dir, 'mod_a.lua'), 'return 1');
